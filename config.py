@@ -1,0 +1,67 @@
+"""One frozen Settings object built from the environment (and `.env`), validated at start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent
+
+
+class Settings(BaseSettings):
+    """Operator contract: see DESIGN.md section 3 and `.env.example`."""
+
+    model_config = SettingsConfigDict(frozen=True, extra="ignore", case_sensitive=False)
+
+    slack_bot_token: str = ""
+    slack_signing_secret: str = ""
+    slack_app_token: str = ""
+    slack_api_url: str = "https://slack.com/api/"
+    database_url: str = "sqlite:///cadence.db"
+    port: int = Field(default=3000, ge=1, le=65535)
+    roles_file: Path = PROJECT_ROOT / "roles.toml"
+
+    # Tuning knobs (all optional).
+    cadence_send_rate: float = Field(default=5.0, gt=0)
+    """Upper bound on chat.postMessage calls per second; the sender adapts below it on 429s."""
+    cadence_send_workers: int = Field(default=2, ge=1, le=16)
+    cadence_tick_seconds: int = Field(default=60, ge=5)
+    cadence_http_threads: int = Field(default=16, ge=2, le=256)
+    cadence_log_level: str = "INFO"
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _trailing_slash(cls, value: str) -> str:
+        return value if value.endswith("/") else value + "/"
+
+    @property
+    def socket_mode(self) -> bool:
+        return bool(self.slack_app_token)
+
+    def missing_for(self, command: str) -> str | None:
+        """One sentence naming what `command` still needs, or None when it can start."""
+        needs_slack = command in {"run", "serve", "scheduler", "run-job"}
+        if needs_slack and not self.slack_bot_token:
+            return (
+                "SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-...) from your "
+                "Slack app's OAuth & Permissions page into .env (see .env.example)."
+            )
+        if needs_slack and not self.slack_bot_token.startswith("xoxb-"):
+            return (
+                "SLACK_BOT_TOKEN must be a bot token starting with xoxb- "
+                "(OAuth & Permissions page)."
+            )
+        if command in {"run", "serve"}:
+            if self.slack_app_token and not self.slack_app_token.startswith("xapp-"):
+                return (
+                    "SLACK_APP_TOKEN must be an app-level token starting with xapp- "
+                    "(Basic Information > App-Level Tokens, scope connections:write)."
+                )
+            if not self.slack_app_token and not self.slack_signing_secret:
+                return (
+                    "Neither SLACK_APP_TOKEN (Socket Mode) nor SLACK_SIGNING_SECRET (HTTP mode) is "
+                    "set: add one of them to .env from your Slack app's Basic Information page."
+                )
+        return None

@@ -1,0 +1,92 @@
+"""Periods: ISO weeks (`2026-W42`) and quarters (`2026-Q4`) in a person's own time zone."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+
+
+def zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def is_valid_timezone(name: str) -> bool:
+    if not name or name != name.strip():
+        return False
+    if name in _ZONES:
+        return True
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return "/" in name or name == "UTC"
+
+
+_ZONES = frozenset(available_timezones())
+
+
+def week_of(day: date) -> str:
+    iso = day.isocalendar()
+    return f"{iso.year}-W{iso.week:02d}"
+
+
+def local_now(now: datetime, tz: str) -> datetime:
+    return now.astimezone(ZoneInfo(tz))
+
+
+def current_week(now: datetime, tz: str) -> str:
+    return week_of(local_now(now, tz).date())
+
+
+def parse_week(period: str) -> tuple[int, int]:
+    match = _WEEK.match(period)
+    if not match:
+        raise ValueError(f"not an ISO week period: {period!r}")
+    year, week = int(match.group(1)), int(match.group(2))
+    date.fromisocalendar(year, week, 1)  # raises ValueError for W53 in a 52-week year
+    return year, week
+
+
+def is_week(period: str) -> bool:
+    try:
+        parse_week(period)
+    except ValueError:
+        return False
+    return True
+
+
+def week_day(period: str, isoweekday: int) -> date:
+    """The date of weekday 1 (Monday) .. 7 (Sunday) in `period`."""
+    year, week = parse_week(period)
+    return date.fromisocalendar(year, week, isoweekday)
+
+
+def shift_week(period: str, weeks: int) -> str:
+    return week_of(week_day(period, 1) + timedelta(weeks=weeks))
+
+
+def weeks_back(period: str, count: int) -> list[str]:
+    """`count` periods ending with `period`, oldest first."""
+    return [shift_week(period, -i) for i in range(count - 1, -1, -1)]
+
+
+def at_local(day: date, at: time, tz: str) -> datetime:
+    """Wall-clock `at` on `day` in `tz`, as aware UTC (a time in a DST gap moves forward)."""
+    local = datetime.combine(day, at, tzinfo=ZoneInfo(tz))
+    # Round-trip through UTC normalises non-existent wall times (spring-forward gaps).
+    return local.astimezone(UTC)
+
+
+def week_label(period: str) -> str:
+    """'2026-W47 (16–22 Nov)'."""
+    start, end = week_day(period, 1), week_day(period, 7)
+    if start.month == end.month:
+        return f"{period} ({start.day}–{end.day} {end:%b})"
+    return f"{period} ({start.day} {start:%b} – {end.day} {end:%b})"
+
+
+def quarter_of(day: date) -> str:
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"

@@ -1,0 +1,81 @@
+"""When each scheduled message is due, in the recipient's own time zone.
+
+The database decides what has been done; these functions only say what *should* have happened
+by `now`. A job asks "which periods are due for this person at `now`?" and records each one
+under a unique key, so a missed tick is caught up by the next and a repeated run does nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time
+
+from domain.periods import at_local, local_now, shift_week, week_day, week_of
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklySlot:
+    """A weekly moment: `weekday` 1=Monday..7=Sunday at `at`, `week_offset` weeks after the
+    period it concerns (0 = in the period's own week, 1 = in the following week)."""
+
+    weekday: int
+    at: time
+    week_offset: int = 0
+
+    def for_period(self, period: str, tz: str) -> datetime:
+        day = week_day(shift_week(period, self.week_offset), self.weekday)
+        return at_local(day, self.at, tz)
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    checkin: WeeklySlot = WeeklySlot(5, time(15, 0))  # Friday 15:00
+    reminder: WeeklySlot = WeeklySlot(1, time(10, 0), 1)  # following Monday 10:00
+    answer_deadline: WeeklySlot = WeeklySlot(2, time(12, 0), 1)  # following Tuesday 12:00
+    digest: WeeklySlot = WeeklySlot(1, time(9, 0), 1)  # following Monday 09:00
+    quiet_start: time = time(21, 0)
+    quiet_end: time = time(8, 0)
+
+    def is_quiet(self, now: datetime, tz: str) -> bool:
+        """Night in the recipient's zone: nobody is pinged then, a catch-up waits for morning."""
+        t = local_now(now, tz).time()
+        return t >= self.quiet_start or t < self.quiet_end
+
+    def candidate_periods(self, now: datetime, tz: str) -> tuple[str, str]:
+        """This local week and the one before (the only ones any weekly slot can concern)."""
+        this = week_of(local_now(now, tz).date())
+        return shift_week(this, -1), this
+
+    def _due(self, slot: WeeklySlot, now: datetime, tz: str) -> list[str]:
+        if self.is_quiet(now, tz):
+            return []
+        due = []
+        for period in self.candidate_periods(now, tz):
+            start = slot.for_period(period, tz)
+            end = self.answer_deadline.for_period(period, tz)
+            if start <= now < end:
+                due.append(period)
+        return due
+
+    def checkin_due(self, now: datetime, tz: str) -> list[str]:
+        """Periods whose check-in DM should have gone out by `now` (catch-up until the answer
+        deadline, never at night)."""
+        return self._due(self.checkin, now, tz)
+
+    def reminder_due(self, now: datetime, tz: str) -> list[str]:
+        return self._due(self.reminder, now, tz)
+
+    def digest_due(self, now: datetime, tz: str) -> list[str]:
+        return self._due(self.digest, now, tz)
+
+    def answerable_periods(self, now: datetime, tz: str) -> list[str]:
+        """Periods a person may still answer or edit at `now`: the current week, and last week
+        until its answer deadline. Most recent first."""
+        last, this = self.candidate_periods(now, tz)
+        periods = [this]
+        if now < self.answer_deadline.for_period(last, tz):
+            periods.append(last)
+        return periods
+
+
+DEFAULT_SCHEDULE = Schedule()

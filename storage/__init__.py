@@ -1,0 +1,1 @@
+"""SQLModel tables, repository functions and Alembic migrations."""

@@ -1,0 +1,79 @@
+"""SQLModel tables (DESIGN.md section 4). All timestamps are aware UTC via UTCDateTime."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.db import UTCDateTime
+
+
+def _ts(nullable: bool = False) -> Column[datetime]:
+    return Column(UTCDateTime(), nullable=nullable)
+
+
+class Person(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    slack_id: str = Field(unique=True, index=True, max_length=32)
+    email: str = Field(max_length=320)
+    name: str = Field(max_length=200)
+    manager_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    role: str = Field(max_length=64)
+    timezone: str = Field(default="", max_length=64)  # "" = not known yet
+    hr_admin: bool = False
+    active: bool = Field(default=True, index=True)
+    created_at: datetime = Field(sa_column=_ts())
+    updated_at: datetime = Field(sa_column=_ts())
+
+
+class Checkin(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("person_id", "period", name="uq_checkin_person_period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    period: str = Field(max_length=10, index=True)  # 2026-W42
+    status: str = Field(default="answered", max_length=16)  # answered | skipped
+    quality_value: float | None = None
+    output_value: float | None = None
+    mood: int | None = None
+    wins: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    blockers: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    priorities: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    source: str = Field(default="self", max_length=16)  # self | import
+    submitted_at: datetime = Field(sa_column=_ts())
+    updated_at: datetime = Field(sa_column=_ts())
+
+
+class Delivery(SQLModel, table=True):
+    """The outbox: one row per intended message, unique by key (DESIGN.md section 7)."""
+
+    __table_args__ = (Index("ix_delivery_due", "status", "not_before"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=255)  # e.g. checkin:U123:2026-W42
+    kind: str = Field(max_length=32, index=True)  # checkin | reminder | checkin-update | ...
+    recipient: str = Field(max_length=32, index=True)  # Slack user ID
+    method: str = Field(default="chat.postMessage", max_length=32)  # or chat.update
+    payload: str = Field(sa_column=Column(Text, nullable=False))  # JSON: text + blocks
+    update_of: str | None = Field(default=None, max_length=255)  # key of the message to update
+    status: str = Field(default="pending", max_length=16)  # pending|sending|sent|failed|skipped
+    attempts: int = 0
+    last_error: str | None = Field(default=None, max_length=500)
+    not_before: datetime = Field(sa_column=_ts())
+    claimed_until: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    claim_token: str | None = Field(default=None, max_length=36)
+    slack_channel: str | None = Field(default=None, max_length=32)
+    slack_ts: str | None = Field(default=None, max_length=32)
+    created_at: datetime = Field(sa_column=_ts())
+    sent_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+
+
+class AuditEvent(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    actor: str = Field(max_length=64)  # a Slack user ID, or "cli"
+    action: str = Field(max_length=64)  # export.checkins, ...
+    subject: str = Field(default="", max_length=255)
+    detail: str = Field(default="", max_length=1000)  # never answer text
+    at: datetime = Field(sa_column=_ts())

@@ -1,0 +1,390 @@
+"""Repository functions: every query the application makes. Keyword-only `session`; aware UTC."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, col
+
+from domain.checkins import CheckinAnswers
+from domain.org import OrgRow
+from storage.models import AuditEvent, Checkin, Delivery, Person
+
+# ---------------------------------------------------------------- people
+
+
+def person_by_slack_id(slack_id: str, *, session: Session) -> Person | None:
+    stmt = select(Person).where(col(Person.slack_id) == slack_id)
+    return session.execute(stmt).scalars().first()
+
+
+def people_by_ids(ids: Iterable[int], *, session: Session) -> dict[int, Person]:
+    wanted = list(set(ids))
+    if not wanted:
+        return {}
+    rows = session.execute(select(Person).where(col(Person.id).in_(wanted))).scalars()
+    return {p.id: p for p in rows if p.id is not None}
+
+
+def active_people(*, session: Session) -> list[Person]:
+    rows = session.execute(
+        select(Person).where(col(Person.active).is_(True)).order_by(col(Person.id))
+    )
+    return list(rows.scalars())
+
+
+def direct_reports(manager_id: int, *, session: Session) -> list[Person]:
+    rows = session.execute(
+        select(Person)
+        .where(col(Person.manager_id) == manager_id, col(Person.active).is_(True))
+        .order_by(Person.name)
+    )
+    return list(rows.scalars())
+
+
+def set_timezone(person_id: int, tz: str, now: datetime, *, session: Session) -> None:
+    session.execute(
+        update(Person).where(col(Person.id) == person_id).values(timezone=tz, updated_at=now)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    created: int
+    updated: int
+    unchanged: int
+    deactivated: int
+    reactivated: int
+
+
+def upsert_people(rows: Sequence[OrgRow], now: datetime, *, session: Session) -> ImportResult:
+    """Upsert everyone in `rows`; deactivate (never delete) active people missing from them."""
+    existing = {p.slack_id: p for p in session.execute(select(Person)).scalars()}
+    created = updated = unchanged = reactivated = 0
+    by_slack: dict[str, Person] = {}
+    for row in rows:
+        person = existing.get(row.slack_id)
+        if person is None:
+            person = Person(
+                slack_id=row.slack_id,
+                email=row.email,
+                name=row.name,
+                role=row.role,
+                timezone=row.timezone,
+                hr_admin=row.hr_admin,
+                active=True,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(person)
+            created += 1
+        else:
+            # An empty time zone in the file keeps the one learnt from Slack.
+            tz = row.timezone or person.timezone
+            changed = (
+                person.email,
+                person.name,
+                person.role,
+                person.timezone,
+                person.hr_admin,
+                person.active,
+            ) != (row.email, row.name, row.role, tz, row.hr_admin, True)
+            if not person.active:
+                reactivated += 1
+            person.email, person.name, person.role = row.email, row.name, row.role
+            person.timezone, person.hr_admin, person.active = tz, row.hr_admin, True
+            if changed:
+                person.updated_at = now
+                updated += 1
+            else:
+                unchanged += 1
+        by_slack[row.slack_id] = person
+    session.flush()
+    for row in rows:
+        person = by_slack[row.slack_id]
+        manager = by_slack[row.manager_slack_id] if row.manager_slack_id else None
+        new_manager_id = manager.id if manager else None
+        if person.manager_id != new_manager_id:
+            person.manager_id = new_manager_id
+            person.updated_at = now
+    deactivated = 0
+    for slack_id, person in existing.items():
+        if slack_id not in by_slack and person.active:
+            person.active = False
+            person.updated_at = now
+            deactivated += 1
+    session.flush()
+    return ImportResult(created, updated - reactivated, unchanged, deactivated, reactivated)
+
+
+# ---------------------------------------------------------------- check-ins
+
+
+def checkin_for(person_id: int, period: str, *, session: Session) -> Checkin | None:
+    stmt = select(Checkin).where(col(Checkin.person_id) == person_id, col(Checkin.period) == period)
+    return session.execute(stmt).scalar_one_or_none()
+
+
+def checkins_in(
+    person_ids: Iterable[int], periods: Iterable[str], *, session: Session
+) -> dict[tuple[int, str], Checkin]:
+    ids, pers = list(set(person_ids)), list(set(periods))
+    if not ids or not pers:
+        return {}
+    rows = session.execute(
+        select(Checkin).where(col(Checkin.person_id).in_(ids), col(Checkin.period).in_(pers))
+    ).scalars()
+    return {(c.person_id, c.period): c for c in rows}
+
+
+def _upsert_checkin(
+    person_id: int, period: str, values: dict[str, Any], now: datetime, *, session: Session
+) -> Checkin:
+    """Insert or update the one check-in for (person, period), race-free on both backends."""
+    insert_values = {"person_id": person_id, "period": period, "submitted_at": now, **values}
+    dialect = session.get_bind().dialect.name
+    stmt: Any
+    if dialect == "postgresql":
+        stmt = pg_insert(Checkin).values(**insert_values)
+    else:
+        stmt = sqlite_insert(Checkin).values(**insert_values)
+    stmt = stmt.on_conflict_do_update(index_elements=["person_id", "period"], set_=values)
+    session.execute(stmt)
+    session.expire_all()
+    found = checkin_for(person_id, period, session=session)
+    assert found is not None  # noqa: S101 - just written in this transaction
+    return found
+
+
+def save_answers(
+    person_id: int, period: str, answers: CheckinAnswers, now: datetime, *, session: Session
+) -> Checkin:
+    return _upsert_checkin(
+        person_id,
+        period,
+        {
+            "status": "answered",
+            "quality_value": answers.quality,
+            "output_value": answers.output,
+            "mood": answers.mood,
+            "wins": answers.wins,
+            "blockers": answers.blockers,
+            "priorities": answers.priorities,
+            "source": "self",
+            "updated_at": now,
+        },
+        now,
+        session=session,
+    )
+
+
+def mark_skipped(person_id: int, period: str, now: datetime, *, session: Session) -> Checkin:
+    """Skip a week unless it was already answered (an answer is never thrown away)."""
+    existing = checkin_for(person_id, period, session=session)
+    if existing is not None and existing.status == "answered":
+        return existing
+    return _upsert_checkin(
+        person_id, period, {"status": "skipped", "updated_at": now}, now, session=session
+    )
+
+
+def iter_checkins_for_export(*, session: Session) -> Iterator[tuple[Checkin, Person]]:
+    stmt = (
+        select(Checkin, Person)
+        .join(Person, col(Person.id) == Checkin.person_id)
+        .order_by(Person.slack_id, Checkin.period)
+        .execution_options(yield_per=1000)
+    )
+    for checkin, person in session.execute(stmt):
+        yield checkin, person  # noqa: UP028 - rows are tuples of two entities
+
+
+# ---------------------------------------------------------------- outbox
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingMessage:
+    key: str
+    kind: str
+    recipient: str
+    payload: dict[str, Any]
+    method: str = "chat.postMessage"
+    update_of: str | None = None
+
+
+def _insert_ignore(rows: list[dict[str, Any]], *, session: Session) -> int:
+    if not rows:
+        return 0
+    dialect = session.get_bind().dialect.name
+    stmt: Any = (pg_insert if dialect == "postgresql" else sqlite_insert)(Delivery).values(rows)
+    stmt = stmt.on_conflict_do_nothing(index_elements=["key"]).returning(Delivery.id)
+    return len(session.execute(stmt).all())
+
+
+def _row(message: OutgoingMessage, now: datetime, status: str = "pending") -> dict[str, Any]:
+    return {
+        "key": message.key,
+        "kind": message.kind,
+        "recipient": message.recipient,
+        "method": message.method,
+        "payload": json.dumps(message.payload, ensure_ascii=False, separators=(",", ":")),
+        "update_of": message.update_of,
+        "status": status,
+        "attempts": 0,
+        "not_before": now,
+        "created_at": now,
+    }
+
+
+def enqueue(messages: Sequence[OutgoingMessage], now: datetime, *, session: Session) -> int:
+    """Record messages to send; a key already recorded is left alone. Returns how many are new."""
+    total = 0
+    for start in range(0, len(messages), 500):
+        chunk = messages[start : start + 500]
+        total += _insert_ignore([_row(m, now) for m in chunk], session=session)
+    return total
+
+
+def record_not_sent(
+    message: OutgoingMessage, reason: str, now: datetime, *, session: Session
+) -> bool:
+    """Record under its key that a message was deliberately not sent (away, answered early)."""
+    row = _row(message, now, status="skipped")
+    row["last_error"] = reason[:500]
+    return _insert_ignore([row], session=session) == 1
+
+
+def replace_pending(message: OutgoingMessage, now: datetime, *, session: Session) -> None:
+    """Enqueue, or put an already recorded message back in the queue with a new payload
+    (used for updates of an earlier DM, which may happen several times)."""
+    if enqueue([message], now, session=session):
+        return
+    session.execute(
+        update(Delivery)
+        .where(col(Delivery.key) == message.key)
+        .values(
+            payload=json.dumps(message.payload, ensure_ascii=False, separators=(",", ":")),
+            status="pending",
+            attempts=0,
+            last_error=None,
+            not_before=now,
+            claimed_until=None,
+            claim_token=None,
+        )
+    )
+
+
+def delivery_by_key(key: str, *, session: Session) -> Delivery | None:
+    stmt = select(Delivery).where(col(Delivery.key) == key)
+    return session.execute(stmt).scalar_one_or_none()
+
+
+def deliveries_by_keys(keys: Iterable[str], *, session: Session) -> dict[str, Delivery]:
+    wanted = list(set(keys))
+    found: dict[str, Delivery] = {}
+    for start in range(0, len(wanted), 900):
+        chunk = wanted[start : start + 900]
+        for d in session.execute(select(Delivery).where(col(Delivery.key).in_(chunk))).scalars():
+            found[d.key] = d
+    return found
+
+
+def skip_pending(key: str, reason: str, now: datetime, *, session: Session) -> bool:
+    """Withdraw a message that has not gone out yet. False when it is already sent or in flight."""
+    result = session.execute(
+        update(Delivery)
+        .where(col(Delivery.key) == key, col(Delivery.status) == "pending")
+        .values(status="skipped", last_error=reason[:500], sent_at=None)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def claim_due(now: datetime, limit: int, lease: timedelta, *, session: Session) -> list[Delivery]:
+    """Claim up to `limit` due messages for this sender: pending ones whose time has come, and
+    ones whose previous claim expired (a sender that died mid-batch). On PostgreSQL several
+    senders claim disjoint rows with FOR UPDATE SKIP LOCKED."""
+    token = str(uuid.uuid4())
+    due = or_(
+        and_(col(Delivery.status) == "pending", col(Delivery.not_before) <= now),
+        and_(col(Delivery.status) == "sending", col(Delivery.claimed_until) < now),
+    )
+    pick = (
+        select(col(Delivery.id))
+        .where(due)
+        .order_by(col(Delivery.not_before), col(Delivery.id))
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        pick = pick.with_for_update(skip_locked=True)
+    ids = list(session.execute(pick).scalars())
+    if not ids:
+        return []
+    session.execute(
+        update(Delivery)
+        .where(col(Delivery.id).in_(ids))
+        .values(
+            status="sending",
+            claim_token=token,
+            claimed_until=now + lease,
+            attempts=Delivery.attempts + 1,
+        )
+    )
+    rows = session.execute(
+        select(Delivery).where(col(Delivery.claim_token) == token).order_by(col(Delivery.id))
+    ).scalars()
+    return list(rows)
+
+
+def finish(
+    delivery_id: int,
+    token: str,
+    *,
+    status: str,
+    now: datetime,
+    error: str | None = None,
+    channel: str | None = None,
+    ts: str | None = None,
+    retry_at: datetime | None = None,
+    session: Session,
+) -> bool:
+    """Settle a claimed message (sent, failed, skipped, or back to pending at `retry_at`).
+    Only the holder of the claim can settle it."""
+    values: dict[str, Any] = {"status": status, "claim_token": None, "claimed_until": None}
+    if error is not None:
+        values["last_error"] = error[:500]
+    if status == "sent":
+        values.update(sent_at=now, slack_channel=channel, slack_ts=ts, last_error=None)
+    if retry_at is not None:
+        values["not_before"] = retry_at
+    result = session.execute(
+        update(Delivery)
+        .where(col(Delivery.id) == delivery_id, col(Delivery.claim_token) == token)
+        .values(**values)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def outbox_counts(*, session: Session) -> dict[str, int]:
+    from sqlalchemy import func
+
+    rows = session.execute(
+        select(col(Delivery.status), func.count()).group_by(col(Delivery.status))
+    )
+    return {status: int(n) for status, n in rows}
+
+
+# ---------------------------------------------------------------- audit
+
+
+def audit(
+    actor: str, action: str, subject: str, detail: str, now: datetime, *, session: Session
+) -> None:
+    session.add(AuditEvent(actor=actor, action=action, subject=subject, detail=detail, at=now))
