@@ -1,0 +1,249 @@
+"""Cadence: wiring only. `.env` → Settings → engine → Bolt app → scheduler → start; and the CLI.
+
+python bot.py [run]            handlers and scheduler in one process
+python bot.py serve            handlers only (HTTP mode: POST /slack/events, GET /healthz)
+python bot.py scheduler        scheduler and outbox sender only
+python bot.py import-org FILE  load the org chart (all or nothing)
+python bot.py run-job JOB [--at ISO-8601]
+python bot.py export KIND [--out FILE]
+python bot.py migrate          apply database migrations (also done at every start)
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TextIO
+
+from dotenv import load_dotenv
+from pydantic import ValidationError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from config import Settings
+from delivery.gateway import WebClientGateway
+from delivery.sender import OutboxSender
+from domain.clock import Clock, FixedClock, SystemClock
+from domain.org import OrgFileError
+from domain.roles import RolesFileError, load_roles
+from prompts.render import Renderer
+from services.deps import Deps
+from services.jobs import JOBS
+
+log = logging.getLogger("cadence")
+
+EXPORTS = ("checkins",)
+
+
+class Fatal(Exception):
+    """A problem the operator must fix; printed as one sentence, no traceback."""
+
+    def __init__(self, message: str, code: int = 2) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python bot.py", description="Cadence Slack bot")
+    sub = p.add_subparsers(dest="command")
+    sub.add_parser("run", help="handlers and scheduler in one process (default)")
+    sub.add_parser("serve", help="handlers only")
+    sub.add_parser("scheduler", help="scheduler and outbox sender only")
+    sub.add_parser("migrate", help="apply database migrations")
+    imp = sub.add_parser("import-org", help="load the org chart from CSV")
+    imp.add_argument("file", type=Path)
+    job = sub.add_parser("run-job", help="run one scheduled job as if the clock read --at")
+    job.add_argument("job", choices=sorted(JOBS))
+    job.add_argument("--at", help="ISO-8601 time (default: now); without a zone, UTC")
+    exp = sub.add_parser("export", help="write CSV")
+    exp.add_argument("kind", choices=EXPORTS)
+    exp.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    return p
+
+
+def _settings() -> Settings:
+    load_dotenv(Path.cwd() / ".env", override=False)
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "a setting"
+        raise Fatal(f"{name} is invalid: {first['msg']} (see .env.example).") from None
+
+
+def _parse_at(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        raise Fatal(
+            f"--at {value!r} is not an ISO-8601 time like 2026-11-20T15:00:00+01:00."
+        ) from None
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def build_deps(settings: Settings, clock: Clock) -> Deps:
+    """Everything a command needs, with the database migrated to the newest schema."""
+    from storage.db import make_engine, migrate
+
+    try:
+        roles = load_roles(settings.roles_file)
+    except RolesFileError as exc:
+        raise Fatal(f"Bad roles file: {exc}") from None
+    safe_url = settings.database_url
+    try:
+        safe_url = make_url(settings.database_url).render_as_string(hide_password=True)
+        engine = make_engine(settings.database_url)
+        migrate(engine)
+    except (SQLAlchemyError, ValueError, ImportError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+        raise Fatal(f"Cannot use the database at DATABASE_URL={safe_url}: {reason}") from None
+    gateway = WebClientGateway.create(settings.slack_bot_token, settings.slack_api_url)
+    return Deps(
+        settings=settings,
+        engine=engine,
+        clock=clock,
+        roles=roles,
+        renderer=Renderer(),
+        slack=gateway,
+    )
+
+
+def _sender(deps: Deps) -> OutboxSender:
+    sender = OutboxSender(
+        deps.engine,
+        deps.slack,
+        deps.clock,
+        rate=deps.settings.cadence_send_rate,
+        workers=deps.settings.cadence_send_workers,
+    )
+    deps.wake_sender = sender.wake
+    return sender
+
+
+def _serve(deps: Deps, stop: threading.Event) -> None:
+    from handlers import build_app
+
+    settings = deps.settings
+    app = build_app(deps)
+    if settings.socket_mode:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        handler = SocketModeHandler(app, settings.slack_app_token)
+        handler.connect()  # type: ignore[no-untyped-call]
+        log.info("Cadence is connected to Slack in Socket Mode")
+        stop.wait()
+        handler.close()  # type: ignore[no-untyped-call]
+        return
+    from web import CadenceWSGI, make_server, run_until
+
+    server = make_server(
+        CadenceWSGI(app, deps.engine, settings.slack_signing_secret),
+        settings.port,
+        threads=settings.cadence_http_threads,
+    )
+    log.info("Cadence listens on port %d (POST /slack/events, GET /healthz)", settings.port)
+    run_until(server, stop)
+
+
+def _run(command: str, settings: Settings) -> int:
+    deps = build_deps(settings, SystemClock())
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    sender = scheduler = None
+    if command in {"run", "scheduler"}:
+        from scheduler import build_scheduler
+
+        sender = _sender(deps).start()
+        scheduler = build_scheduler(deps)
+        scheduler.start()
+        log.info("scheduler started: a tick every %ds", settings.cadence_tick_seconds)
+    try:
+        if command in {"run", "serve"}:
+            _serve(deps, stop)
+        else:
+            stop.wait()
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=True)
+        if sender is not None:
+            sender.stop()
+    return 0
+
+
+def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
+    args = _parser().parse_args(argv)
+    command = args.command or "run"
+    try:
+        settings = _settings()
+        logging.basicConfig(
+            level=settings.cadence_log_level.upper(),
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
+        missing = settings.missing_for(command)
+        if missing:
+            raise Fatal(missing)
+        if command in {"run", "serve", "scheduler"}:
+            return _run(command, settings)
+        if command == "migrate":
+            build_deps(settings, SystemClock())
+            print("Database is up to date.", file=out)  # noqa: T201
+            return 0
+        if command == "import-org":
+            from services.org import import_org
+
+            deps = build_deps(settings, SystemClock())
+            try:
+                result = import_org(deps, args.file)
+            except OrgFileError as exc:
+                print(f"{args.file}: nothing imported, fix these lines:", file=sys.stderr)  # noqa: T201
+                for problem in exc.problems:
+                    print(f"  {problem}", file=sys.stderr)  # noqa: T201
+                return 1
+            print(  # noqa: T201
+                f"Imported {args.file}: {result.created} new, {result.updated} changed, "
+                f"{result.unchanged} unchanged, {result.reactivated} reactivated, "
+                f"{result.deactivated} deactivated.",
+                file=out,
+            )
+            return 0
+        if command == "run-job":
+            at = _parse_at(args.at)
+            clock: Clock = FixedClock(at) if at else SystemClock()
+            deps = build_deps(settings, clock)
+            report = JOBS[args.job](deps, clock.now())
+            sender = _sender(deps)
+            sender.drain()
+            stats = sender.stats
+            print(  # noqa: T201
+                f"{report.summary()}; sent {stats.sent}, failed {stats.failed}, "
+                f"retrying later {stats.retried}",
+                file=out,
+            )
+            return 0
+        if command == "export":
+            from services.checkins import export_checkins
+
+            deps = build_deps(settings, SystemClock())
+            if args.out:
+                with args.out.open("w", newline="", encoding="utf-8") as fh:
+                    rows = export_checkins(deps, fh)
+                print(f"Wrote {rows} check-in rows to {args.out}.", file=sys.stderr)  # noqa: T201
+            else:
+                export_checkins(deps, out)
+            return 0
+    except Fatal as exc:
+        print(str(exc), file=sys.stderr)  # noqa: T201
+        return exc.code
+    raise AssertionError(f"unhandled command {command}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

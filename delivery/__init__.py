@@ -1,0 +1,1 @@
+"""The outbox sender and the Slack gateway it talks through."""

@@ -1,0 +1,181 @@
+"""The narrow slice of the Slack Web API Cadence's background work uses, behind a protocol.
+
+Errors are sorted into three kinds the sender acts on: rate limited (wait Retry-After),
+transient (retry with backoff) and permanent (record the reason, never retry)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+log = logging.getLogger(__name__)
+
+ErrorKind = Literal["rate_limited", "transient", "permanent"]
+
+_TRANSIENT_ERRORS = frozenset(
+    {"internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited"}
+)
+
+
+class SlackCallError(Exception):
+    def __init__(self, kind: ErrorKind, error: str, retry_after: float = 0.0) -> None:
+        super().__init__(f"{kind}: {error}")
+        self.kind = kind
+        self.error = error
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True, slots=True)
+class Posted:
+    channel: str
+    ts: str
+
+
+@dataclass(frozen=True, slots=True)
+class SlackUser:
+    id: str
+    tz: str | None
+    deleted: bool
+    status_text: str = ""
+    status_emoji: str = ""
+    status_expiration: int = 0
+    email: str = ""
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    filename: str
+    content: bytes
+    title: str = ""
+    alt_text: str = ""
+
+
+class SlackGateway(Protocol):
+    def post_message(self, channel: str, text: str, blocks: list[dict[str, Any]]) -> Posted: ...
+
+    def update_message(
+        self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]
+    ) -> Posted: ...
+
+    def upload_file(self, channel: str, upload: Upload, comment: str = "") -> None: ...
+
+    def user_info(self, user_id: str) -> SlackUser: ...
+
+    def iter_users(self) -> Iterator[SlackUser]: ...
+
+
+def _user(raw: dict[str, Any]) -> SlackUser:
+    profile = raw.get("profile") or {}
+    return SlackUser(
+        id=str(raw.get("id", "")),
+        tz=raw.get("tz") or None,
+        deleted=bool(raw.get("deleted", False)),
+        status_text=str(profile.get("status_text") or ""),
+        status_emoji=str(profile.get("status_emoji") or ""),
+        status_expiration=int(profile.get("status_expiration") or 0),
+        email=str(profile.get("email") or ""),
+        name=str(profile.get("real_name") or raw.get("name") or ""),
+    )
+
+
+@dataclass
+class WebClientGateway:
+    """SlackGateway over slack_sdk's WebClient. The client must have no retry handlers: the
+    sender owns retries, pacing and Retry-After."""
+
+    client: WebClient
+    calls: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def create(cls, token: str, base_url: str, timeout: int = 15) -> WebClientGateway:
+        client = WebClient(token=token, base_url=base_url, timeout=timeout)
+        client.retry_handlers = []
+        return cls(client)
+
+    def _call(self, method: str, **kwargs: Any) -> dict[str, Any]:
+        try:
+            response = self.client.api_call(method, json=kwargs)
+        except SlackApiError as exc:
+            status = exc.response.status_code
+            error = str(exc.response.get("error", "") or f"http_{status}")
+            if status == 429:
+                retry_after = float(exc.response.headers.get("Retry-After", "1") or 1)
+                raise SlackCallError("rate_limited", "ratelimited", retry_after) from None
+            if status >= 500 or error in _TRANSIENT_ERRORS:
+                raise SlackCallError("transient", error) from None
+            raise SlackCallError("permanent", error) from None
+        except (OSError, TimeoutError) as exc:
+            raise SlackCallError("transient", f"connection: {type(exc).__name__}") from None
+        data = response.data
+        if not isinstance(data, dict):
+            raise SlackCallError("transient", "unexpected response body")
+        return data
+
+    def _form(self, method: str, **kwargs: Any) -> dict[str, Any]:
+        try:
+            response = self.client.api_call(method, params=kwargs)
+        except SlackApiError as exc:
+            status = exc.response.status_code
+            if status == 429:
+                retry_after = float(exc.response.headers.get("Retry-After", "1") or 1)
+                raise SlackCallError("rate_limited", "ratelimited", retry_after) from None
+            error = str(exc.response.get("error", "") or f"http_{status}")
+            kind: ErrorKind = "transient" if status >= 500 else "permanent"
+            raise SlackCallError(kind, error) from None
+        except (OSError, TimeoutError) as exc:
+            raise SlackCallError("transient", f"connection: {type(exc).__name__}") from None
+        data = response.data
+        return data if isinstance(data, dict) else {}
+
+    def post_message(self, channel: str, text: str, blocks: list[dict[str, Any]]) -> Posted:
+        data = self._call("chat.postMessage", channel=channel, text=text, blocks=blocks)
+        return Posted(channel=str(data.get("channel", channel)), ts=str(data.get("ts", "")))
+
+    def update_message(
+        self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]]
+    ) -> Posted:
+        data = self._call("chat.update", channel=channel, ts=ts, text=text, blocks=blocks)
+        return Posted(channel=str(data.get("channel", channel)), ts=str(data.get("ts", ts)))
+
+    def upload_file(self, channel: str, upload: Upload, comment: str = "") -> None:
+        try:
+            self.client.files_upload_v2(
+                channel=channel,
+                content=upload.content,
+                filename=upload.filename,
+                title=upload.title or upload.filename,
+                alt_txt=upload.alt_text or None,
+                initial_comment=comment or None,
+            )
+        except SlackApiError as exc:
+            status = exc.response.status_code
+            if status == 429:
+                retry_after = float(exc.response.headers.get("Retry-After", "1") or 1)
+                raise SlackCallError("rate_limited", "ratelimited", retry_after) from None
+            kind: ErrorKind = "transient" if status >= 500 else "permanent"
+            raise SlackCallError(kind, str(exc.response.get("error", ""))) from None
+        except (OSError, TimeoutError) as exc:
+            raise SlackCallError("transient", f"connection: {type(exc).__name__}") from None
+
+    def user_info(self, user_id: str) -> SlackUser:
+        data = self._form("users.info", user=user_id)
+        return _user(data.get("user") or {})
+
+    def iter_users(self) -> Iterator[SlackUser]:
+        cursor = ""
+        while True:
+            args: dict[str, Any] = {"limit": 200}
+            if cursor:
+                args["cursor"] = cursor
+            data = self._form("users.list", **args)
+            for raw in data.get("members") or []:
+                yield _user(raw)
+            cursor = str((data.get("response_metadata") or {}).get("next_cursor") or "")
+            if not cursor:
+                return

@@ -1,0 +1,46 @@
+"""Thin Bolt listeners: parse the payload, call a use case, ack or respond. No SQL, no Jinja,
+no clock here (DESIGN.md section 10)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from handlers.actions import checkin as checkin_actions
+from handlers.commands import cadence as cadence_command
+from handlers.commands import checkin as checkin_command
+from handlers.events import home as home_events
+from handlers.views import checkin as checkin_views
+from services.deps import Deps
+
+log = logging.getLogger(__name__)
+
+
+def register_all(app: App, deps: Deps) -> None:
+    for module in (checkin_command, cadence_command, checkin_actions, checkin_views, home_events):
+        module.register(app, deps)
+
+    @app.error
+    def on_error(error: Exception, body: dict[str, Any]) -> None:
+        # Never log the body: it carries people's answers.
+        kind = body.get("type") or body.get("command") or (body.get("event") or {}).get("type")
+        log.error("listener failed on %s: %s", kind, type(error).__name__, exc_info=error)
+
+
+def build_app(deps: Deps) -> App:
+    """The Bolt app with every listener. HTTP mode verifies each request's signature; Socket
+    Mode needs no signing secret (the socket itself is authenticated)."""
+    settings = deps.settings
+    client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url, timeout=10)
+    app = App(
+        client=client,
+        signing_secret=settings.slack_signing_secret,
+        request_verification_enabled=not settings.socket_mode,
+        process_before_response=False,
+        logger=logging.getLogger("slack_bolt"),
+    )
+    register_all(app, deps)
+    return app

@@ -1,0 +1,45 @@
+"""Buttons on the check-in DM and the App Home."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from prompts import ids
+from services import checkins
+from services.deps import Deps
+
+
+def _tell(client: WebClient, body: dict[str, Any], text: str) -> None:
+    """A private note next to the button that was clicked."""
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
+        "channel_id"
+    )
+    user = body["user"]["id"]
+    if channel:
+        client.chat_postEphemeral(channel=channel, user=user, text=text)
+    else:  # App Home: no channel to post in; a DM from the app
+        client.chat_postMessage(channel=user, text=text)
+
+
+def register(app: App, deps: Deps) -> None:
+    def open_modal(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
+    ) -> None:
+        ack()
+        outcome = checkins.open_checkin(deps, body["user"]["id"], action.get("value") or None)
+        if outcome.view is not None:
+            client.views_open(trigger_id=body["trigger_id"], view=outcome.view)
+        else:
+            _tell(client, body, outcome.message or checkins.NOT_REGISTERED)
+
+    app.action(ids.CHECKIN_OPEN)(open_modal)
+    app.action(ids.HOME_CHECKIN_OPEN)(open_modal)
+
+    @app.action(ids.CHECKIN_SKIP)
+    def skip(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+        message = checkins.skip_week(deps, body["user"]["id"], str(action.get("value") or ""))
+        _tell(client, body, message)

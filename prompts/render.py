@@ -1,0 +1,118 @@
+"""Render `templates/*.json.j2` into Block Kit dicts and validate them with slack_sdk models.
+
+Every value goes through `|tojson`; user text additionally through `|esc` (mrkdwn escaping:
+`<!channel>` or `<@U…>` typed by a person never pings anyone)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Undefined
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
+
+from domain.roles import fmt
+from prompts import ids
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+MESSAGE_BLOCKS = 50
+VIEW_BLOCKS = 100
+SECTION_TEXT = 3000
+
+
+class RenderError(Exception):
+    """A template produced something Slack would reject."""
+
+
+def escape_mrkdwn(value: object) -> str:
+    """Slack's three control characters, escaped as Slack documents."""
+    return str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def clip(value: object, limit: int) -> str:
+    text = str(value)
+    return text if len(text) <= limit else text[: max(0, limit - 1)] + "…"
+
+
+def _tojson(value: Any) -> str:
+    if isinstance(value, Undefined):
+        value._fail_with_undefined_error()  # StrictUndefined: name the missing variable
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _quote(value: object) -> str:
+    """Escaped user text as a mrkdwn block quote (each line prefixed with '>')."""
+    lines = escape_mrkdwn(value).splitlines() or [""]
+    return "\n".join("> " + line for line in lines)
+
+
+class Renderer:
+    def __init__(self, templates: Path = TEMPLATES) -> None:
+        self.env = Environment(
+            loader=FileSystemLoader(str(templates)),
+            undefined=StrictUndefined,
+            autoescape=False,  # noqa: S701 - output is JSON; every value passes through |tojson
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=False,
+        )
+        self.env.filters["tojson"] = _tojson
+        self.env.filters["esc"] = escape_mrkdwn
+        self.env.filters["clip"] = clip
+        self.env.filters["quote"] = _quote
+        self.env.globals["ids"] = ids.namespace()
+        self.env.globals["fmt"] = fmt
+
+    def render(self, name: str, **context: Any) -> Any:
+        raw = self.env.get_template(name).render(**context)
+        try:
+            return json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise RenderError(f"{name} rendered invalid JSON: {exc}") from None
+
+    def message(self, name: str, **context: Any) -> dict[str, Any]:
+        """{"text": fallback, "blocks": [...]} for chat.postMessage / chat.update."""
+        data = self.render(name, **context)
+        if not isinstance(data, dict) or "text" not in data or "blocks" not in data:
+            raise RenderError(f"{name} must render an object with text and blocks")
+        validate_blocks(data["blocks"], MESSAGE_BLOCKS, name)
+        if not data["text"] or len(data["text"]) > 4000:
+            raise RenderError(f"{name}: fallback text must be 1–4000 characters")
+        return data
+
+    def view(self, name: str, **context: Any) -> dict[str, Any]:
+        """A modal or home tab view, validated as a whole by slack_sdk's View model."""
+        data = self.render(name, **context)
+        if not isinstance(data, dict):
+            raise RenderError(f"{name} must render an object")
+        validate_blocks(data.get("blocks", []), VIEW_BLOCKS, name)
+        try:
+            View(**data).validate_json()
+        except Exception as exc:
+            raise RenderError(f"{name}: {exc}") from None
+        meta = data.get("private_metadata", "")
+        if len(meta) > 3000:
+            raise RenderError(f"{name}: private_metadata over 3000 characters")
+        return data
+
+
+def validate_blocks(blocks: Any, limit: int, name: str) -> None:
+    if not isinstance(blocks, list):
+        raise RenderError(f"{name}: blocks must be a list")
+    if len(blocks) > limit:
+        raise RenderError(f"{name}: {len(blocks)} blocks (Slack allows {limit})")
+    for raw in blocks:
+        block = Block.parse(raw)
+        if block is None:
+            raise RenderError(f"{name}: unknown block {raw.get('type')!r}")
+        try:
+            block.validate_json()
+        except Exception as exc:
+            raise RenderError(f"{name}: {exc}") from None
+        text = raw.get("text")
+        if raw.get("type") == "section" and isinstance(text, dict):
+            if len(text.get("text", "")) > SECTION_TEXT:
+                raise RenderError(f"{name}: section text over {SECTION_TEXT} characters")

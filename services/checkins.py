@@ -1,0 +1,505 @@
+"""Weekly check-ins: the DM, the modal, skipping, reminders, the App Home and the export."""
+
+from __future__ import annotations
+
+import csv
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TextIO
+
+from domain.checkins import MOODS, TEXT_LIMIT, RawAnswers, sparkline, validate_answers
+from domain.periods import current_week, local_now, week_label, weeks_back
+from domain.roles import Metric, Role, fmt
+from prompts import ids
+from services.deps import Deps
+from services.people import away_ids, first_name, resolve_timezones, timezone_of
+from storage import repo
+from storage.db import read_scope, session_scope
+from storage.models import Checkin, Person
+
+log = logging.getLogger(__name__)
+
+HISTORY_WEEKS = 8
+
+
+def prompt_key(slack_id: str, period: str) -> str:
+    return f"checkin:{slack_id}:{period}"
+
+
+def reminder_key(slack_id: str, period: str) -> str:
+    return f"reminder:{slack_id}:{period}"
+
+
+def deadline_label(deps: Deps, period: str, tz: str) -> str:
+    at = deps.schedule.answer_deadline.for_period(period, tz)
+    return local_now(at, tz).strftime("%A %d %b, %H:%M")
+
+
+# ------------------------------------------------------------------ scheduled jobs
+
+
+@dataclass
+class JobReport:
+    job: str
+    at: datetime
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def add(self, what: str, n: int = 1) -> None:
+        if n:
+            self.counts[what] = self.counts.get(what, 0) + n
+
+    def summary(self) -> str:
+        parts = ", ".join(f"{k} {v}" for k, v in sorted(self.counts.items())) or "nothing due"
+        return f"{self.job} at {self.at.isoformat()}: {parts}"
+
+
+def _prompt_message(
+    deps: Deps, person: Person, period: str, *, reminder: bool
+) -> repo.OutgoingMessage:
+    role = deps.roles[person.role]
+    payload = deps.renderer.message(
+        "checkin_prompt.json.j2",
+        first_name=first_name(person),
+        period=period,
+        period_label=week_label(period),
+        role=role,
+        reminder=reminder,
+        deadline_label=deadline_label(deps, period, person.timezone),
+    )
+    kind = "reminder" if reminder else "checkin"
+    key = reminder_key(person.slack_id, period) if reminder else prompt_key(person.slack_id, period)
+    return repo.OutgoingMessage(key=key, kind=kind, recipient=person.slack_id, payload=payload)
+
+
+def _due_people(deps: Deps, now: datetime, reminder: bool) -> list[tuple[Person, str]]:
+    with read_scope(deps.engine) as session:
+        people = [p for p in repo.active_people(session=session) if p.role in deps.roles]
+    people = resolve_timezones(deps, people, now)
+    slot = deps.schedule.reminder_due if reminder else deps.schedule.checkin_due
+    return [(p, period) for p in people for period in slot(now, p.timezone)]
+
+
+def send_weekly_checkins(deps: Deps, now: datetime) -> JobReport:
+    """Record the check-in DM for everyone whose Friday 15:00 has come (catching up missed
+    ticks until the answer deadline, never at night). Idempotent by key."""
+    report = JobReport("checkins", now)
+    due = _due_people(deps, now, reminder=False)
+    if not due:
+        return report
+    with read_scope(deps.engine) as session:
+        done = repo.deliveries_by_keys(
+            [prompt_key(p.slack_id, period) for p, period in due], session=session
+        )
+        answered = repo.checkins_in(
+            [p.id for p, _ in due if p.id is not None],
+            [period for _, period in due],
+            session=session,
+        )
+    todo = [(p, period) for p, period in due if prompt_key(p.slack_id, period) not in done]
+    if not todo:
+        return report
+    away = away_ids(deps, {p.slack_id for p, _ in todo}, now)
+    messages = []
+    with session_scope(deps.engine) as session:
+        for person, period in todo:
+            message = _prompt_message(deps, person, period, reminder=False)
+            if (person.id, period) in answered:
+                repo.record_not_sent(message, "answered before the prompt", now, session=session)
+                report.add("already answered")
+            elif person.slack_id in away:
+                repo.record_not_sent(message, "away (Slack status)", now, session=session)
+                report.add("away")
+            else:
+                messages.append(message)
+        report.add("queued", repo.enqueue(messages, now, session=session))
+    deps.wake_sender()
+    return report
+
+
+def send_reminders(deps: Deps, now: datetime) -> JobReport:
+    """One reminder, Monday 10:00 local, to people who were prompted and have neither answered
+    nor skipped. Idempotent by key."""
+    report = JobReport("reminders", now)
+    due = _due_people(deps, now, reminder=True)
+    if not due:
+        return report
+    with read_scope(deps.engine) as session:
+        prompts = repo.deliveries_by_keys(
+            [prompt_key(p.slack_id, period) for p, period in due], session=session
+        )
+        reminders = repo.deliveries_by_keys(
+            [reminder_key(p.slack_id, period) for p, period in due], session=session
+        )
+        answered = repo.checkins_in(
+            [p.id for p, _ in due if p.id is not None],
+            [period for _, period in due],
+            session=session,
+        )
+    todo = []
+    for person, period in due:
+        prompt = prompts.get(prompt_key(person.slack_id, period))
+        if reminder_key(person.slack_id, period) in reminders:
+            continue
+        if prompt is None or prompt.status != "sent" or (person.id, period) in answered:
+            continue  # never prompted (away, joined later), not delivered, or already done
+        todo.append((person, period))
+    if not todo:
+        return report
+    away = away_ids(deps, {p.slack_id for p, _ in todo}, now)
+    messages = []
+    with session_scope(deps.engine) as session:
+        for person, period in todo:
+            message = _prompt_message(deps, person, period, reminder=True)
+            if person.slack_id in away:
+                repo.record_not_sent(message, "away (Slack status)", now, session=session)
+                report.add("away")
+            else:
+                messages.append(message)
+        report.add("queued", repo.enqueue(messages, now, session=session))
+    deps.wake_sender()
+    return report
+
+
+# ------------------------------------------------------------------ interactive
+
+
+class NotRegistered(Exception):
+    """The Slack user is not (or no longer) in the org chart."""
+
+
+NOT_REGISTERED = (
+    "You're not in Cadence's org chart yet, so there's no check-in for you. "
+    "Ask your HR team to add you."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What the user sees: a view to open, or a message explaining why not."""
+
+    view: dict[str, Any] | None = None
+    message: str | None = None
+
+
+def _person(deps: Deps, slack_id: str) -> tuple[Person, Role]:
+    with read_scope(deps.engine) as session:
+        person = repo.person_by_slack_id(slack_id, session=session)
+    if person is None or not person.active or person.role not in deps.roles:
+        raise NotRegistered(slack_id)
+    return person, deps.roles[person.role]
+
+
+def _modal(
+    deps: Deps, person: Person, role: Role, period: str, existing: Checkin | None
+) -> dict[str, Any]:
+    current: dict[str, str] = {}
+    editing = existing is not None and existing.status == "answered"
+    if existing is not None and editing:
+        current = {
+            "quality": fmt(existing.quality_value),
+            "output": fmt(existing.output_value),
+            "mood": str(existing.mood or ""),
+            "wins": existing.wins,
+            "blockers": existing.blockers,
+            "priorities": existing.priorities,
+        }
+    return deps.renderer.view(
+        "checkin_modal.json.j2",
+        period=period,
+        period_label=week_label(period),
+        role=role,
+        current=current,
+        moods=MOODS,
+        text_limit=TEXT_LIMIT,
+        editing=editing,
+    )
+
+
+def open_checkin(deps: Deps, slack_id: str, period: str | None = None) -> Outcome:
+    """The modal for `period` (from a button) or, for /checkin, the week to answer: last week's
+    while it is still open and unanswered, otherwise this week's."""
+    try:
+        person, role = _person(deps, slack_id)
+    except NotRegistered:
+        return Outcome(message=NOT_REGISTERED)
+    now = deps.clock.now()
+    tz = timezone_of(deps, person, now)
+    answerable = deps.schedule.answerable_periods(now, tz)
+    assert person.id is not None  # noqa: S101
+    with read_scope(deps.engine) as session:
+        existing = repo.checkins_in([person.id], answerable, session=session)
+    if period is None:
+        period = answerable[0]
+        if len(answerable) > 1 and (person.id, answerable[1]) not in existing:
+            period = answerable[1]
+    elif period not in answerable:
+        return Outcome(
+            message=(
+                f"The check-in for {week_label(period)} has closed. You can answer this week's "
+                "any time with /checkin."
+            )
+        )
+    return Outcome(view=_modal(deps, person, role, period, existing.get((person.id, period))))
+
+
+def read_modal_state(values: dict[str, Any]) -> RawAnswers:
+    """The modal's `view.state.values` as strings (shapes as Slack sends them)."""
+
+    def get(field_name: str) -> str | None:
+        block_id, action_id = ids.CHECKIN_FIELDS[field_name]
+        element = (values.get(block_id) or {}).get(action_id) or {}
+        if "selected_option" in element:
+            option = element.get("selected_option") or {}
+            return str(option.get("value")) if option.get("value") is not None else None
+        value = element.get("value")
+        return None if value is None else str(value)
+
+    return RawAnswers(
+        quality=get("quality"),
+        output=get("output"),
+        mood=get("mood"),
+        wins=get("wins"),
+        blockers=get("blockers"),
+        priorities=get("priorities"),
+    )
+
+
+def _status_update(
+    deps: Deps, person: Person, period: str, checkin: Checkin, now: datetime
+) -> None:
+    """Turn the DM (and the reminder, if one went out) into a done/skipped note with an edit
+    button, through the outbox."""
+    can_edit = period in deps.schedule.answerable_periods(now, person.timezone or "UTC")
+    summary = ""
+    role = deps.roles[person.role]
+    if checkin.status == "answered":
+        summary = (
+            f"{role.quality.name}: {fmt(checkin.quality_value)} {role.quality.unit} · "
+            f"{role.output.name}: {fmt(checkin.output_value)} {role.output.unit} · "
+            f"mood {checkin.mood}/5"
+        )
+    payload = deps.renderer.message(
+        "checkin_status.json.j2",
+        period=period,
+        period_label=week_label(period),
+        status=checkin.status,
+        can_edit=can_edit,
+        summary=summary,
+    )
+    originals = [prompt_key(person.slack_id, period), reminder_key(person.slack_id, period)]
+    with session_scope(deps.engine) as session:
+        for original in repo.deliveries_by_keys(originals, session=session):
+            # A DM not sent yet is withdrawn instead of being sent and then updated.
+            repo.skip_pending(
+                original, f"{checkin.status} before it was sent", now, session=session
+            )
+            repo.replace_pending(
+                repo.OutgoingMessage(
+                    key=f"update:{original}",
+                    kind="checkin-status",
+                    recipient=person.slack_id,
+                    payload=payload,
+                    method="chat.update",
+                    update_of=original,
+                ),
+                now,
+                session=session,
+            )
+    deps.wake_sender()
+
+
+def submit_checkin(deps: Deps, slack_id: str, period: str, raw: RawAnswers) -> dict[str, str]:
+    """Validate and store (one row per person and week); field errors keyed by block_id."""
+    try:
+        person, role = _person(deps, slack_id)
+    except NotRegistered:
+        return {ids.B_QUALITY: NOT_REGISTERED}
+    now = deps.clock.now()
+    tz = timezone_of(deps, person, now)
+    if period not in deps.schedule.answerable_periods(now, tz):
+        return {
+            ids.B_QUALITY: f"The check-in for {period} closed on "
+            f"{deadline_label(deps, period, tz)}; run /checkin for this week's."
+        }
+    answers, errors = validate_answers(role, raw, ids.CHECKIN_BLOCK_IDS)
+    if answers is None:
+        return errors
+    assert person.id is not None  # noqa: S101
+    with session_scope(deps.engine) as session:
+        checkin = repo.save_answers(person.id, period, answers, now, session=session)
+    _status_update(deps, person, period, checkin, now)
+    return {}
+
+
+def skip_week(deps: Deps, slack_id: str, period: str) -> str:
+    """Skip a week from the DM's button; returns what to tell the person."""
+    try:
+        person, _ = _person(deps, slack_id)
+    except NotRegistered:
+        return NOT_REGISTERED
+    now = deps.clock.now()
+    tz = timezone_of(deps, person, now)
+    if period not in deps.schedule.answerable_periods(now, tz):
+        return f"The check-in for {week_label(period)} has already closed."
+    assert person.id is not None  # noqa: S101
+    with session_scope(deps.engine) as session:
+        checkin = repo.mark_skipped(person.id, period, now, session=session)
+    _status_update(deps, person, period, checkin, now)
+    if checkin.status == "answered":
+        return f"You already answered {week_label(period)}, so nothing was skipped."
+    return f"Skipped {week_label(period)}. No reminder this week; see you next Friday."
+
+
+# ------------------------------------------------------------------ App Home
+
+
+def _metric_values(history: list[Checkin | None], metric: Metric) -> list[float | None]:
+    attr = "quality_value" if metric.kind == "quality" else "output_value"
+    return [getattr(c, attr) if c is not None and c.status == "answered" else None for c in history]
+
+
+def _metric_line(metric: Metric, values: list[float | None]) -> str:
+    latest = next((v for v in reversed(values) if v is not None), None)
+    bound = (
+        f"floor {fmt(metric.floor)}" if metric.floor is not None else f"target {fmt(metric.target)}"
+    )
+    kind = "Quality" if metric.kind == "quality" else "Output"
+    return f"{kind} · {metric.name}: latest {fmt(latest)} {metric.unit} ({bound})"
+
+
+def home_view(deps: Deps, slack_id: str) -> dict[str, Any]:
+    now = deps.clock.now()
+    with read_scope(deps.engine) as session:
+        person = repo.person_by_slack_id(slack_id, session=session)
+    if person is None or not person.active or person.role not in deps.roles:
+        period = current_week(now, "UTC")
+        return deps.renderer.view(
+            "home.json.j2",
+            registered=False,
+            period=period,
+            period_label=week_label(period),
+        )
+    role = deps.roles[person.role]
+    tz = timezone_of(deps, person, now)
+    period = deps.schedule.answerable_periods(now, tz)[0]
+    periods = weeks_back(period, HISTORY_WEEKS)
+    assert person.id is not None  # noqa: S101
+    with read_scope(deps.engine) as session:
+        own = repo.checkins_in([person.id], periods, session=session)
+        reports = repo.direct_reports(person.id, session=session)
+        team_rows = repo.checkins_in([r.id for r in reports if r.id], [period], session=session)
+    history = [own.get((person.id, p)) for p in periods]
+    this_week = own.get((person.id, period))
+    status = this_week.status if this_week is not None else "open"
+    q_values, o_values = _metric_values(history, role.quality), _metric_values(history, role.output)
+    weeks = []
+    for p, c in reversed(list(zip(periods, history, strict=True))):
+        if c is None:
+            line = f"{p} · no check-in"
+        elif c.status == "skipped":
+            line = f"{p} · skipped"
+        else:
+            line = (
+                f"{p} · {role.quality.name} {fmt(c.quality_value)} {role.quality.unit} · "
+                f"{role.output.name} {fmt(c.output_value)} {role.output.unit} · mood {c.mood}/5"
+            )
+        weeks.append({"line": line})
+    team = None
+    team_summary = ""
+    if reports:
+        team = []
+        answered = 0
+        for r in reports:
+            c = team_rows.get((r.id or 0, period))
+            state = (
+                "✅ checked in"
+                if c and c.status == "answered"
+                else ("⏭️ skipped" if c else "⏳ not yet")
+            )
+            answered += bool(c and c.status == "answered")
+            team.append({"line": f"{r.name} · {state}"})
+        team_summary = f"{answered} of {len(reports)} checked in"
+    return deps.renderer.view(
+        "home.json.j2",
+        registered=True,
+        period=period,
+        period_label=week_label(period),
+        status=status,
+        weeks=weeks,
+        role=role,
+        quality_spark=sparkline(q_values, role.quality.min, role.quality.max),
+        output_spark=sparkline(o_values),
+        quality_line=_metric_line(role.quality, q_values),
+        output_line=_metric_line(role.output, o_values),
+        team=team,
+        team_summary=team_summary,
+    )
+
+
+# ------------------------------------------------------------------ export
+
+EXPORT_HEADER = [
+    "slack_id",
+    "name",
+    "period",
+    "status",
+    "role",
+    "quality_metric",
+    "quality_value",
+    "quality_unit",
+    "output_metric",
+    "output_value",
+    "output_unit",
+    "mood",
+    "wins",
+    "blockers",
+    "priorities",
+    "source",
+    "submitted_at",
+    "updated_at",
+]
+
+
+def csv_safe(value: object) -> str:
+    """Text a spreadsheet will not run as a formula."""
+    text = str(value)
+    return "'" + text if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
+
+
+def export_checkins(deps: Deps, out: TextIO, actor: str = "cli") -> int:
+    """CSV of every check-in, one row per person and week. Audited."""
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_HEADER)
+    rows = 0
+    with read_scope(deps.engine) as session:
+        for c, p in repo.iter_checkins_for_export(session=session):
+            role = deps.roles.get(p.role)
+            writer.writerow(
+                [
+                    p.slack_id,
+                    csv_safe(p.name),
+                    c.period,
+                    c.status,
+                    p.role,
+                    role.quality.name if role else "",
+                    fmt(c.quality_value) if c.quality_value is not None else "",
+                    role.quality.unit if role else "",
+                    role.output.name if role else "",
+                    fmt(c.output_value) if c.output_value is not None else "",
+                    role.output.unit if role else "",
+                    c.mood or "",
+                    csv_safe(c.wins),
+                    csv_safe(c.blockers),
+                    csv_safe(c.priorities),
+                    c.source,
+                    c.submitted_at.isoformat(),
+                    c.updated_at.isoformat(),
+                ]
+            )
+            rows += 1
+    with session_scope(deps.engine) as session:
+        repo.audit(
+            actor, "export.checkins", "all", f"{rows} rows", deps.clock.now(), session=session
+        )
+    return rows

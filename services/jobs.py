@@ -1,0 +1,20 @@
+"""The scheduled jobs by name: the scheduler's tick and `python bot.py run-job` call these."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from services.checkins import JobReport, send_reminders, send_weekly_checkins
+from services.deps import Deps
+
+Job = Callable[[Deps, datetime], JobReport]
+
+JOBS: dict[str, Job] = {
+    "checkins": send_weekly_checkins,
+    "reminders": send_reminders,
+}
+
+
+def run_all(deps: Deps, now: datetime) -> list[JobReport]:
+    return [job(deps, now) for job in JOBS.values()]

@@ -1,0 +1,193 @@
+"""HTTP mode: a WSGI app served by waitress (a production server, not Bolt's dev server).
+
+Routes: `POST /slack/events` (events, slash commands, interactivity; signature verified by
+Bolt), `GET /healthz` (200 while the database answers). A request that fails verification
+gets 401; a signed request whose body cannot be parsed gets 400, never a 500."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from slack_bolt import App, BoltRequest
+from sqlalchemy.engine import Engine
+from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
+
+from storage.db import ping
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 1_000_000
+MAX_SKEW = 300  # seconds, as Slack documents
+EVENTS_PATH = "/slack/events"
+
+Route = Callable[["WSGIEnvironment", bytes], tuple[int, dict[str, str], bytes]]
+
+_REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    401: "Unauthorized",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    413: "Payload Too Large",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Entity",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+
+
+def _text(status: int, body: str) -> tuple[int, dict[str, str], bytes]:
+    return status, {"Content-Type": "text/plain; charset=utf-8"}, body.encode()
+
+
+class CadenceWSGI:
+    def __init__(
+        self,
+        bolt: App,
+        engine: Engine,
+        signing_secret: str,
+        routes: dict[tuple[str, str], Route] | None = None,
+    ) -> None:
+        self.bolt = bolt
+        self.engine = engine
+        self.secret = signing_secret.encode()
+        self.routes = dict(routes or {})
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        try:
+            status, headers, body = self._handle(environ)
+        except Exception:
+            log.exception("unhandled error serving %s", environ.get("PATH_INFO"))
+            status, headers, body = _text(500, "internal error")
+        headers.setdefault("Content-Length", str(len(body)))
+        start_response(f"{status} {_REASONS.get(status, '')}", list(headers.items()))
+        return [body]
+
+    def _handle(self, environ: WSGIEnvironment) -> tuple[int, dict[str, str], bytes]:
+        method = environ.get("REQUEST_METHOD", "GET")
+        path = environ.get("PATH_INFO", "/")
+        if path == "/healthz":
+            if method not in {"GET", "HEAD"}:
+                return _text(405, "use GET")
+            return _text(200, "ok") if ping(self.engine) else _text(503, "database unreachable")
+        route = self.routes.get((method, path))
+        if path != EVENTS_PATH and route is None:
+            known = {p for _, p in self.routes} | {EVENTS_PATH}
+            return _text(405, "method not allowed") if path in known else _text(404, "not found")
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return _text(400, "bad Content-Length")
+        if length > MAX_BODY:
+            return _text(413, "request body too large")
+        raw = environ["wsgi.input"].read(length) if length > 0 else b""
+        if route is not None:
+            return route(environ, raw)
+        if method != "POST":
+            return _text(405, "use POST")
+        return self._slack(environ, raw)
+
+    def _signed(self, raw: bytes, timestamp: str | None, signature: str | None) -> bool:
+        """Slack's v0 signature over the raw bytes, within five minutes."""
+        if not timestamp or not signature or not self.secret:
+            return False
+        try:
+            if abs(time.time() - int(timestamp)) > MAX_SKEW:
+                return False
+        except ValueError:
+            return False
+        base = b"v0:" + timestamp.encode() + b":" + raw
+        expected = "v0=" + hmac.new(self.secret, base, hashlib.sha256).hexdigest()
+        return hmac.compare_digest(expected, signature)
+
+    def _slack(self, environ: WSGIEnvironment, raw: bytes) -> tuple[int, dict[str, str], bytes]:
+        headers: dict[str, str | Sequence[str]] = {}
+        for key, value in environ.items():
+            if key.startswith("HTTP_"):
+                headers[key[5:].replace("_", "-").lower()] = value
+        if environ.get("CONTENT_TYPE"):
+            headers["content-type"] = environ["CONTENT_TYPE"]
+        timestamp = str(headers.get("x-slack-request-timestamp") or "") or None
+        signature = str(headers.get("x-slack-signature") or "") or None
+        if not self._signed(raw, timestamp, signature):
+            return _text(401, "invalid signature")
+        try:
+            body = raw.decode("utf-8")
+            request = BoltRequest(body=body, query=environ.get("QUERY_STRING", ""), headers=headers)
+            _check_shape(request.body)
+        except (ValueError, AttributeError, TypeError, KeyError):
+            # JSON/Unicode decoding errors, or JSON of a shape Bolt cannot read.
+            return _text(400, "request body could not be parsed")
+        try:
+            response = self.bolt.dispatch(request)
+        except (KeyError, TypeError, AttributeError, ValueError):
+            log.warning("signed request with an unexpected shape was refused", exc_info=True)
+            return _text(400, "request body has an unexpected shape")
+        out_headers = {k: ",".join(v) for k, v in response.headers.items()}
+        return response.status, out_headers, response.body.encode("utf-8")
+
+
+_SHAPES: dict[str, type | tuple[type, ...]] = {
+    "type": str,
+    "event": dict,
+    "user": (dict, str),
+    "view": dict,
+    "actions": list,
+    "team": (dict, str, type(None)),
+    "channel": (dict, str),
+    "container": dict,
+    "command": str,
+}
+
+
+def _check_shape(body: object) -> None:
+    """Refuse JSON whose top-level fields have types Slack never sends (Bolt would fail)."""
+    if not isinstance(body, dict):
+        raise ValueError("body is not an object")
+    for key, expected in _SHAPES.items():
+        if key in body and not isinstance(body[key], expected):
+            raise ValueError(f"field {key} has an unexpected type")
+    if isinstance(body.get("actions"), list) and not all(
+        isinstance(a, dict) for a in body["actions"]
+    ):
+        raise ValueError("actions must be objects")
+
+
+def make_server(
+    wsgi: CadenceWSGI,
+    port: int,
+    *,
+    host: str = "0.0.0.0",  # noqa: S104 - HTTP mode must be reachable by Slack
+    threads: int = 16,
+) -> BaseWSGIServer | MultiSocketServer:
+    """A waitress server (call .run(); .close() to stop). port=0 picks a free port."""
+    return create_server(
+        wsgi,
+        host=host,
+        port=port,
+        threads=threads,
+        ident="cadence",
+        connection_limit=1000,
+        channel_timeout=30,
+        clear_untrusted_proxy_headers=True,
+    )
+
+
+def run_until(server: BaseWSGIServer | MultiSocketServer, stop: threading.Event) -> None:
+    """Serve until `stop` is set, then close the listening socket and return."""
+    closer = threading.Thread(target=lambda: (stop.wait(), server.close()), daemon=True)
+    closer.start()
+    try:
+        server.run()
+    except OSError:  # the socket closed under select(): the normal way out
+        if not stop.is_set():
+            raise
