@@ -1,0 +1,208 @@
+"""The operator contract: `python bot.py ...` commands, exit codes and messages."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+import bot
+from config import PROJECT_ROOT
+from storage.db import make_engine, read_scope
+from storage.models import Delivery, Person
+from tests.conftest import ORG, ORG_HEADER
+from tests.fakeslack import FakeSlack
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, db_url: str, fake: FakeSlack) -> Path:
+    monkeypatch.chdir(tmp_path)
+    for name in list(os.environ):
+        if name.startswith(("SLACK_", "CADENCE_")) or name in {
+            "DATABASE_URL",
+            "PORT",
+            "ROLES_FILE",
+        }:
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-cli-test")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "s")
+    monkeypatch.setenv("SLACK_API_URL", fake.url)
+    monkeypatch.setenv("CADENCE_SEND_RATE", "500")
+    return tmp_path
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    old = sys.stderr
+    sys.stderr = err
+    try:
+        code = bot.main(list(argv), out=out)
+    finally:
+        sys.stderr = old
+    return code, out.getvalue(), err.getvalue()
+
+
+def people(db_url: str) -> dict[str, Person]:
+    engine = make_engine(db_url)
+    with read_scope(engine) as s:
+        found = {p.slack_id: p for p in s.execute(select(Person)).scalars()}
+    engine.dispose()
+    return found
+
+
+def test_import_org_upserts_and_deactivates_missing_people(env: Path, db_url: str) -> None:
+    (env / "org.csv").write_text(ORG)
+    code, out, _ = run("import-org", "org.csv")
+    assert code == 0 and "5 new" in out
+    first = people(db_url)
+    assert first["U0ANA"].manager_id == first["U0LEAD"].id
+    # Cat leaves; Ana changes role; re-import.
+    lines = [line for line in ORG.splitlines() if not line.startswith("U0CAT")]
+    lines = [line.replace("U0LEAD,support", "U0LEAD,sales") for line in lines]
+    (env / "org.csv").write_text("\n".join(lines) + "\n")
+    code, out, _ = run("import-org", "org.csv")
+    assert code == 0 and "1 changed" in out and "1 deactivated" in out
+    second = people(db_url)
+    assert second["U0CAT"].active is False  # kept, with its history
+    assert second["U0ANA"].role == "sales"
+    assert second["U0ANA"].id == first["U0ANA"].id
+
+
+def test_bad_org_file_reports_every_line_and_writes_nothing(env: Path, db_url: str) -> None:
+    (env / "org.csv").write_text(ORG)
+    assert run("import-org", "org.csv")[0] == 0
+    bad = ORG_HEADER + (
+        "U0LEAD,lea@example.com,Lea Lead,U0DAN,engineering,Europe/Paris,true\n"  # line 2: cycle
+        "U0ANA,ana-at-example.com,Ana Agent,U0LEAD,support,Europe/Paris,false\n"  # 3: email
+        "U0BEN,ben@example.com,Ben Builder,U0GHOST,engineering,America/New_York,false\n"  # 4
+        "U0CAT,cat@example.com,Cat Closer,U0BEN,astronaut,Pacific/Honolulu,false\n"  # 5: role
+        "U0DAN,dan@example.com,Dan Dev,U0LEAD,engineering,Mars/Olympus,false\n"  # 6: zone
+        "U0DAN,dan2@example.com,Dan Two,U0LEAD,engineering,UTC,false\n"  # 7: duplicate
+    )
+    (env / "bad.csv").write_text(bad)
+    code, _, err = run("import-org", "bad.csv")
+    assert code != 0
+    for expected in [
+        "line 2: management cycle",
+        "line 3: malformed email",
+        "line 4: unknown manager U0GHOST",
+        "line 5: unknown role 'astronaut'",
+        "line 6: invalid time zone 'Mars/Olympus'",
+        "line 7: duplicate slack_id U0DAN (first on line 6)",
+    ]:
+        assert expected in err, expected
+    after = people(db_url)
+    assert after["U0ANA"].email == "ana@example.com" and after["U0LEAD"].manager_id is None
+    (env / "header.csv").write_text("id,mail\nU1,a@b.c\n")
+    code, _, err = run("import-org", "header.csv")
+    assert code != 0 and "line 1: wrong header" in err
+
+
+def test_empty_timezone_is_filled_from_slack_when_first_needed(
+    env: Path, db_url: str, fake: FakeSlack
+) -> None:
+    (env / "org.csv").write_text(ORG_HEADER + "U0ZED,zed@example.com,Zed,,support,,false\n")
+    run("import-org", "org.csv")
+    fake.add_user("U0ZED", tz="Asia/Tokyo")
+    # Friday 15:00 in Tokyo is 06:00 UTC.
+    code, out, _ = run("run-job", "checkins", "--at", "2026-11-20T06:00:00+00:00")
+    assert code == 0, out
+    assert people(db_url)["U0ZED"].timezone == "Asia/Tokyo"
+    assert len(fake.messages_to("U0ZED")) == 1
+    assert [c.args["user"] for c in fake.calls("users.info")].count("U0ZED") >= 1
+
+
+def test_run_job_is_idempotent(env: Path, db_url: str, fake: FakeSlack) -> None:
+    (env / "org.csv").write_text(ORG)
+    run("import-org", "org.csv")
+    code, out, _ = run("run-job", "checkins", "--at", "2026-11-20T14:00:00Z")
+    assert code == 0 and "queued 2" in out and "sent 2" in out
+    code, out, _ = run("run-job", "checkins", "--at", "2026-11-20T14:05:00Z")
+    assert code == 0 and "nothing due" in out
+    assert fake.count("chat.postMessage") == 2
+    code, out, _ = run("run-job", "reminders", "--at", "2026-11-23T09:00:00Z")
+    assert code == 0 and "queued 2" in out
+    code, _, _ = run("run-job", "reminders", "--at", "2026-11-23T09:10:00Z")
+    assert fake.count("chat.postMessage") == 4
+    engine = make_engine(db_url)
+    with read_scope(engine) as s:
+        assert len(s.execute(select(Delivery)).scalars().all()) == 4
+    engine.dispose()
+
+
+def test_run_job_rejects_a_bad_time(env: Path) -> None:
+    code, _, err = run("run-job", "checkins", "--at", "next friday")
+    assert code == 2 and "ISO-8601" in err
+
+
+def test_export_checkins_csv(env: Path, db_url: str) -> None:
+    from datetime import UTC, datetime
+
+    from domain.checkins import CheckinAnswers
+    from storage import repo
+    from storage.db import session_scope
+
+    (env / "org.csv").write_text(ORG)
+    run("import-org", "org.csv")
+    engine = make_engine(db_url)
+    now = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
+    with session_scope(engine) as s:
+        ana = repo.person_by_slack_id("U0ANA", session=s)
+        assert ana is not None and ana.id is not None
+        answers = CheckinAnswers(91, 58, 4, '=HYPERLINK("x")', "none", "docs")
+        repo.save_answers(ana.id, "2026-W47", answers, now, session=s)
+        repo.mark_skipped(ana.id, "2026-W46", now, session=s)
+    engine.dispose()
+    code, _, err = run("export", "checkins", "--out", "checkins.csv")
+    assert code == 0 and "2 check-in rows" in err
+    rows = list(csv.DictReader((env / "checkins.csv").open()))
+    assert [(r["slack_id"], r["period"], r["status"]) for r in rows] == [
+        ("U0ANA", "2026-W46", "skipped"),
+        ("U0ANA", "2026-W47", "answered"),
+    ]
+    assert rows[1]["quality_value"] == "91" and rows[1]["quality_metric"] == "CSAT"
+    assert rows[1]["wins"].startswith("'=")  # a spreadsheet will not run it as a formula
+
+
+def test_without_tokens_one_sentence_and_no_traceback(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, str(PROJECT_ROOT / "bot.py")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "SLACK_BOT_TOKEN is not set" in result.stderr
+    assert "OAuth & Permissions" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_bad_roles_file_fails_at_startup(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (env / "roles.toml").write_text("[support]\ntitle = 'x'\n")
+    monkeypatch.setenv("ROLES_FILE", str(env / "roles.toml"))
+    code, _, err = run("migrate")
+    assert code == 2
+    assert "roles.toml: role 'support'" in err and "quality" in err
+
+
+def test_dotenv_is_read_and_the_environment_wins(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SLACK_BOT_TOKEN")
+    (env / ".env").write_text("SLACK_BOT_TOKEN=not-a-bot-token\n")
+    code, _, err = run("run-job", "checkins")
+    assert code == 2 and "xoxb-" in err
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-from-env")
+    assert run("run-job", "checkins", "--at", "2026-11-20T14:00:00Z")[0] == 0
