@@ -1,0 +1,150 @@
+"""Reading one report's paired metrics for one week (DESIGN.md section 5).
+
+Pure functions: values in, a Signal out. The baseline is the mean of the previous 4 answered
+weeks (fewer than 2 → not enough history). A change counts only beyond the metric's noise
+band: `noise` (default 10 %) of the baseline, and never less than `noise` of 1 % of the
+metric's range, so a zero baseline does not turn every wobble into a signal."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Literal
+
+from domain.roles import Metric, Role
+
+BASELINE_WEEKS = 4
+MIN_HISTORY = 2
+
+Trend = Literal["up", "down", "flat"]  # "up" means better, whatever the metric's direction
+
+
+class SignalKind(StrEnum):
+    QUALITY_BELOW_FLOOR = "quality_below_floor"
+    STRAIN = "strain"
+    STALL = "stall"
+    SUPPORT = "support"
+    HEALTHY = "healthy"
+    MISSING = "missing"
+    NOT_ENOUGH_HISTORY = "not_enough_history"
+
+
+LABELS: dict[SignalKind, str] = {
+    SignalKind.QUALITY_BELOW_FLOOR: "Quality below floor",
+    SignalKind.STRAIN: "Strain",
+    SignalKind.STALL: "Stall",
+    SignalKind.SUPPORT: "Support",
+    SignalKind.HEALTHY: "Healthy",
+    SignalKind.MISSING: "Missing",
+    SignalKind.NOT_ENOUGH_HISTORY: "Not enough history",
+}
+
+ACTIONS: dict[SignalKind, str] = {
+    SignalKind.QUALITY_BELOW_FLOOR: "Quality audit before any output push",
+    SignalKind.STRAIN: "Check process strain, staffing, incentives",
+    SignalKind.STALL: "Check workflow, approvals, capacity",
+    SignalKind.SUPPORT: "Ask about blockers and workload",
+    SignalKind.HEALTHY: "Recognise the work",
+    SignalKind.MISSING: "Nudge, or ask in the 1:1",
+    SignalKind.NOT_ENOUGH_HISTORY: "Keep checking in: a baseline needs 2 answered weeks",
+}
+
+# Signals that ask the manager to act (and offer "Plan action").
+FLAGGED = frozenset(
+    {SignalKind.QUALITY_BELOW_FLOOR, SignalKind.STRAIN, SignalKind.STALL, SignalKind.SUPPORT}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class MetricReading:
+    value: float | None
+    baseline: float | None
+    change: float | None  # value - baseline, in the metric's unit
+    change_pct: float | None  # relative to the baseline; None when the baseline is 0
+    trend: Trend | None  # None without a value or a baseline
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    kind: SignalKind
+    quality: MetricReading
+    output: MetricReading
+
+    @property
+    def label(self) -> str:
+        return LABELS[self.kind]
+
+    @property
+    def action(self) -> str:
+        return ACTIONS[self.kind]
+
+    @property
+    def flagged(self) -> bool:
+        return self.kind in FLAGGED
+
+
+def baseline(previous: Sequence[float | None]) -> float | None:
+    """Mean of the last BASELINE_WEEKS answered values in `previous` (oldest first); None
+    when fewer than MIN_HISTORY of them exist."""
+    answered = [v for v in previous if v is not None][-BASELINE_WEEKS:]
+    if len(answered) < MIN_HISTORY:
+        return None
+    return sum(answered) / len(answered)
+
+
+def below_floor(metric: Metric, value: float) -> bool:
+    """Quality worse than the floor (a value exactly on the floor is acceptable)."""
+    if metric.floor is None:
+        return False
+    return value < metric.floor if metric.higher_is_better else value > metric.floor
+
+
+def noise_band(metric: Metric, base: float) -> float:
+    minimum = metric.noise * 0.01 * (metric.max - metric.min)
+    return max(metric.noise * abs(base), minimum)
+
+
+def read_metric(
+    metric: Metric, value: float | None, previous: Sequence[float | None]
+) -> MetricReading:
+    base = baseline(previous)
+    if value is None or base is None:
+        return MetricReading(value, base, None, None, None)
+    change = value - base
+    pct = change / abs(base) if base else None
+    if abs(change) <= noise_band(metric, base):
+        trend: Trend = "flat"
+    else:
+        better = change > 0 if metric.higher_is_better else change < 0
+        trend = "up" if better else "down"
+    return MetricReading(value, base, change, pct, trend)
+
+
+def read_pair(
+    role: Role,
+    quality: float | None,
+    output: float | None,
+    previous_quality: Sequence[float | None],
+    previous_output: Sequence[float | None],
+) -> Signal:
+    """The signal for one report and week. `previous_*` are the weeks before it, oldest first
+    (None for a week without an answer); `quality`/`output` None means no check-in."""
+    q = read_metric(role.quality, quality, previous_quality)
+    o = read_metric(role.output, output, previous_output)
+    if quality is None or output is None:
+        return Signal(SignalKind.MISSING, q, o)
+    if below_floor(role.quality, quality):
+        return Signal(SignalKind.QUALITY_BELOW_FLOOR, q, o)
+    if q.trend is None or o.trend is None:
+        return Signal(SignalKind.NOT_ENOUGH_HISTORY, q, o)
+    if o.trend == "up" and q.trend == "down":
+        kind = SignalKind.STRAIN
+    elif q.trend == "up" and o.trend in {"down", "flat"}:
+        kind = SignalKind.STALL
+    elif q.trend == "down" or o.trend == "down":
+        # Both down, or one down with the other flat: ask before reading more into it.
+        kind = SignalKind.SUPPORT
+    else:
+        kind = SignalKind.HEALTHY  # both up, up/flat, or steady above the floor
+    return Signal(kind, q, o)
