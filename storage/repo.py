@@ -203,8 +203,7 @@ def iter_checkins_for_export(*, session: Session) -> Iterator[tuple[Checkin, Per
         .order_by(Person.slack_id, Checkin.period)
         .execution_options(yield_per=1000)
     )
-    for checkin, person in session.execute(stmt):
-        yield checkin, person  # noqa: UP028 - rows are tuples of two entities
+    yield from session.execute(stmt)
 
 
 # ---------------------------------------------------------------- outbox
