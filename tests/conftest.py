@@ -35,9 +35,8 @@ from services.deps import Deps
 from storage import repo
 from storage.db import make_engine, migrate, session_scope
 from tests.fakeslack import FakeSlack
+from tests.shared_data import PAYLOADS
 
-SHARED = PROJECT_ROOT.parent / "shared"
-PAYLOADS = SHARED / "payloads"
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
 POSTGRES_URL = os.environ.get("CADENCE_TEST_POSTGRES_URL", "")

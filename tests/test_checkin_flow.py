@@ -193,6 +193,7 @@ def test_reminder_monday_10_only_for_unanswered_and_only_once(
     view = open_modal(http_app, fake, "U0LEAD", "2026-W47")
     http_app.interactive(view_submission("U0LEAD", view, values(quality="90", output="5")))
     http_app.interactive(button_click("U0ANA", ids.CHECKIN_SKIP, "2026-W47"))
+    fake.wait_for("chat.postEphemeral", 1)  # the skip is confirmed once stored
     assert [c.status for c in checkins(org, "U0ANA")] == ["skipped"]
     sender.drain()
     fake.clear()

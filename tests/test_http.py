@@ -9,7 +9,8 @@ from pathlib import Path
 
 from services.deps import Deps
 from storage.db import make_engine
-from tests.conftest import PAYLOADS, SIGNING_SECRET, HttpApp, sign
+from tests.conftest import SIGNING_SECRET, HttpApp, sign
+from tests.shared_data import PAYLOADS
 
 
 def test_url_verification_answers_the_challenge(http_app: HttpApp) -> None:

@@ -28,12 +28,12 @@ from typing import Any, cast
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from tests.shared_data import METHODS_INDEX
+
 from .blockkit import Validator
 from .transport import LoopbackServer, Reply, Request
 
-DEFAULT_METHODS_INDEX = (
-    Path(__file__).resolve().parents[3] / "shared" / "slack" / "slack_methods_index.json"
-)
+DEFAULT_METHODS_INDEX = METHODS_INDEX
 
 TEAM_ID = "T111"
 BOT_USER_ID = "UBOT"
