@@ -270,3 +270,31 @@ def test_closed_week_button_explains_instead_of_opening(
     assert note.args["user"] == "U0ANA"
     assert "closed" in note.args["text"]
     assert fake.calls("views.open") == []
+
+
+def test_a_person_who_moves_zone_is_not_prompted_twice_for_a_week(
+    org: Deps, fake: FakeSlack, sender: OutboxSender, clock: FixedClock
+) -> None:
+    from tests.conftest import ORG, load_org
+
+    clock.set(datetime(2026, 11, 20, 2, 0, tzinfo=UTC))  # Friday 15:00 in Tonga
+    send_weekly_checkins(org, clock.now())
+    sender.drain()
+    assert len(fake.messages_to("U0DAN")) == 1
+    # Dan moves to Honolulu the same day; its Friday 15:00 comes 23 hours later.
+    load_org(
+        org,
+        ORG.replace("U0LEAD,engineering,Pacific/Tongatapu", "U0LEAD,engineering,Pacific/Honolulu"),
+    )
+    clock.set(datetime(2026, 11, 21, 1, 0, tzinfo=UTC))
+    send_weekly_checkins(org, clock.now())
+    sender.drain()
+    assert len(fake.messages_to("U0DAN")) == 1
+    # The next week follows the new zone.
+    clock.set(datetime(2026, 11, 28, 1, 0, tzinfo=UTC))
+    send_weekly_checkins(org, clock.now())
+    sender.drain()
+    assert [m.args["blocks"][1]["elements"][0]["value"] for m in fake.messages_to("U0DAN")] == [
+        "2026-W47",
+        "2026-W48",
+    ]
