@@ -10,17 +10,27 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from handlers.actions import checkin as checkin_actions
+from handlers.actions import reviews as review_actions
 from handlers.commands import cadence as cadence_command
 from handlers.commands import checkin as checkin_command
 from handlers.events import home as home_events
 from handlers.views import checkin as checkin_views
+from handlers.views import reviews as review_views
 from services.deps import Deps
 
 log = logging.getLogger(__name__)
 
 
 def register_all(app: App, deps: Deps) -> None:
-    for module in (checkin_command, cadence_command, checkin_actions, checkin_views, home_events):
+    for module in (
+        checkin_command,
+        cadence_command,
+        checkin_actions,
+        checkin_views,
+        home_events,
+        review_actions,
+        review_views,
+    ):
         module.register(app, deps)
 
     @app.error

@@ -42,3 +42,31 @@ def namespace() -> SimpleNamespace:
     return SimpleNamespace(
         **{k: v for k, v in globals().items() if k.isupper() and isinstance(v, str)}
     )
+
+
+# Quarterly reviews (issue 5).
+REVIEW_SELF_OPEN = "review_self_open"  # button value: the quarter
+REVIEW_SELF_MODAL = "review_self_submit"  # private_metadata {"quarter": ...}
+REVIEW_MANAGER_OPEN = "review_manager_open"  # button value: "<report slack id>|<quarter>"
+REVIEW_MANAGER_MODAL = "review_manager_submit"  # private_metadata {"quarter", "report"}
+REVIEW_ACK_OPEN = "review_ack_open"  # button value: the quarter
+REVIEW_ACK_MODAL = "review_ack_submit"  # private_metadata {"quarter": ...}
+B_RV_RATE, A_RV_RATE = "b_rv_rate_", "a_rv_rate"  # block id + competency index
+B_RV_ACHIEVEMENTS, A_RV_ACHIEVEMENTS = "b_rv_achievements", "a_rv_achievements"
+B_RV_GROW, A_RV_GROW = "b_rv_grow", "a_rv_grow"
+B_RV_GOALS, A_RV_GOALS = "b_rv_goals", "a_rv_goals"
+B_RV_NARRATIVE, A_RV_NARRATIVE = "b_rv_narrative", "a_rv_narrative"
+B_RV_MODE, A_RV_MODE = "b_rv_mode", "a_rv_mode"  # radio: draft | final
+B_RV_ACK, A_RV_ACK = "b_rv_ack", "a_rv_ack"
+
+# Goals (issue 5).
+GOALS_OPEN = "goals_open"  # button value: the quarter
+GOALS_MODAL = "goals_submit"  # private_metadata {"quarter": ...}
+GOALS_PROGRESS_OPEN = "goals_progress_open"  # button value: the quarter
+GOALS_PROGRESS_MODAL = "goals_progress_submit"  # private_metadata {"quarter": ...}
+B_GOAL_OBJECTIVE, A_GOAL_OBJECTIVE = "b_goal_objective", "a_goal_objective"
+B_GOAL_ALIGN, A_GOAL_ALIGN = "b_goal_align", "a_goal_align"
+B_KR = "b_kr{slot}_{field}"  # field: measure | description | baseline | target | due
+A_KR = "a_kr_{field}"
+B_KR_VALUE, A_KR_VALUE = "b_krv_", "a_krv"  # block id + key result id
+KR_SLOTS = 3

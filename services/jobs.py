@@ -7,12 +7,14 @@ from datetime import datetime
 
 from services.checkins import JobReport, send_reminders, send_weekly_checkins
 from services.deps import Deps
+from services.reviews import send_review_prompts
 
 Job = Callable[[Deps, datetime], JobReport]
 
 JOBS: dict[str, Job] = {
     "checkins": send_weekly_checkins,
     "reminders": send_reminders,
+    "reviews": send_review_prompts,
 }
 
 

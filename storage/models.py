@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Date, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.db import UTCDateTime
@@ -77,3 +77,54 @@ class AuditEvent(SQLModel, table=True):
     subject: str = Field(default="", max_length=255)
     detail: str = Field(default="", max_length=1000)  # never answer text
     at: datetime = Field(sa_column=_ts())
+
+
+class Review(SQLModel, table=True):
+    """One quarterly review per person and quarter: the self-assessment (a draft until
+    `self_submitted_at`), the manager assessment (a draft until `released_at`), and the
+    employee's acknowledgement. Answers are JSON (domain.reviews.Assessment)."""
+
+    __table_args__ = (UniqueConstraint("person_id", "quarter", name="uq_review_person_quarter"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    quarter: str = Field(max_length=7, index=True)  # 2026-Q4
+    self_answers: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
+    self_updated_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    self_submitted_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    manager_answers: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))
+    manager_id: int | None = Field(default=None, foreign_key="person.id")  # who assessed
+    manager_updated_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    released_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    acknowledged_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    ack_comment: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    created_at: datetime = Field(sa_column=_ts())
+
+
+class Goal(SQLModel, table=True):
+    """A quarterly objective; it may align to a goal of the person's manager (a team goal)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    quarter: str = Field(max_length=7, index=True)
+    objective: str = Field(sa_column=Column(Text, nullable=False))
+    aligned_to_id: int | None = Field(default=None, foreign_key="goal.id")
+    created_at: datetime = Field(sa_column=_ts())
+
+
+class KeyResult(SQLModel, table=True):
+    """A measurable key result. `metric` "quality"/"output" ties it to the role's metric (its
+    current value is read from check-ins); "" means a described measure whose `current_value`
+    the person updates."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    goal_id: int = Field(foreign_key="goal.id", index=True)
+    position: int = 0
+    kind: str = Field(max_length=16)  # quality | output | other
+    metric: str = Field(default="", max_length=16)
+    description: str = Field(default="", max_length=300)
+    baseline: float
+    target: float
+    due: date = Field(sa_column=Column(Date, nullable=False))
+    current_value: float | None = None
+    updated_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))

@@ -11,13 +11,27 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from config import PROJECT_ROOT
+from domain.calibration import RatedReview, calibrate
 from domain.checkins import MOODS, TEXT_LIMIT
+from domain.goals import measure_options
+from domain.reviews import RATINGS, Assessment, Evidence, PairSummary
 from domain.roles import load_roles
 from prompts.render import TEMPLATES, Renderer, RenderError, escape_mrkdwn
 
 ROLES = load_roles(PROJECT_ROOT / "roles.toml")
 R = Renderer()
 NASTY = 'Hi <!channel> <@U0BOSS> & "quotes" \\ {{ x }} }}\n> not a quote'
+EVIDENCE = Evidence(
+    checkins_line=NASTY,
+    month_lines=[NASTY] * 3,
+    signals_line=NASTY,
+    wins=[NASTY * 20] * 12,
+    wins_more=3,
+    kudos=[NASTY] * 10,
+    kudos_more=2,
+    goals=[NASTY] * 12,
+)
+PAIR = PairSummary(answered=10, below_floor=8, at_target=2, mean_quality=70, mean_output=50)
 
 CONTEXTS: dict[str, dict[str, object]] = {
     "checkin_prompt.json.j2": dict(
@@ -61,6 +75,101 @@ CONTEXTS: dict[str, dict[str, object]] = {
         team=[{"line": f"{NASTY} {i}"} for i in range(60)],
         team_summary="1 of 60 checked in",
     ),
+    "review_evidence.json.j2": dict(
+        quarter_label="2026-Q4 (Oct–Dec)",
+        whose=NASTY,
+        evidence=EVIDENCE,
+    ),
+    "review_self_modal.json.j2": dict(
+        quarter="2026-Q4",
+        quarter_label="2026-Q4 (Oct–Dec)",
+        role=ROLES["support"],
+        evidence_blocks=R.message(
+            "review_evidence.json.j2", quarter_label="Q", whose="Your", evidence=EVIDENCE
+        )["blocks"],
+        ratings=RATINGS,
+        current=Assessment({"Problem solving": 4}, NASTY, NASTY, NASTY),
+        limit=3000,
+    ),
+    "review_manager_modal.json.j2": dict(
+        quarter="2026-Q4",
+        quarter_label="2026-Q4",
+        report_slack_id="U0ANA",
+        report_name=NASTY,
+        role=ROLES["support"],
+        evidence_blocks=[],
+        self_answers=Assessment({"Problem solving": 4}, NASTY, NASTY, NASTY),
+        self_rating_lines=[NASTY],
+        ratings=RATINGS,
+        current=Assessment({"Problem solving": 2}, narrative=NASTY),
+        limit=3000,
+    ),
+    "review_prompt.json.j2": dict(
+        kind="manager",
+        first_name=NASTY,
+        quarter="2026-Q4",
+        quarter_label="2026-Q4",
+        deadline_label="Thursday 31 Dec",
+        report_name=NASTY,
+        report_slack_id="U0ANA",
+    ),
+    "review_status.json.j2": dict(line=NASTY),
+    "review_released.json.j2": dict(
+        first_name=NASTY,
+        quarter="2026-Q4",
+        quarter_label="2026-Q4",
+        manager_name=NASTY,
+        rating_lines=[NASTY],
+        narrative=NASTY,
+    ),
+    "review_ack_modal.json.j2": dict(quarter="2026-Q4", quarter_label="2026-Q4", comment=NASTY),
+    "review_home.json.j2": dict(
+        review_line=NASTY,
+        review_button={"action": "review_self_open", "text": "Write it", "value": "2026-Q4"},
+        released={
+            "quarter": "2026-Q4",
+            "quarter_label": "2026-Q4",
+            "manager_name": NASTY,
+            "rating_lines": [NASTY],
+            "narrative": NASTY,
+            "ack_line": NASTY,
+            "can_ack": True,
+        },
+        to_assess=[{"name": NASTY, "value": "U0ANA|2026-Q4"}] * 12,
+        goals_quarter="2026-Q4",
+        goals_label="2026-Q4",
+        goals=[NASTY] * 10,
+        can_update_progress=True,
+    ),
+    "goals_modal.json.j2": dict(
+        quarter="2026-Q4",
+        quarter_label="2026-Q4",
+        role=ROLES["sales"],
+        existing=[NASTY] * 6,
+        team_goals=[{"value": "1", "text": NASTY}],
+        measures=measure_options(ROLES["sales"]),
+        slots=3,
+        default_due="2026-12-31",
+    ),
+    "goals_progress_modal.json.j2": dict(
+        quarter="2026-Q4",
+        quarter_label="2026-Q4",
+        results=[{"id": i, "label": NASTY, "hint": "1 → 2", "current": "1.5"} for i in range(40)],
+    ),
+    "calibration_modal.json.j2": dict(
+        quarter_label="2026-Q4",
+        cal=calibrate(
+            [RatedReview(NASTY, i % 3, f"{NASTY} {i % 3}", [5, 5, 4, 5], PAIR) for i in range(30)]
+        ),
+    ),
+}
+
+
+# Templates whose user text appears only in plain_text (labels, input values), never mrkdwn.
+PLAIN_TEXT_ONLY = {
+    "checkin_modal.json.j2",
+    "goals_progress_modal.json.j2",
+    "review_ack_modal.json.j2",
 }
 
 
@@ -85,7 +194,7 @@ def test_template_renders_valid_block_kit(name: str) -> None:
     # User text in mrkdwn is escaped: no live mention or broadcast survives.
     for text in mrkdwn_texts(rendered):
         assert "<!channel>" not in text and "<@U0BOSS>" not in text, text
-    if name != "checkin_modal.json.j2":
+    if name not in PLAIN_TEXT_ONLY:
         assert "&lt;!channel&gt;" in json.dumps(rendered, ensure_ascii=False)
 
 

@@ -1,29 +1,72 @@
-"""/cadence [help]: what Cadence can do for you."""
+"""/cadence [help|review|goals|calibration]: what Cadence can do for you."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App
+from slack_sdk import WebClient
 
+from services import calibration, goals, reviews
+from services.checkins import Outcome
 from services.deps import Deps
 
 HELP = (
     "*Cadence* keeps a steady rhythm of check-ins and feedback.\n"
     "• `/checkin` — answer this week's check-in (or last week's until Tuesday noon)\n"
+    "• `/cadence review` — your quarterly self-assessment (open in the last two weeks of the "
+    "quarter), with your quarter's evidence\n"
+    "• `/cadence goals [next]` — add a goal for this (or next) quarter: an objective with "
+    "quality and output key results\n"
+    "• `/cadence calibration [2026-Q4]` — HR admins: rating distributions and flags\n"
     "• `/cadence help` — this help\n"
     "Every Friday afternoon you get a DM with a button for your weekly check-in; if you miss "
     "it, one reminder follows on Monday morning. Your answers are seen by you and your "
-    "manager only. Open Cadence's *Home* tab for your last 8 weeks."
+    "manager only. Open Cadence's *Home* tab for your last 8 weeks, your review and goals."
 )
+
+Command = Callable[[Ack, dict[str, Any], WebClient, str], None]
 
 
 def register(app: App, deps: Deps) -> None:
+    def open_or_say(ack: Ack, command: dict[str, Any], client: WebClient, out: Outcome) -> None:
+        if out.view is None:
+            ack(text=out.message or HELP)
+            return
+        ack()
+        client.views_open(trigger_id=command["trigger_id"], view=out.view)
+
+    def help_(ack: Ack, command: dict[str, Any], client: WebClient, rest: str) -> None:
+        ack(text=HELP)
+
+    def review(ack: Ack, command: dict[str, Any], client: WebClient, rest: str) -> None:
+        out = reviews.open_self_assessment(deps, command["user_id"], rest.strip() or None)
+        open_or_say(ack, command, client, out)
+
+    def goals_(ack: Ack, command: dict[str, Any], client: WebClient, rest: str) -> None:
+        open_or_say(ack, command, client, goals.open_goal(deps, command["user_id"], rest))
+
+    def calibration_(ack: Ack, command: dict[str, Any], client: WebClient, rest: str) -> None:
+        out, quarter = calibration.open_calibration(deps, command["user_id"], rest)
+        open_or_say(ack, command, client, out)
+        channel = str(command.get("channel_id") or "")
+        if quarter is not None and channel.startswith("D"):
+            # The chart goes only into a DM with Cadence, never into a shared channel.
+            calibration.share_chart(deps, channel, quarter)
+
+    subcommands: dict[str, Command] = {
+        "help": help_,
+        "review": review,
+        "goals": goals_,
+        "calibration": calibration_,
+    }
+
     @app.command("/cadence")
-    def cadence_command(ack: Ack, command: dict[str, Any]) -> None:
-        words = (command.get("text") or "").split()
-        sub = words[0].lower() if words else "help"
-        if sub == "help":
-            ack(text=HELP)
-        else:
+    def cadence_command(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
+        sub, _, rest = (command.get("text") or "").strip().partition(" ")
+        handler = subcommands.get(sub.lower() or "help")
+        if handler is None:
             ack(text=f"I don't know `/cadence {sub[:30]}` yet.\n\n{HELP}")
+            return
+        handler(ack, command, client, rest)

@@ -1,0 +1,303 @@
+"""Quarterly reviews: the evidence pack, assessment answers, and who may read or write what.
+
+Pure rules: check-ins, kudos and goal progress arrive as plain data; the org chart arrives as a
+`manager_of` mapping read from the database (DESIGN.md section 6: never from a payload)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from domain.quarters import month_of_week
+from domain.roles import Metric, Role, fmt
+from domain.signals import BASELINE_WEEKS, LABELS, SignalKind, below_floor, read_pair
+
+RATINGS: dict[int, str] = {
+    1: "1 · Well below expectations",
+    2: "2 · Below expectations",
+    3: "3 · Meets expectations",
+    4: "4 · Above expectations",
+    5: "5 · Far above expectations",
+}
+ANSWER_LIMIT = 3000  # plain_text_input max_length; Slack's own limit
+WINS_SHOWN = 12
+KUDOS_SHOWN = 10
+
+# ------------------------------------------------------------------ evidence
+
+
+@dataclass(frozen=True, slots=True)
+class WeekData:
+    """One ISO week of a person's pair: answered (values may come from an import), skipped
+    (said so in the DM) or missing."""
+
+    period: str
+    status: str  # answered | skipped | missing
+    quality: float | None = None
+    output: float | None = None
+    wins: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class KudosItem:
+    giver: str  # display name
+    message: str
+    on: date
+
+
+@dataclass(frozen=True, slots=True)
+class PairSummary:
+    """How the quarter's measured pair read: the input of calibration's mismatch check."""
+
+    answered: int
+    below_floor: int
+    at_target: int  # weeks with output at or beyond the role's target
+    mean_quality: float | None
+    mean_output: float | None
+
+    @property
+    def below_floor_share(self) -> float:
+        return self.below_floor / self.answered if self.answered else 0.0
+
+    @property
+    def at_target_share(self) -> float:
+        return self.at_target / self.answered if self.answered else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Display-ready lines of the evidence pack (user text not yet escaped)."""
+
+    checkins_line: str
+    month_lines: list[str]
+    signals_line: str
+    wins: list[str]
+    wins_more: int
+    kudos: list[str] | None  # None: kudos are not collected in this installation
+    kudos_more: int
+    goals: list[str] = field(default_factory=list)
+
+
+def meets_target(metric: Metric, value: float) -> bool:
+    if metric.target is None:
+        return False
+    return value >= metric.target if metric.higher_is_better else value <= metric.target
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def summarise_pair(role: Role, weeks: Sequence[WeekData]) -> PairSummary:
+    answered = [w for w in weeks if w.status == "answered" and w.quality is not None]
+    qualities = [w.quality for w in answered if w.quality is not None]
+    outputs = [w.output for w in answered if w.output is not None]
+    return PairSummary(
+        answered=len(answered),
+        below_floor=sum(below_floor(role.quality, q) for q in qualities),
+        at_target=sum(meets_target(role.output, o) for o in outputs),
+        mean_quality=_mean(qualities),
+        mean_output=_mean(outputs),
+    )
+
+
+def signals_seen(
+    role: Role, weeks: Sequence[WeekData], before: Sequence[WeekData]
+) -> Counter[SignalKind]:
+    """The signal of each week of the quarter (domain.signals.read_pair against the person's
+    own previous weeks, including the ones before the quarter)."""
+    series = list(before) + list(weeks)
+    seen: Counter[SignalKind] = Counter()
+    for i in range(len(before), len(series)):
+        week = series[i]
+        if week.status == "skipped":
+            continue  # a skipped week is a decision, not a missing check-in
+        previous = series[max(0, i - BASELINE_WEEKS) : i]
+        signal = read_pair(
+            role,
+            week.quality if week.status == "answered" else None,
+            week.output if week.status == "answered" else None,
+            [w.quality if w.status == "answered" else None for w in previous],
+            [w.output if w.status == "answered" else None for w in previous],
+        )
+        seen[signal.kind] += 1
+    return seen
+
+
+def _month_line(role: Role, month: date, weeks: Sequence[WeekData]) -> str:
+    s = summarise_pair(role, weeks)
+    head = f"{month:%b}: {s.answered} of {len(weeks)} weeks"
+    if not s.answered:
+        return head + " · no values"
+    q, o = role.quality, role.output
+    floor_note = f"{s.below_floor} week{'s' if s.below_floor != 1 else ''} below"
+    return (
+        f"{head} · {q.name} {fmt(_round(s.mean_quality))} {q.unit} (floor {fmt(q.floor)}, "
+        f"{floor_note}) · {o.name} {fmt(_round(s.mean_output))} {o.unit} "
+        f"(target {fmt(o.target)}, met {s.at_target} of {s.answered})"
+    )
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
+def build_evidence(
+    role: Role,
+    weeks: Sequence[WeekData],
+    before: Sequence[WeekData],
+    *,
+    kudos: Sequence[KudosItem] | None,
+    goals: Sequence[str],
+    joined: str | None = None,
+) -> Evidence:
+    """The evidence pack for the quarter's `weeks` so far (oldest first; only the weeks the
+    person was in Cadence for), with the `before` weeks as the first baselines. `joined` names
+    the first week when the person joined during the quarter."""
+    answered = sum(w.status == "answered" for w in weeks)
+    skipped = sum(w.status == "skipped" for w in weeks)
+    line = f"Checked in {answered} of {len(weeks)} weeks"
+    if skipped:
+        line += f" · {skipped} skipped"
+    if joined:
+        line += f" · counted from {joined}, when you joined Cadence"
+    by_month: dict[date, list[WeekData]] = {}
+    for w in weeks:
+        by_month.setdefault(month_of_week(w.period), []).append(w)
+    months = [_month_line(role, m, ws) for m, ws in sorted(by_month.items())]
+    seen = signals_seen(role, weeks, before)
+    order = list(SignalKind)
+    signals = " · ".join(
+        f"{LABELS[k]} {n}" for k, n in sorted(seen.items(), key=lambda kv: order.index(kv[0]))
+    )
+    wins = [f"{w.period}: {w.wins.strip()}" for w in reversed(weeks) if w.wins.strip()]
+    kudos_lines = (
+        None
+        if kudos is None
+        else [f"{k.on:%d %b} from {k.giver}: {k.message}" for k in kudos[:KUDOS_SHOWN]]
+    )
+    return Evidence(
+        checkins_line=line,
+        month_lines=months,
+        signals_line=signals or "No weeks to read yet",
+        wins=wins[:WINS_SHOWN],
+        wins_more=max(0, len(wins) - WINS_SHOWN),
+        kudos=kudos_lines,
+        kudos_more=0 if kudos is None else max(0, len(kudos) - KUDOS_SHOWN),
+        goals=list(goals),
+    )
+
+
+# ------------------------------------------------------------------ answers
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """A self or manager assessment. Self: achievements, grow, goals. Manager: narrative."""
+
+    ratings: dict[str, int]
+    achievements: str = ""
+    grow: str = ""
+    goals: str = ""
+    narrative: str = ""
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "ratings": dict(self.ratings),
+            "achievements": self.achievements,
+            "grow": self.grow,
+            "goals": self.goals,
+            "narrative": self.narrative,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object]) -> Assessment:
+        raw = data.get("ratings")
+        ratings = (
+            {str(k): int(v) for k, v in raw.items() if isinstance(v, int)}
+            if isinstance(raw, dict)
+            else {}
+        )
+        return cls(
+            ratings=ratings,
+            achievements=str(data.get("achievements") or ""),
+            grow=str(data.get("grow") or ""),
+            goals=str(data.get("goals") or ""),
+            narrative=str(data.get("narrative") or ""),
+        )
+
+    @property
+    def mean(self) -> float | None:
+        return _mean([float(v) for v in self.ratings.values()])
+
+
+def validate_assessment(
+    competencies: Sequence[str],
+    ratings: Sequence[str | None],
+    texts: Mapping[str, str | None],
+    *,
+    final: bool,
+    rating_block: Sequence[str],
+    text_blocks: Mapping[str, str],
+    required_texts: Sequence[str],
+) -> tuple[Assessment | None, dict[str, str]]:
+    """Answers from the modal (`ratings` aligned with `competencies`). A draft keeps whatever
+    was filled in; a final answer needs every rating and the `required_texts`. Errors are
+    keyed by block id, for `response_action: errors`."""
+    errors: dict[str, str] = {}
+    parsed: dict[str, int] = {}
+    for i, name in enumerate(competencies):
+        raw = ratings[i] if i < len(ratings) else None
+        value = int(raw) if raw and raw.isdigit() else None
+        if value in RATINGS and value is not None:
+            parsed[name] = value
+        elif final:
+            errors[rating_block[i]] = f"Rate {name} from 1 to 5."
+    cleaned: dict[str, str] = {}
+    for key, block in text_blocks.items():
+        text = (texts.get(key) or "").strip()
+        if len(text) > ANSWER_LIMIT:
+            errors[block] = f"Please keep this under {ANSWER_LIMIT} characters (now {len(text)})."
+        elif final and key in required_texts and not text:
+            errors[block] = "Write a few words here before submitting (or save a draft)."
+        cleaned[key] = text
+    if errors:
+        return None, errors
+    return Assessment(ratings=parsed, **cleaned), {}
+
+
+# ------------------------------------------------------------------ who may see what
+
+
+def manager_chain(person_id: int, manager_of: Mapping[int, int | None]) -> list[int]:
+    """The person's managers, nearest first, from the stored org chart (cycle-safe)."""
+    chain: list[int] = []
+    node = manager_of.get(person_id)
+    while node is not None and node not in chain and node != person_id:
+        chain.append(node)
+        node = manager_of.get(node)
+    return chain
+
+
+def can_read_self_assessment(
+    viewer_id: int, subject_id: int, manager_of: Mapping[int, int | None]
+) -> bool:
+    """The author and their current manager chain. A former manager has no access."""
+    return viewer_id == subject_id or viewer_id in manager_chain(subject_id, manager_of)
+
+
+def can_read_manager_assessment(
+    viewer_id: int, subject_id: int, manager_of: Mapping[int, int | None], *, released: bool
+) -> bool:
+    """The manager chain always; the employee only once it is released."""
+    if viewer_id == subject_id:
+        return released
+    return viewer_id in manager_chain(subject_id, manager_of)
+
+
+def can_assess(viewer_id: int, subject_id: int, manager_of: Mapping[int, int | None]) -> bool:
+    """Only the current direct manager writes the manager assessment: after a manager change
+    during the quarter the new manager assesses and the old one's access ends."""
+    return manager_of.get(subject_id) == viewer_id and viewer_id != subject_id

@@ -1,0 +1,88 @@
+"""Review and goal modals: submissions (field errors back to the modal) and closings (a
+self or manager assessment closed without saving is kept as a draft)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from prompts import ids
+from services import goals, reviews
+from services.deps import Deps
+
+
+def _meta(view: dict[str, Any]) -> dict[str, str]:
+    try:
+        data = json.loads(view.get("private_metadata") or "{}")
+    except json.JSONDecodeError:
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def _values(view: dict[str, Any]) -> dict[str, Any]:
+    values = (view.get("state") or {}).get("values") or {}
+    return values if isinstance(values, dict) else {}
+
+
+def _answer(ack: Ack, errors: dict[str, str]) -> None:
+    if errors:
+        ack(response_action="errors", errors=errors)
+    else:
+        ack()
+
+
+def register(app: App, deps: Deps) -> None:
+    @app.view(ids.REVIEW_SELF_MODAL)
+    def submit_self(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        answers = reviews.read_modal_state(_values(view))
+        quarter = _meta(view).get("quarter", "")
+        _answer(ack, reviews.save_self_assessment(deps, body["user"]["id"], quarter, answers))
+
+    @app.view_closed(ids.REVIEW_SELF_MODAL)
+    def close_self(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        # Saved before the ack (one short write): the draft is stored when Slack hears back.
+        answers = reviews.read_modal_state(_values(view))
+        quarter = _meta(view).get("quarter", "")
+        reviews.save_self_assessment(deps, body["user"]["id"], quarter, answers, closing=True)
+        ack()
+
+    @app.view(ids.REVIEW_MANAGER_MODAL)
+    def submit_manager(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        meta = _meta(view)
+        answers = reviews.read_modal_state(_values(view))
+        errors = reviews.save_manager_assessment(
+            deps, body["user"]["id"], meta.get("report", ""), meta.get("quarter", ""), answers
+        )
+        _answer(ack, errors)
+
+    @app.view_closed(ids.REVIEW_MANAGER_MODAL)
+    def close_manager(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        meta = _meta(view)
+        answers = reviews.read_modal_state(_values(view))
+        reviews.save_manager_assessment(
+            deps,
+            body["user"]["id"],
+            meta.get("report", ""),
+            meta.get("quarter", ""),
+            answers,
+            closing=True,
+        )
+        ack()
+
+    @app.view(ids.REVIEW_ACK_MODAL)
+    def submit_ack(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        comment = ((_values(view).get(ids.B_RV_ACK) or {}).get(ids.A_RV_ACK) or {}).get("value")
+        quarter = _meta(view).get("quarter", "")
+        _answer(ack, reviews.acknowledge(deps, body["user"]["id"], quarter, comment))
+
+    @app.view(ids.GOALS_MODAL)
+    def submit_goal(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        quarter = _meta(view).get("quarter", "")
+        _answer(ack, goals.submit_goal(deps, body["user"]["id"], quarter, _values(view)))
+
+    @app.view(ids.GOALS_PROGRESS_MODAL)
+    def submit_progress(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        quarter = _meta(view).get("quarter", "")
+        _answer(ack, goals.submit_progress(deps, body["user"]["id"], quarter, _values(view)))

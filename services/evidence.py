@@ -1,0 +1,139 @@
+"""The quarter's evidence: each week's pair (check-ins, imported values first), goal progress,
+kudos. Read inside the caller's session; authorization is the caller's job."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from sqlmodel import Session
+
+from domain.goals import current_from_checkins, key_result_line
+from domain.periods import local_now, shift_week, week_day, week_of
+from domain.quarters import quarter_end, quarter_start, quarter_weeks, weeks_until
+from domain.reviews import Evidence, WeekData, build_evidence
+from domain.roles import Role
+from domain.signals import BASELINE_WEEKS
+from services.deps import Deps
+from storage import repo, review_repo
+from storage.models import KeyResult, Person
+
+
+def week_data(
+    deps: Deps, person_ids: Sequence[int], weeks: Sequence[str], *, session: Session
+) -> dict[int, list[WeekData]]:
+    """Each person's `weeks` in order. An imported (quality, output) takes precedence over the
+    self-reported values of the same week."""
+    rows = repo.checkins_in(person_ids, weeks, session=session)
+    imported = (
+        deps.evidence.imported_metrics(list(person_ids), list(weeks), session=session)
+        if deps.evidence.imported_metrics is not None
+        else {}
+    )
+    out: dict[int, list[WeekData]] = {}
+    for pid in person_ids:
+        series = []
+        for w in weeks:
+            c = rows.get((pid, w))
+            quality = c.quality_value if c is not None else None
+            output = c.output_value if c is not None else None
+            status = c.status if c is not None else "missing"
+            if (pid, w) in imported:
+                iq, io = imported[(pid, w)]
+                quality = iq if iq is not None else quality
+                output = io if io is not None else output
+                if quality is not None and output is not None:
+                    status = "answered"
+            series.append(WeekData(w, status, quality, output, c.wins if c is not None else ""))
+        out[pid] = series
+    return out
+
+
+def joined_week(person: Person, quarter: str) -> str | None:
+    """The week a person joined Cadence, when that was during `quarter` (after its first week)."""
+    tz = person.timezone or "UTC"
+    joined = week_of(local_now(person.created_at, tz).date())
+    weeks = quarter_weeks(quarter)
+    return joined if joined in weeks and joined != weeks[0] else None
+
+
+def quarter_weeks_for(person: Person, quarter: str, today: date) -> list[str]:
+    """The quarter's weeks that have started by `today`, from the week the person joined."""
+    weeks = weeks_until(quarter, today)
+    joined = joined_week(person, quarter)
+    return [w for w in weeks if joined is None or w >= joined]
+
+
+def _kr_current(kr: KeyResult, series: list[WeekData]) -> float | None:
+    if kr.metric in {"quality", "output"}:
+        values = [
+            (w.quality if kr.metric == "quality" else w.output)
+            for w in series
+            if w.status == "answered"
+        ]
+        return current_from_checkins(values)
+    return kr.current_value
+
+
+def goal_lines(
+    deps: Deps, people: Sequence[Person], quarter: str, today: date, *, session: Session
+) -> dict[int, list[str]]:
+    """Per person id: one text per goal (objective, then a line per key result with its
+    progress). Role-metric key results read the quarter's check-ins so far. This is what the
+    manager digest shows (issue 3 calls it for a manager's reports)."""
+    ids = [p.id for p in people if p.id is not None]
+    goals = review_repo.goals_for(ids, quarter, session=session)
+    if not goals:
+        return {}
+    weeks = weeks_until(quarter, today)
+    series = week_data(deps, ids, weeks, session=session)
+    roles: dict[int, Role | None] = {p.id: deps.roles.get(p.role) for p in people if p.id}
+    aligned = review_repo.goals_by_ids(
+        [g.aligned_to_id for g, _ in goals if g.aligned_to_id], session=session
+    )
+    out: dict[int, list[str]] = {}
+    for goal, krs in goals:
+        role = roles.get(goal.person_id)
+        lines = [f"🎯 {goal.objective}"]
+        if goal.aligned_to_id and goal.aligned_to_id in aligned:
+            lines[0] += f" (supports: {aligned[goal.aligned_to_id].objective})"
+        for kr in krs:
+            unit = ""
+            name = kr.description
+            if role is not None and kr.metric in {"quality", "output"}:
+                metric = role.quality if kr.metric == "quality" else role.output
+                unit, name = metric.unit, kr.description or metric.name
+            current = _kr_current(kr, series.get(goal.person_id, []))
+            kind = {"quality": "Quality", "output": "Output"}.get(kr.kind, "Other")
+            lines.append(
+                f"{kind} · " + key_result_line(name, unit, kr.baseline, kr.target, current, kr.due)
+            )
+        out.setdefault(goal.person_id, []).append("\n".join(lines))
+    return out
+
+
+def evidence_for(
+    deps: Deps, person: Person, quarter: str, now: datetime, *, session: Session
+) -> Evidence:
+    """The evidence pack for one person's quarter, as of `now` in their own time zone."""
+    assert person.id is not None  # noqa: S101
+    role = deps.roles[person.role]
+    today = min(local_now(now, person.timezone or "UTC").date(), quarter_end(quarter))
+    weeks = quarter_weeks_for(person, quarter, today)
+    first = weeks[0] if weeks else quarter_weeks(quarter)[0]
+    before = [shift_week(first, -i) for i in range(BASELINE_WEEKS, 0, -1)]
+    series = week_data(deps, [person.id], before + weeks, session=session)[person.id]
+    kudos = None
+    if deps.evidence.kudos is not None:
+        start = max(quarter_start(quarter), week_day(first, 1))
+        found = deps.evidence.kudos([person.id], start, today, session=session)
+        kudos = list(found.get(person.id, []))
+    goals = goal_lines(deps, [person], quarter, today, session=session).get(person.id, [])
+    return build_evidence(
+        role,
+        series[len(before) :],
+        series[: len(before)],
+        kudos=kudos,
+        goals=goals,
+        joined=joined_week(person, quarter),
+    )

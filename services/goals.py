@@ -1,0 +1,234 @@
+"""Quarterly goals: the goal modal (objective + key results, refused until it pairs quality
+with output), the 'Update progress' modal for described key results, and goal progress for
+the App Home, the evidence pack and the manager digest (services.evidence.goal_lines)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from domain.goals import RawKeyResult, measure_options, validate_goal
+from domain.periods import local_now
+from domain.quarters import is_quarter, quarter_end, quarter_label, quarter_of, shift_quarter
+from domain.roles import fmt
+from prompts import ids
+from services.checkins import Outcome
+from services.deps import Deps
+from services.evidence import goal_lines
+from services.people import timezone_of
+from services.reviews import active_person as _person
+from storage import review_repo
+from storage.db import read_scope, session_scope
+from storage.models import Person
+
+NOT_REGISTERED = (
+    "You're not in Cadence's org chart yet, so you can't set goals here. "
+    "Ask your HR team to add you."
+)
+KR_FIELDS = ("measure", "description", "baseline", "target", "due")
+PROGRESS_LIMIT = 40  # key results in one 'Update progress' modal (2 blocks each)
+
+
+def kr_block(slot: int, field: str) -> str:
+    return ids.B_KR.format(slot=slot, field=field)
+
+
+def kr_action(field: str) -> str:
+    return ids.A_KR.format(field=field)
+
+
+def goal_quarters(deps: Deps, person: Person, now: datetime) -> tuple[str, str]:
+    """This quarter and the next, in the person's own time zone."""
+    today = local_now(now, timezone_of(deps, person, now)).date()
+    this = quarter_of(today)
+    return this, shift_quarter(this, 1)
+
+
+def _quarter(deps: Deps, person: Person, now: datetime, wanted: str) -> str | None:
+    this, following = goal_quarters(deps, person, now)
+    if wanted in {"", "this"}:
+        return this
+    if wanted == "next":
+        return following
+    return wanted if is_quarter(wanted) and wanted in {this, following} else None
+
+
+def open_goal(deps: Deps, slack_id: str, wanted: str = "") -> Outcome:
+    """The goal modal for this quarter (or `next`)."""
+    person = _person(deps, slack_id)
+    if person is None or person.id is None:
+        return Outcome(message=NOT_REGISTERED)
+    now = deps.clock.now()
+    quarter = _quarter(deps, person, now, wanted.strip().lower())
+    if quarter is None:
+        return Outcome(
+            message="Goals can be set for this quarter or the next: `/cadence goals next`."
+        )
+    role = deps.roles[person.role]
+    today = local_now(now, person.timezone or "UTC").date()
+    with read_scope(deps.engine) as session:
+        existing = goal_lines(deps, [person], quarter, today, session=session).get(person.id, [])
+        team = (
+            review_repo.goals_for([person.manager_id], quarter, session=session)
+            if person.manager_id
+            else []
+        )
+    view = deps.renderer.view(
+        "goals_modal.json.j2",
+        quarter=quarter,
+        quarter_label=quarter_label(quarter),
+        role=role,
+        existing=existing,
+        team_goals=[{"value": str(g.id), "text": g.objective} for g, _ in team][:100],
+        measures=measure_options(role),
+        slots=3,
+        default_due=quarter_end(quarter).isoformat(),
+    )
+    return Outcome(view=view)
+
+
+def _element(values: Mapping[str, Any], block_id: str, action_id: str) -> dict[str, Any]:
+    found = (values.get(block_id) or {}).get(action_id) or {}
+    return found if isinstance(found, dict) else {}
+
+
+def _read(values: Mapping[str, Any], block_id: str, action_id: str) -> str | None:
+    element = _element(values, block_id, action_id)
+    if "selected_option" in element:
+        option = element.get("selected_option") or {}
+        value = option.get("value") if isinstance(option, dict) else None
+        return None if value is None else str(value)
+    if "selected_date" in element:
+        return None if element["selected_date"] is None else str(element["selected_date"])
+    value = element.get("value")
+    return None if value is None else str(value)
+
+
+def submit_goal(
+    deps: Deps, slack_id: str, quarter: str, values: Mapping[str, Any]
+) -> dict[str, str]:
+    """Validate and store a goal; errors (keyed by block id) name whatever is missing."""
+    person = _person(deps, slack_id)
+    if person is None or person.id is None:
+        return {ids.B_GOAL_OBJECTIVE: NOT_REGISTERED}
+    now = deps.clock.now()
+    if _quarter(deps, person, now, quarter) != quarter:
+        return {ids.B_GOAL_OBJECTIVE: f"Goals for {quarter} can no longer be added."}
+    role = deps.roles[person.role]
+    slots = []
+    slot_blocks = []
+    for slot in range(ids.KR_SLOTS):
+        blocks = {f: kr_block(slot, f) for f in KR_FIELDS}
+        slot_blocks.append(blocks)
+        slots.append(RawKeyResult(*(_read(values, blocks[f], kr_action(f)) for f in KR_FIELDS)))
+    with read_scope(deps.engine) as session:
+        team = (
+            review_repo.goals_for([person.manager_id], quarter, session=session)
+            if person.manager_id
+            else []
+        )
+    goal, errors = validate_goal(
+        role,
+        quarter,
+        _read(values, ids.B_GOAL_OBJECTIVE, ids.A_GOAL_OBJECTIVE),
+        slots,
+        _read(values, ids.B_GOAL_ALIGN, ids.A_GOAL_ALIGN),
+        {g.id for g, _ in team if g.id is not None},
+        {"objective": ids.B_GOAL_OBJECTIVE, "align": ids.B_GOAL_ALIGN},
+        slot_blocks,
+    )
+    if goal is None:
+        return errors
+    with session_scope(deps.engine) as session:
+        review_repo.add_goal(person.id, quarter, goal, now, session=session)
+    return {}
+
+
+def _described(deps: Deps, person: Person, quarter: str) -> list[dict[str, Any]]:
+    assert person.id is not None  # noqa: S101
+    with read_scope(deps.engine) as session:
+        goals = review_repo.goals_for([person.id], quarter, session=session)
+    out = []
+    for goal, krs in goals:
+        for kr in krs:
+            if kr.metric:
+                continue  # read from check-ins
+            out.append(
+                {
+                    "id": kr.id,
+                    "label": f"{kr.description} ({goal.objective})",
+                    "hint": f"{fmt(kr.baseline)} → {fmt(kr.target)} by {kr.due:%d %b}",
+                    "current": fmt(kr.current_value) if kr.current_value is not None else "",
+                }
+            )
+    return out[:PROGRESS_LIMIT]
+
+
+def open_progress(deps: Deps, slack_id: str, wanted: str = "") -> Outcome:
+    person = _person(deps, slack_id)
+    if person is None:
+        return Outcome(message=NOT_REGISTERED)
+    quarter = _quarter(deps, person, deps.clock.now(), wanted.strip().lower())
+    if quarter is None:
+        return Outcome(message="Progress can be updated for this quarter's goals.")
+    results = _described(deps, person, quarter)
+    if not results:
+        return Outcome(
+            message=f"None of your {quarter} key results needs a manual update: the ones on "
+            "your role's metrics follow your weekly check-ins."
+        )
+    view = deps.renderer.view(
+        "goals_progress_modal.json.j2",
+        quarter=quarter,
+        quarter_label=quarter_label(quarter),
+        results=results,
+    )
+    return Outcome(view=view)
+
+
+def submit_progress(
+    deps: Deps, slack_id: str, quarter: str, values: Mapping[str, Any]
+) -> dict[str, str]:
+    person = _person(deps, slack_id)
+    if person is None or person.id is None:
+        return {}
+    updates: list[tuple[int, float]] = []
+    errors: dict[str, str] = {}
+    for block_id in values:
+        if not block_id.startswith(ids.B_KR_VALUE):
+            continue
+        kr_id = block_id.removeprefix(ids.B_KR_VALUE)
+        raw = (_read(values, block_id, ids.A_KR_VALUE) or "").strip()
+        if not raw or not kr_id.isdigit():
+            continue
+        try:
+            value = float(raw.replace(",", "."))
+        except ValueError:
+            value = math.nan
+        if not math.isfinite(value):
+            errors[block_id] = "Enter a number."
+            continue
+        updates.append((int(kr_id), value))
+    if errors:
+        return errors
+    with session_scope(deps.engine) as session:
+        review_repo.set_key_result_values(person.id, updates, deps.clock.now(), session=session)
+    return {}
+
+
+def home_context(deps: Deps, person: Person, now: datetime) -> dict[str, Any]:
+    """The goals part of the App Home section: this quarter's goals with progress."""
+    assert person.id is not None  # noqa: S101
+    this, _ = goal_quarters(deps, person, now)
+    today = local_now(now, person.timezone or "UTC").date()
+    with read_scope(deps.engine) as session:
+        lines = goal_lines(deps, [person], this, today, session=session).get(person.id, [])
+        goals = review_repo.goals_for([person.id], this, session=session)
+    return {
+        "goals_quarter": this,
+        "goals_label": quarter_label(this),
+        "goals": lines,
+        "can_update_progress": any(not kr.metric for _, krs in goals for kr in krs),
+    }

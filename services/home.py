@@ -1,0 +1,34 @@
+"""The App Home tab: the weekly check-in part (services.checkins) followed by the quarterly
+review and goals part (services.reviews, services.goals), within Slack's 100 blocks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prompts.render import VIEW_BLOCKS
+from services import checkins, goals, reviews
+from services.deps import Deps
+from storage import repo
+from storage.db import read_scope
+
+
+def home_view(deps: Deps, slack_id: str) -> dict[str, Any]:
+    view = checkins.home_view(deps, slack_id)
+    with read_scope(deps.engine) as session:
+        person = repo.person_by_slack_id(slack_id, session=session)
+    if person is None or not person.active or person.role not in deps.roles:
+        return view
+    now = deps.clock.now()
+    section = deps.renderer.message(
+        "review_home.json.j2",
+        **reviews.home_context(deps, person, now),
+        **goals.home_context(deps, person, now),
+    )
+    blocks: list[dict[str, Any]] = view["blocks"]
+    room = VIEW_BLOCKS - len(blocks)
+    extra: list[dict[str, Any]] = section["blocks"]
+    if len(extra) > room:
+        # Keep the review status and the goal buttons; drop goal detail sections first.
+        extra = extra[: max(0, room - 1)] + extra[-1:] if room > 1 else []
+    view["blocks"] = blocks + extra
+    return view

@@ -1,0 +1,155 @@
+"""Goals (refused until they pair quality with output, progress from check-ins) and
+calibration for HR (distribution, flags, audit), through signed HTTP and the fake Slack."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlmodel import select
+
+from domain.clock import FixedClock
+from domain.reviews import Assessment
+from prompts import ids
+from services.deps import Deps
+from storage import repo, review_repo
+from storage.db import read_scope, session_scope
+from storage.models import AuditEvent, Goal
+from tests.conftest import HttpApp, view_submission
+from tests.fakeslack import FakeSlack
+from tests.test_reviews import REVIEW_TIME, home_text, seed_quarter
+
+
+def kr(
+    slot: int, measure: str | None, base: str, target: str, due: str, desc: str = ""
+) -> dict[str, Any]:
+    def b(field: str) -> str:
+        return ids.B_KR.format(slot=slot, field=field)
+
+    def a(field: str) -> str:
+        return ids.A_KR.format(field=field)
+
+    option = {"text": {"type": "plain_text", "text": "x"}, "value": measure} if measure else None
+    return {
+        b("measure"): {a("measure"): {"type": "static_select", "selected_option": option}},
+        b("description"): {a("description"): {"type": "plain_text_input", "value": desc or None}},
+        b("baseline"): {a("baseline"): {"type": "number_input", "value": base or None}},
+        b("target"): {a("target"): {"type": "number_input", "value": target or None}},
+        b("due"): {a("due"): {"type": "datepicker", "selected_date": due or None}},
+    }
+
+
+def goal_values(objective: str, *slots: dict[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        ids.B_GOAL_OBJECTIVE: {
+            ids.A_GOAL_OBJECTIVE: {"type": "plain_text_input", "value": objective}
+        }
+    }
+    for slot in slots:
+        values.update(slot)
+    return values
+
+
+def open_by_command(http: HttpApp, fake: FakeSlack, user: str, text: str) -> dict[str, Any]:
+    before = fake.count("views.open")
+    resp = http.command("/cadence", user, text)
+    assert resp.status == 200
+    view: dict[str, Any] = fake.wait_for("views.open", before + 1)[-1].args["view"]
+    return view
+
+
+def test_goal_needs_quality_and_output_key_results_inside_the_quarter(
+    org: Deps, fake: FakeSlack, http_app: HttpApp, clock: FixedClock
+) -> None:
+    clock.set(REVIEW_TIME)
+    seed_quarter(org, "U0ANA", range(40, 51), quality=86, output=50)
+    view = open_by_command(http_app, fake, "U0ANA", "goals")
+    assert view["callback_id"] == ids.GOALS_MODAL
+    only_quality = goal_values("Delight customers", kr(0, "quality:role", "84", "90", "2026-12-31"))
+    errors = http_app.interactive(view_submission("U0ANA", view, only_quality)).json()["errors"]
+    assert "missing an output (productivity) key result" in errors[ids.B_GOAL_OBJECTIVE]
+    bad = goal_values(
+        "Delight customers",
+        kr(0, "quality:role", "84", "90", "2027-01-05"),
+        kr(1, "output:custom", "40", "", "2026-12-31"),
+    )
+    errors = http_app.interactive(view_submission("U0ANA", view, bad)).json()["errors"]
+    assert "inside 2026-Q4" in errors[ids.B_KR.format(slot=0, field="due")]
+    assert "Describe the measure" in errors[ids.B_KR.format(slot=1, field="description")]
+    assert "target" in errors[ids.B_KR.format(slot=1, field="target")]
+    good = goal_values(
+        "Delight customers",
+        kr(0, "quality:role", "84", "90", "2026-12-31"),
+        kr(1, "output:role", "40", "60", "2026-12-31"),
+        kr(2, "other:custom", "0", "4", "2026-12-15", desc="Knowledge-base articles"),
+    )
+    resp = http_app.interactive(view_submission("U0ANA", view, good))
+    assert resp.status == 200 and not resp.body
+    with read_scope(org.engine) as s:
+        [goal] = list(s.execute(select(Goal)).scalars())
+    assert goal.quarter == "2026-Q4"
+    # Progress: role-metric key results from the latest check-ins (CSAT 86: 2 of 6 → 33 %).
+    home = home_text(http_app, fake, "U0ANA")
+    assert "Delight customers" in home and "CSAT: 84 → 90 %" in home and "33 %" in home
+    assert "Knowledge-base articles: 0 → 4 (no value yet" in home
+    assert ids.GOALS_PROGRESS_OPEN in home
+
+
+def test_calibration_is_for_hr_only_flags_mismatches_and_is_audited(
+    org: Deps, fake: FakeSlack, http_app: HttpApp, clock: FixedClock
+) -> None:
+    clock.set(REVIEW_TIME)
+    seed_quarter(org, "U0ANA", range(40, 51), quality=70, output=40)  # below the floor
+    with session_scope(org.engine) as s:
+        ana = repo.person_by_slack_id("U0ANA", session=s)
+        lea = repo.person_by_slack_id("U0LEAD", session=s)
+        assert ana and lea and ana.id and lea.id
+        review_repo.save_manager_assessment(
+            ana.id,
+            "2026-Q4",
+            lea.id,
+            Assessment({"Customer empathy": 5, "Problem solving": 5}),
+            release=True,
+            now=REVIEW_TIME,
+            session=s,
+        )
+    resp = http_app.command("/cadence", "U0ANA", "calibration")
+    assert "for HR admins" in resp.body.decode()
+    assert fake.calls("views.open") == []
+    view = open_by_command(http_app, fake, "U0LEAD", "calibration 2026-Q4")
+    shown = json.dumps(view, ensure_ascii=False)
+    assert "5: 100% (n 2, mean 5.00)" in shown
+    assert (
+        "Ana Agent (assessed by Lea Lead): top rating (5.0) while quality sat below the floor"
+        in shown
+    )
+    with read_scope(org.engine) as s:
+        events = [(e.actor, e.action, e.subject) for e in s.execute(select(AuditEvent)).scalars()]
+    assert ("U0LEAD", "calibration.view", "2026-Q4") in events
+
+
+def test_calibration_chart_is_uploaded_only_into_a_dm_with_cadence(
+    org: Deps, fake: FakeSlack, http_app: HttpApp, clock: FixedClock
+) -> None:
+    clock.set(REVIEW_TIME)
+    with session_scope(org.engine) as s:
+        ana = repo.person_by_slack_id("U0ANA", session=s)
+        lea = repo.person_by_slack_id("U0LEAD", session=s)
+        assert ana and lea and ana.id and lea.id
+        review_repo.save_manager_assessment(
+            ana.id,
+            "2026-Q4",
+            lea.id,
+            Assessment({"Customer empathy": 3}),
+            release=True,
+            now=REVIEW_TIME,
+            session=s,
+        )
+    open_by_command(http_app, fake, "U0LEAD", "calibration 2026-Q4")  # from channel C111
+    assert fake.files == {}
+    before = fake.count("views.open")
+    http_app.command("/cadence", "U0LEAD", "calibration 2026-Q4", channel_id="D0LEA")
+    fake.wait_for("views.open", before + 1)
+    fake.wait_for("files.completeUploadExternal", 1)
+    [chart] = fake.files.values()
+    assert chart["channels"] == ["D0LEA"] and chart["name"] == "calibration-2026-Q4.png"

@@ -1,0 +1,326 @@
+"""Quarterly reviews end to end through the real Bolt app over signed HTTP and the fake Slack
+server: the prompt job, the evidence pack, drafts kept on close, submission, the manager's
+assessment and release, acknowledgement, a manager change, and who may see what."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlmodel import select
+
+from delivery.sender import OutboxSender
+from domain.checkins import CheckinAnswers
+from domain.clock import FixedClock
+from prompts import ids
+from services.deps import Deps
+from services.reviews import send_review_prompts
+from storage import repo
+from storage.db import read_scope, session_scope
+from storage.models import AuditEvent, Review
+from tests.conftest import ORG, HttpApp, button_click, load_org, payload, view_submission
+from tests.fakeslack import FakeSlack
+
+REVIEW_TIME = datetime(2026, 12, 18, 10, 0, tzinfo=UTC)  # Friday 11:00 in Paris
+QUARTER = "2026-Q4"
+
+
+def seed_quarter(deps: Deps, slack_id: str, weeks: range, quality: float, output: float) -> None:
+    """Check-ins for `weeks` of 2026; the person is in Cadence since before the first one."""
+    with session_scope(deps.engine) as s:
+        person = repo.person_by_slack_id(slack_id, session=s)
+        assert person is not None and person.id is not None
+        first = datetime.fromisocalendar(2026, weeks[0], 1).replace(tzinfo=UTC)
+        person.created_at = min(person.created_at, first)
+        for w in weeks:
+            answers = CheckinAnswers(quality, output, 4, f"Win in week {w} <!channel>", "", "")
+            repo.save_answers(person.id, f"2026-W{w:02d}", answers, deps.clock.now(), session=s)
+
+
+def review_of(deps: Deps, slack_id: str) -> Review | None:
+    with read_scope(deps.engine) as s:
+        person = repo.person_by_slack_id(slack_id, session=s)
+        assert person is not None
+        return s.execute(
+            select(Review).where(Review.person_id == person.id, Review.quarter == QUARTER)
+        ).scalar_one_or_none()
+
+
+def open_view(http: HttpApp, fake: FakeSlack, user: str, action: str, value: str) -> dict[str, Any]:
+    before = fake.count("views.open")
+    assert http.interactive(button_click(user, action, value)).status == 200
+    view: dict[str, Any] = fake.wait_for("views.open", before + 1)[-1].args["view"]
+    return view
+
+
+def rating(value: str | None) -> dict[str, Any]:
+    selected = {"text": {"type": "plain_text", "text": value}, "value": value} if value else None
+    return {"type": "static_select", "selected_option": selected}
+
+
+def text(value: str | None) -> dict[str, Any]:
+    return {"type": "plain_text_input", "value": value}
+
+
+def self_values(
+    ratings: list[str | None], achievements: str | None, mode: str = "draft"
+) -> dict[str, dict[str, Any]]:
+    values: dict[str, dict[str, Any]] = {
+        f"{ids.B_RV_RATE}{i}": {ids.A_RV_RATE: rating(r)} for i, r in enumerate(ratings)
+    }
+    values[ids.B_RV_ACHIEVEMENTS] = {ids.A_RV_ACHIEVEMENTS: text(achievements)}
+    values[ids.B_RV_GROW] = {ids.A_RV_GROW: text("Coaching")}
+    values[ids.B_RV_GOALS] = {ids.A_RV_GOALS: text(None)}
+    values[ids.B_RV_MODE] = {ids.A_RV_MODE: rating(mode) | {"type": "radio_buttons"}}
+    return values
+
+
+def manager_values(ratings: list[str | None], narrative: str, mode: str) -> dict[str, Any]:
+    values: dict[str, dict[str, Any]] = {
+        f"{ids.B_RV_RATE}{i}": {ids.A_RV_RATE: rating(r)} for i, r in enumerate(ratings)
+    }
+    values[ids.B_RV_NARRATIVE] = {ids.A_RV_NARRATIVE: text(narrative)}
+    values[ids.B_RV_MODE] = {ids.A_RV_MODE: rating(mode) | {"type": "radio_buttons"}}
+    return values
+
+
+def closed(user: str, view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    data = view_submission(user, view, values)
+    data["type"] = "view_closed"
+    data["is_cleared"] = False
+    return data
+
+
+def home_text(http: HttpApp, fake: FakeSlack, user: str) -> str:
+    data = payload("app_home_opened_home.json")
+    data["event"]["user"] = user
+    before = fake.count("views.publish")
+    assert http.event(data).status == 200
+    return json.dumps(
+        fake.wait_for("views.publish", before + 1)[-1].args["view"], ensure_ascii=False
+    )
+
+
+def submit_self(http: HttpApp, fake: FakeSlack, user: str) -> None:
+    view = open_view(http, fake, user, ids.REVIEW_SELF_OPEN, QUARTER)
+    resp = http.interactive(
+        view_submission(user, view, self_values(["4", "4", "5", "3"], "Shipped it", "final"))
+    )
+    assert resp.status == 200 and not resp.body
+
+
+def test_prompts_go_out_in_the_last_two_weeks_in_working_hours_once(
+    org: Deps, fake: FakeSlack, sender: OutboxSender, clock: FixedClock
+) -> None:
+    clock.set(datetime(2026, 12, 18, 15, 0, tzinfo=UTC))  # the sender's clock: all are due
+    assert send_review_prompts(org, REVIEW_TIME - timedelta(days=1)).counts == {}
+    report = send_review_prompts(org, REVIEW_TIME)
+    sender.drain()
+    # Paris is at 11:00; New York (05:00), Honolulu and Tonga (night) wait for their morning.
+    assert report.counts == {"self-assessment prompts": 2}
+    dm = fake.messages_to("U0ANA")[0]
+    button = next(b for b in dm.args["blocks"] if b["type"] == "actions")["elements"][0]
+    assert (button["action_id"], button["value"]) == (ids.REVIEW_SELF_OPEN, QUARTER)
+    assert send_review_prompts(org, REVIEW_TIME + timedelta(hours=1)).counts == {}
+    send_review_prompts(org, datetime(2026, 12, 18, 15, 0, tzinfo=UTC))  # 10:00 in New York
+    sender.drain()
+    assert len(fake.messages_to("U0BEN")) == 1
+    assert len(fake.messages_to("U0ANA")) == 1
+
+
+def test_self_assessment_evidence_draft_kept_on_close_then_submitted(
+    org: Deps, fake: FakeSlack, sender: OutboxSender, http_app: HttpApp, clock: FixedClock
+) -> None:
+    clock.set(REVIEW_TIME)
+    seed_quarter(org, "U0ANA", range(40, 51), quality=80, output=50)
+    send_review_prompts(org, REVIEW_TIME)
+    sender.drain()
+    view = open_view(http_app, fake, "U0ANA", ids.REVIEW_SELF_OPEN, QUARTER)
+    shown = json.dumps(view, ensure_ascii=False)
+    assert "Checked in 11 of 12 weeks" in shown  # W40..W51 so far; W51 not answered
+    assert "Oct: 5 of 5 weeks · CSAT 80 % (floor 85, 5 weeks below)" in shown
+    assert "Quality below floor 11" in shown and "Missing 1" in shown
+    assert "Win in week 50 &lt;!channel&gt;" in shown and "<!channel>" not in shown
+    assert "Kudos are not collected in this installation" in shown
+    assert view["notify_on_close"] is True
+    labels = [
+        b["label"]["text"]
+        for b in view["blocks"]
+        if b.get("block_id", "").startswith(ids.B_RV_RATE)
+    ]
+    assert labels == list(org.roles["support"].competencies)
+
+    # Closing the modal keeps what was typed as a draft; reopening shows it.
+    resp = http_app.interactive(closed("U0ANA", view, self_values(["4", None, None, None], "Half")))
+    assert resp.status == 200
+    draft = review_of(org, "U0ANA")
+    assert draft is not None and draft.self_submitted_at is None
+    assert json.loads(draft.self_answers)["achievements"] == "Half"
+    view = open_view(http_app, fake, "U0ANA", ids.REVIEW_SELF_OPEN, QUARTER)
+    first = next(b for b in view["blocks"] if b.get("block_id") == f"{ids.B_RV_RATE}0")
+    assert first["element"]["initial_option"]["value"] == "4"
+    ach = next(b for b in view["blocks"] if b.get("block_id") == ids.B_RV_ACHIEVEMENTS)
+    assert ach["element"]["initial_value"] == "Half"
+
+    # Submitting as final needs every rating and the achievements.
+    resp = http_app.interactive(
+        view_submission("U0ANA", view, self_values(["4", None, "3", None], "", "final"))
+    )
+    errors = resp.json()["errors"]
+    assert set(errors) == {f"{ids.B_RV_RATE}1", f"{ids.B_RV_RATE}3", ids.B_RV_ACHIEVEMENTS}
+    assert "Problem solving" in errors[f"{ids.B_RV_RATE}1"]
+    resp = http_app.interactive(
+        view_submission("U0ANA", view, self_values(["4", "4", "5", "3"], "Shipped", "final"))
+    )
+    assert resp.status == 200 and not resp.body
+    review = review_of(org, "U0ANA")
+    assert review is not None and review.self_submitted_at is not None
+
+    # Her manager is prompted; the DM she got turns into a 'submitted' note.
+    sender.drain()
+    lea = fake.messages_to("U0LEAD")[-1]
+    button = next(b for b in lea.args["blocks"] if b["type"] == "actions")["elements"][0]
+    assert (button["action_id"], button["value"]) == (ids.REVIEW_MANAGER_OPEN, "U0ANA|2026-Q4")
+    assert any("submitted" in c.args["text"] for c in fake.calls("chat.update"))
+    # A submitted self-assessment no longer opens for editing.
+    before = fake.count("views.open")
+    http_app.interactive(button_click("U0ANA", ids.REVIEW_SELF_OPEN, QUARTER))
+    note = fake.wait_for("chat.postEphemeral", 1)[-1]
+    assert "You submitted your self-assessment" in note.args["text"]
+    assert fake.count("views.open") == before
+
+
+def test_manager_assessment_release_and_acknowledgement_with_privacy(
+    org: Deps, fake: FakeSlack, sender: OutboxSender, http_app: HttpApp, clock: FixedClock
+) -> None:
+    clock.set(REVIEW_TIME)
+    seed_quarter(org, "U0ANA", range(40, 51), quality=90, output=62)
+    submit_self(http_app, fake, "U0ANA")
+
+    # Someone outside Ana's manager chain is refused (Ben is a peer).
+    http_app.interactive(button_click("U0BEN", ids.REVIEW_MANAGER_OPEN, "U0ANA|2026-Q4"))
+    refusal = fake.wait_for("chat.postEphemeral", 1)[-1]
+    assert "not Ana Agent's manager" in refusal.args["text"]
+
+    view = open_view(http_app, fake, "U0LEAD", ids.REVIEW_MANAGER_OPEN, "U0ANA|2026-Q4")
+    shown = json.dumps(view, ensure_ascii=False)
+    assert "Ana Agent's self-assessment" in shown and "Shipped it" in shown
+    assert "Ana Agent's quarter in evidence" in shown
+    # A draft: Ana does not see it.
+    resp = http_app.interactive(
+        view_submission(
+            "U0LEAD", view, manager_values(["3", "4", None, None], "Draft words", "draft")
+        )
+    )
+    assert resp.status == 200 and not resp.body
+    assert "Draft words" not in home_text(http_app, fake, "U0ANA")
+    assert "Ana Agent has submitted a self-assessment" in home_text(http_app, fake, "U0LEAD")
+
+    # Releasing needs every rating and a narrative; then Ana gets it in a DM and App Home.
+    resp = http_app.interactive(
+        view_submission("U0LEAD", view, manager_values(["3", "4", None, None], "", "final"))
+    )
+    assert set(resp.json()["errors"]) == {
+        f"{ids.B_RV_RATE}2",
+        f"{ids.B_RV_RATE}3",
+        ids.B_RV_NARRATIVE,
+    }
+    resp = http_app.interactive(
+        view_submission(
+            "U0LEAD", view, manager_values(["3", "4", "4", "5"], "Great <@U0BOSS> year", "final")
+        )
+    )
+    assert resp.status == 200 and not resp.body
+    sender.drain()
+    dm = fake.messages_to("U0ANA")[-1]
+    assert "released your review" in dm.args["text"]
+    body = json.dumps(dm.args["blocks"], ensure_ascii=False)
+    assert "Great &lt;@U0BOSS&gt; year" in body and "Product knowledge: 4" in body
+    home = home_text(http_app, fake, "U0ANA")
+    assert "Great &lt;@U0BOSS&gt; year" in home and "Not acknowledged yet" in home
+
+    view = open_view(http_app, fake, "U0ANA", ids.REVIEW_ACK_OPEN, QUARTER)
+    resp = http_app.interactive(
+        view_submission("U0ANA", view, {ids.B_RV_ACK: {ids.A_RV_ACK: text("Thanks, agreed")}})
+    )
+    assert resp.status == 200
+    review = review_of(org, "U0ANA")
+    assert review is not None and review.acknowledged_at is not None
+    assert review.ack_comment == "Thanks, agreed"
+    assert "You acknowledged it" in home_text(http_app, fake, "U0ANA")
+
+
+def test_manager_change_during_the_quarter_new_manager_assesses_old_loses_access(
+    org: Deps, fake: FakeSlack, sender: OutboxSender, http_app: HttpApp, clock: FixedClock
+) -> None:
+    clock.set(REVIEW_TIME)
+    submit_self(http_app, fake, "U0ANA")
+    view = open_view(http_app, fake, "U0LEAD", ids.REVIEW_MANAGER_OPEN, "U0ANA|2026-Q4")
+    http_app.interactive(
+        view_submission("U0LEAD", view, manager_values(["2"], "Lea's draft", "draft"))
+    )
+    # Ana moves to Ben's team.
+    load_org(
+        org,
+        ORG.replace(
+            "U0ANA,ana@example.com,Ana Agent,U0LEAD", "U0ANA,ana@example.com,Ana Agent,U0BEN"
+        ),
+    )
+    resp = http_app.interactive(
+        view_submission("U0LEAD", view, manager_values(["3", "3", "3", "3"], "Late", "final"))
+    )
+    assert "not Ana Agent's manager" in resp.json()["errors"][ids.B_RV_MODE]
+    http_app.interactive(button_click("U0LEAD", ids.REVIEW_MANAGER_OPEN, "U0ANA|2026-Q4"))
+    assert "not Ana Agent's manager" in fake.wait_for("chat.postEphemeral", 1)[-1].args["text"]
+
+    # The job prompts the new manager in his working hours (10:00 in New York).
+    ny_morning = datetime(2026, 12, 18, 15, 0, tzinfo=UTC)
+    clock.set(ny_morning)
+    assert send_review_prompts(org, ny_morning).counts.get("manager prompts") == 1
+    sender.drain()
+    ben = fake.messages_to("U0BEN")[-1]
+    assert "Ana Agent has submitted" in ben.args["text"]
+    view = open_view(http_app, fake, "U0BEN", ids.REVIEW_MANAGER_OPEN, "U0ANA|2026-Q4")
+    assert "Lea's draft" not in json.dumps(view)  # the old manager's draft is not handed over
+    resp = http_app.interactive(
+        view_submission("U0BEN", view, manager_values(["3", "3", "4", "3"], "Ben's view", "final"))
+    )
+    assert resp.status == 200 and not resp.body
+    review = review_of(org, "U0ANA")
+    assert review is not None and review.released_at is not None
+    with read_scope(org.engine) as s:
+        ben_person = repo.person_by_slack_id("U0BEN", session=s)
+    assert ben_person is not None and review.manager_id == ben_person.id
+
+
+def test_person_who_joined_mid_quarter_is_measured_from_their_first_week(
+    org: Deps, fake: FakeSlack, http_app: HttpApp, clock: FixedClock
+) -> None:
+    clock.set(datetime(2026, 11, 12, 10, 0, tzinfo=UTC))  # Thursday of 2026-W46
+    load_org(org, ORG + "U0EVE,eve@example.com,Eve New,U0LEAD,support,Europe/Paris,false\n")
+    fake.add_user("U0EVE", name="Eve New", email="eve@example.com", tz="Europe/Paris")
+    clock.set(REVIEW_TIME)
+    seed_quarter(org, "U0EVE", range(46, 51), quality=90, output=61)
+    view = open_view(http_app, fake, "U0EVE", ids.REVIEW_SELF_OPEN, QUARTER)
+    shown = json.dumps(view, ensure_ascii=False)
+    assert "Checked in 5 of 6 weeks" in shown and "counted from 2026-W46" in shown
+
+
+def test_export_reviews_is_audited(
+    org: Deps, fake: FakeSlack, http_app: HttpApp, clock: FixedClock
+) -> None:
+    import io
+
+    from services.reviews import export_reviews
+
+    clock.set(REVIEW_TIME)
+    submit_self(http_app, fake, "U0ANA")
+    out = io.StringIO()
+    assert export_reviews(org, out, actor="cli") == 1
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("slack_id,name,period,")
+    assert lines[1].startswith("U0ANA,Ana Agent,2026-Q4,support")
+    with read_scope(org.engine) as s:
+        events = list(s.execute(select(AuditEvent)).scalars())
+    assert [(e.actor, e.action) for e in events][-1] == ("cli", "export.reviews")
