@@ -37,7 +37,7 @@ from services.jobs import JOBS
 
 log = logging.getLogger("cadence")
 
-EXPORTS = ("checkins",)
+EXPORTS = ("checkins", "feedback")
 
 
 class Fatal(Exception):
@@ -230,14 +230,19 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
             return 0
         if command == "export":
             from services.checkins import export_checkins
+            from services.feedback import export_feedback
 
+            exporter, label = {
+                "checkins": (export_checkins, "check-in"),
+                "feedback": (export_feedback, "feedback"),
+            }[args.kind]
             deps = build_deps(settings, SystemClock())
             if args.out:
                 with args.out.open("w", newline="", encoding="utf-8") as fh:
-                    rows = export_checkins(deps, fh)
-                print(f"Wrote {rows} check-in rows to {args.out}.", file=sys.stderr)  # noqa: T201
+                    rows = exporter(deps, fh)
+                print(f"Wrote {rows} {label} rows to {args.out}.", file=sys.stderr)  # noqa: T201
             else:
-                export_checkins(deps, out)
+                exporter(deps, out)
             return 0
     except Fatal as exc:
         print(str(exc), file=sys.stderr)  # noqa: T201

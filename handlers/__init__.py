@@ -10,10 +10,14 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from handlers.actions import checkin as checkin_actions
+from handlers.actions import feedback as feedback_actions
 from handlers.commands import cadence as cadence_command
 from handlers.commands import checkin as checkin_command
+from handlers.commands import feedback as feedback_command
+from handlers.commands import kudos as kudos_command
 from handlers.events import home as home_events
 from handlers.views import checkin as checkin_views
+from handlers.views import feedback as feedback_views
 from services.deps import Deps
 
 log = logging.getLogger(__name__)
@@ -21,6 +25,8 @@ log = logging.getLogger(__name__)
 
 def register_all(app: App, deps: Deps) -> None:
     for module in (checkin_command, cadence_command, checkin_actions, checkin_views, home_events):
+        module.register(app, deps)
+    for module in (feedback_command, kudos_command, feedback_actions, feedback_views):
         module.register(app, deps)
 
     @app.error

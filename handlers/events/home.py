@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from services import checkins
+from services import checkins, feedback
 from services.deps import Deps
 
 
@@ -17,4 +17,5 @@ def register(app: App, deps: Deps) -> None:
         if event.get("tab", "home") != "home":
             return
         user = event["user"]
-        client.views_publish(user_id=user, view=checkins.home_view(deps, user))
+        view = checkins.home_view(deps, user, extra=feedback.home_context(deps, user))
+        client.views_publish(user_id=user, view=view)
