@@ -130,7 +130,10 @@ def home_lines(deps: Deps, person: Person) -> list[dict[str, str]]:
     now = deps.clock.now()
     with read_scope(deps.engine) as session:
         found = feedback_repo.kudos_received(
-            [person.id], now - timedelta(days=HOME_KUDOS_DAYS), now, session=session
+            [person.id],
+            now - timedelta(days=HOME_KUDOS_DAYS),
+            now + timedelta(seconds=1),  # up to and including now
+            session=session,
         )
     return [
         {"giver": k.giver_name, "message": k.message, "date": k.created_at.strftime("%d %b")}
