@@ -134,7 +134,10 @@ def test_message_shortcut_prefills_a_link_to_the_message(
 def test_kudos_post_in_channel_pings_only_the_named_people(
     org: Deps, fake: FakeSlack, http_app: HttpApp
 ) -> None:
-    text = "<@U0ANA|ana> <@U0BEN|ben> for the launch &lt;!channel&gt; <!here> &lt;@U0CAT&gt; <@U0DAN|dan>"
+    text = (
+        "<@U0ANA|ana> <@U0BEN|ben> for the launch "
+        "&lt;!channel&gt; <!here> &lt;@U0CAT&gt; <@U0DAN|dan>"
+    )
     resp = http_app.command("/kudos", "U0LEAD", text, channel_id="C777")
     assert resp.status == 200
     [post] = fake.wait_for("chat.postMessage", 1)
@@ -153,8 +156,8 @@ def test_kudos_to_yourself_and_past_the_daily_limit_are_refused(
     assert "yourself" in body
     for i in range(5):
         http_app.command("/kudos", "U0ANA", f"<@U0BEN|ben> thanks {i}", channel_id="C1")
-    body = http_app.command("/kudos", "U0ANA", "<@U0BEN|ben> again", channel_id="C1").body
-    assert "daily limit" in body.decode()
+    refused = http_app.command("/kudos", "U0ANA", "<@U0BEN|ben> again", channel_id="C1")
+    assert "daily limit" in refused.body.decode()
     fake.wait_for("chat.postMessage", 5)
     assert len(fake.calls("chat.postMessage")) == 5
 
