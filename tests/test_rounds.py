@@ -104,8 +104,8 @@ def answer_values(view: dict[str, Any], rating: str, comment: str) -> dict[str, 
 
 
 def request_button(fake: FakeSlack, user: str, action: str = ids.ROUND_ANSWER_OPEN) -> str:
-    dm = fake.messages_to(user)[0]
-    for block in dm.args["blocks"]:
+    blocks = [b for dm in fake.messages_to(user) for b in dm.args.get("blocks") or []]
+    for block in blocks:
         acc = block.get("accessory") or {}
         if acc.get("action_id") == action:
             return str(acc["value"])
