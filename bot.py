@@ -37,7 +37,7 @@ from services.jobs import JOBS
 
 log = logging.getLogger("cadence")
 
-EXPORTS = ("checkins", "reviews")
+EXPORTS = ("checkins", "feedback", "reviews")
 
 
 class Fatal(Exception):
@@ -230,17 +230,19 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
             return 0
         if command == "export":
             from services.checkins import export_checkins
+            from services.feedback import export_feedback
             from services.reviews import export_reviews
 
-            exporter, what = {
+            exporter, label = {
                 "checkins": (export_checkins, "check-in"),
+                "feedback": (export_feedback, "feedback"),
                 "reviews": (export_reviews, "review"),
             }[args.kind]
             deps = build_deps(settings, SystemClock())
             if args.out:
                 with args.out.open("w", newline="", encoding="utf-8") as fh:
                     rows = exporter(deps, fh)
-                print(f"Wrote {rows} {what} rows to {args.out}.", file=sys.stderr)  # noqa: T201
+                print(f"Wrote {rows} {label} rows to {args.out}.", file=sys.stderr)  # noqa: T201
             else:
                 exporter(deps, out)
             return 0

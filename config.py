@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     cadence_tick_seconds: int = Field(default=60, ge=5)
     cadence_http_threads: int = Field(default=16, ge=2, le=256)
     cadence_log_level: str = "INFO"
+    cadence_kudos_per_day: int = Field(default=5, ge=1, le=100)
+    """Kudos one person may give per local day."""
 
     @field_validator("slack_api_url")
     @classmethod

@@ -75,7 +75,7 @@ class Evidence:
     signals_line: str
     wins: list[str]
     wins_more: int
-    kudos: list[str] | None  # None: kudos are not collected in this installation
+    kudos: list[str]
     kudos_more: int
     goals: list[str] = field(default_factory=list)
 
@@ -149,7 +149,7 @@ def build_evidence(
     weeks: Sequence[WeekData],
     before: Sequence[WeekData],
     *,
-    kudos: Sequence[KudosItem] | None,
+    kudos: Sequence[KudosItem],
     goals: Sequence[str],
     joined: str | None = None,
 ) -> Evidence:
@@ -173,11 +173,7 @@ def build_evidence(
         f"{LABELS[k]} {n}" for k, n in sorted(seen.items(), key=lambda kv: order.index(kv[0]))
     )
     wins = [f"{w.period}: {w.wins.strip()}" for w in reversed(weeks) if w.wins.strip()]
-    kudos_lines = (
-        None
-        if kudos is None
-        else [f"{k.on:%d %b} from {k.giver}: {k.message}" for k in kudos[:KUDOS_SHOWN]]
-    )
+    kudos_lines = [f"{k.on:%d %b} from {k.giver}: {k.message}" for k in kudos[:KUDOS_SHOWN]]
     return Evidence(
         checkins_line=line,
         month_lines=months,
@@ -185,7 +181,7 @@ def build_evidence(
         wins=wins[:WINS_SHOWN],
         wins_more=max(0, len(wins) - WINS_SHOWN),
         kudos=kudos_lines,
-        kudos_more=0 if kudos is None else max(0, len(kudos) - KUDOS_SHOWN),
+        kudos_more=max(0, len(kudos) - KUDOS_SHOWN),
         goals=list(goals),
     )
 

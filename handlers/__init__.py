@@ -10,11 +10,15 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from handlers.actions import checkin as checkin_actions
+from handlers.actions import feedback as feedback_actions
 from handlers.actions import reviews as review_actions
 from handlers.commands import cadence as cadence_command
 from handlers.commands import checkin as checkin_command
+from handlers.commands import feedback as feedback_command
+from handlers.commands import kudos as kudos_command
 from handlers.events import home as home_events
 from handlers.views import checkin as checkin_views
+from handlers.views import feedback as feedback_views
 from handlers.views import reviews as review_views
 from services.deps import Deps
 
@@ -30,6 +34,10 @@ def register_all(app: App, deps: Deps) -> None:
         home_events,
         review_actions,
         review_views,
+        feedback_command,
+        kudos_command,
+        feedback_actions,
+        feedback_views,
     ):
         module.register(app, deps)
 

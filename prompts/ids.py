@@ -70,3 +70,55 @@ B_KR = "b_kr{slot}_{field}"  # field: measure | description | baseline | target 
 A_KR = "a_kr_{field}"
 B_KR_VALUE, A_KR_VALUE = "b_krv_", "a_krv"  # block id + key result id
 KR_SLOTS = 3
+
+# Feedback at any time (/feedback, the message shortcut).
+FEEDBACK_MODAL = "feedback_submit"  # private_metadata {"link": permalink or ""}
+FEEDBACK_SHORTCUT = "feedback_from_message"
+B_FB_WHO, A_FB_WHO = "b_fb_who", "a_fb_who"
+B_FB_STRENGTHS, A_FB_STRENGTHS = "b_fb_strengths", "a_fb_strengths"
+B_FB_IMPROVE, A_FB_IMPROVE = "b_fb_improve", "a_fb_improve"
+B_FB_VISIBILITY, A_FB_VISIBILITY = "b_fb_visibility", "a_fb_visibility"
+FEEDBACK_BLOCK_IDS = {
+    "who": B_FB_WHO,
+    "strengths": B_FB_STRENGTHS,
+    "improvements": B_FB_IMPROVE,
+    "visibility": B_FB_VISIBILITY,
+}
+
+# HR feedback rounds.
+HOME_ROUND_NEW = "home_round_new"
+ROUND_EXTEND = "round_extend"  # button value: round id
+ROUND_CLOSE = "round_close"  # button value: round id
+ROUND_MODAL = "round_create"
+B_RD_NAME, A_RD_NAME = "b_rd_name", "a_rd_name"
+B_RD_SUBJECTS, A_RD_SUBJECTS = "b_rd_subjects", "a_rd_subjects"
+B_RD_TEAM, A_RD_TEAM = "b_rd_team", "a_rd_team"
+B_RD_PERSPECTIVES, A_RD_PERSPECTIVES = "b_rd_perspectives", "a_rd_perspectives"
+B_RD_PEER_MODE, A_RD_PEER_MODE = "b_rd_peer_mode", "a_rd_peer_mode"
+B_RD_PEERS, A_RD_PEERS = "b_rd_peers", "a_rd_peers"
+B_RD_QUESTIONS, A_RD_QUESTIONS = "b_rd_questions", "a_rd_questions"
+B_RD_DEADLINE, A_RD_DEADLINE = "b_rd_deadline", "a_rd_deadline"
+B_RD_ANONYMOUS, A_RD_ANONYMOUS = "b_rd_anonymous", "a_rd_anonymous"
+B_RD_MIN, A_RD_MIN = "b_rd_min", "a_rd_min"
+ROUND_BLOCK_IDS = {
+    "name": B_RD_NAME,
+    "subjects": B_RD_SUBJECTS,
+    "perspectives": B_RD_PERSPECTIVES,
+    "peer_mode": B_RD_PEER_MODE,
+    "peers": B_RD_PEERS,
+    "question_set": B_RD_QUESTIONS,
+    "deadline": B_RD_DEADLINE,
+    "min_responses": B_RD_MIN,
+}
+ROUND_ANSWER_OPEN = "round_answer_open"  # button value: request id
+ROUND_DECLINE_OPEN = "round_decline_open"  # button value: request id
+ROUND_ANSWER_MODAL = "round_answer"  # private_metadata {"request": id}
+ROUND_DECLINE_MODAL = "round_decline"  # private_metadata {"request": id}
+B_RD_REASON, A_RD_REASON = "b_rd_reason", "a_rd_reason"
+A_RD_RATING = "a_rd_rating"  # block ids: rate_<n>, open_<n> (index in the question set)
+A_RD_TEXT = "a_rd_text"
+ROUND_NOMINATE_OPEN = "round_nominate_open"  # button value: round id
+ROUND_NOMINATE_MODAL = "round_nominate"  # private_metadata {"round": id}
+B_RD_NOMINEES, A_RD_NOMINEES = "b_rd_nominees", "a_rd_nominees"
+ROUND_APPROVE = "round_approve"  # button value: "round_id:subject_id"
+ROUND_RELEASE = "round_release"  # button value: "round_id:subject_id"

@@ -12,6 +12,7 @@ from domain.checkins import MOODS, TEXT_LIMIT, RawAnswers, sparkline, validate_a
 from domain.periods import current_week, local_now, week_label, weeks_back
 from domain.roles import Metric, Role, fmt
 from prompts import ids
+from services import nudges
 from services.deps import Deps
 from services.people import away_ids, first_name, resolve_timezones, timezone_of
 from storage import repo
@@ -154,6 +155,9 @@ def send_reminders(deps: Deps, now: datetime) -> JobReport:
             if person.slack_id in away:
                 repo.record_not_sent(message, "away (Slack status)", now, session=session)
                 report.add("away")
+            elif nudges.over_budget(person, now, session=session):
+                repo.record_not_sent(message, nudges.BUDGET_REASON, now, session=session)
+                report.add("over budget")
             else:
                 messages.append(message)
         report.add("queued", repo.enqueue(messages, now, session=session))
@@ -368,7 +372,8 @@ def _metric_line(metric: Metric, values: list[float | None]) -> str:
     return f"{kind} · {metric.name}: latest {fmt(latest)} {metric.unit} ({bound})"
 
 
-def home_view(deps: Deps, slack_id: str) -> dict[str, Any]:
+def home_view(deps: Deps, slack_id: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The App Home; `extra` adds optional sections other features render (home.json.j2)."""
     now = deps.clock.now()
     with read_scope(deps.engine) as session:
         person = repo.person_by_slack_id(slack_id, session=session)
@@ -434,6 +439,7 @@ def home_view(deps: Deps, slack_id: str) -> dict[str, Any]:
         output_line=_metric_line(role.output, o_values),
         team=team,
         team_summary=team_summary,
+        **(extra or {}),
     )
 
 

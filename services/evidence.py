@@ -4,18 +4,18 @@ kudos. Read inside the caller's session; authorization is the caller's job."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
 from sqlmodel import Session
 
 from domain.goals import current_from_checkins, key_result_line
-from domain.periods import local_now, shift_week, week_day, week_of
+from domain.periods import at_local, local_now, shift_week, week_day, week_of
 from domain.quarters import quarter_end, quarter_start, quarter_weeks, weeks_until
-from domain.reviews import Evidence, WeekData, build_evidence
+from domain.reviews import Evidence, KudosItem, WeekData, build_evidence
 from domain.roles import Role
 from domain.signals import BASELINE_WEEKS
 from services.deps import Deps
-from storage import repo, review_repo
+from storage import feedback_repo, repo, review_repo
 from storage.models import KeyResult, Person
 
 
@@ -123,11 +123,18 @@ def evidence_for(
     first = weeks[0] if weeks else quarter_weeks(quarter)[0]
     before = [shift_week(first, -i) for i in range(BASELINE_WEEKS, 0, -1)]
     series = week_data(deps, [person.id], before + weeks, session=session)[person.id]
-    kudos = None
-    if deps.evidence.kudos is not None:
-        start = max(quarter_start(quarter), week_day(first, 1))
-        found = deps.evidence.kudos([person.id], start, today, session=session)
-        kudos = list(found.get(person.id, []))
+    tz = person.timezone or "UTC"
+    start = max(quarter_start(quarter), week_day(first, 1))
+    received = feedback_repo.kudos_received(
+        [person.id],
+        at_local(start, time(0, 0), tz),
+        at_local(today + timedelta(days=1), time(0, 0), tz),
+        session=session,
+    ).get(person.id, [])
+    kudos = [
+        KudosItem(giver=k.giver_name, message=k.message, on=local_now(k.created_at, tz).date())
+        for k in reversed(received)  # oldest first
+    ]
     goals = goal_lines(deps, [person], quarter, today, session=session).get(person.id, [])
     return build_evidence(
         role,

@@ -1,19 +1,20 @@
-"""The App Home tab: the weekly check-in part (services.checkins) followed by the quarterly
-review and goals part (services.reviews, services.goals), within Slack's 100 blocks."""
+"""The App Home tab: the weekly check-in part (services.checkins, with kudos and HR rounds from
+services.feedback) followed by the quarterly review and goals part (services.reviews,
+services.goals), within Slack's 100 blocks."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from prompts.render import VIEW_BLOCKS
-from services import checkins, goals, reviews
+from services import checkins, feedback, goals, reviews
 from services.deps import Deps
 from storage import repo
 from storage.db import read_scope
 
 
 def home_view(deps: Deps, slack_id: str) -> dict[str, Any]:
-    view = checkins.home_view(deps, slack_id)
+    view = checkins.home_view(deps, slack_id, extra=feedback.home_context(deps, slack_id))
     with read_scope(deps.engine) as session:
         person = repo.person_by_slack_id(slack_id, session=session)
     if person is None or not person.active or person.role not in deps.roles:

@@ -8,6 +8,7 @@ from datetime import datetime
 from services.checkins import JobReport, send_reminders, send_weekly_checkins
 from services.deps import Deps
 from services.reviews import send_review_prompts
+from services.rounds import run_rounds
 
 Job = Callable[[Deps, datetime], JobReport]
 
@@ -15,6 +16,7 @@ JOBS: dict[str, Job] = {
     "checkins": send_weekly_checkins,
     "reminders": send_reminders,
     "reviews": send_review_prompts,
+    "rounds": run_rounds,
 }
 
 

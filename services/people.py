@@ -11,7 +11,7 @@ from domain.checkins import is_away
 from domain.periods import is_valid_timezone
 from services.deps import Deps
 from storage import repo
-from storage.db import session_scope
+from storage.db import read_scope, session_scope
 from storage.models import Person
 
 log = logging.getLogger(__name__)
@@ -77,3 +77,10 @@ def away_ids(deps: Deps, slack_ids: Iterable[str], now: datetime) -> set[str]:
     except SlackCallError as exc:
         log.warning("could not read Slack statuses (%s); prompting everyone due", exc.error)
     return away
+
+
+def active_person(deps: Deps, slack_id: str) -> Person | None:
+    """The person with this Slack ID from the stored org chart, if they are active."""
+    with read_scope(deps.engine) as session:
+        person = repo.person_by_slack_id(slack_id, session=session)
+    return person if person is not None and person.active else None

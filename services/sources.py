@@ -8,20 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import Protocol
 
 from sqlmodel import Session
-
-from domain.reviews import KudosItem
-
-
-class KudosSource(Protocol):
-    def __call__(
-        self, person_ids: Sequence[int], period_start: date, period_end: date, *, session: Session
-    ) -> Mapping[int, Sequence[KudosItem]]:
-        """Kudos each person received between the two dates (inclusive), oldest first."""
-        ...
 
 
 class ImportedMetricsSource(Protocol):
@@ -35,5 +24,4 @@ class ImportedMetricsSource(Protocol):
 
 @dataclass(frozen=True)
 class EvidenceSources:
-    kudos: KudosSource | None = None
     imported_metrics: ImportedMetricsSource | None = None

@@ -128,3 +128,95 @@ class KeyResult(SQLModel, table=True):
     due: date = Field(sa_column=Column(Date, nullable=False))
     current_value: float | None = None
     updated_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+
+
+# ---------------------------------------------------------------- feedback, kudos, rounds
+
+
+class Feedback(SQLModel, table=True):
+    """Feedback given at any time (/feedback). Visibility "manager" or "shared"."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    giver_id: int = Field(foreign_key="person.id", index=True)
+    receiver_id: int = Field(foreign_key="person.id", index=True)
+    visibility: str = Field(max_length=16)  # manager | shared
+    strengths: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    improvements: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    context_link: str = Field(default="", max_length=500)  # permalink of a message, or ""
+    created_at: datetime = Field(sa_column=_ts())
+
+
+class Kudos(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    giver_id: int = Field(foreign_key="person.id", index=True)
+    channel_id: str = Field(max_length=32)
+    message: str = Field(sa_column=Column(Text, nullable=False))  # plain text, unescaped
+    delivered: str = Field(default="channel", max_length=16)  # channel | dm
+    created_at: datetime = Field(sa_column=_ts())
+
+
+class KudosRecipient(SQLModel, table=True):
+    kudos_id: int = Field(foreign_key="kudos.id", primary_key=True)
+    person_id: int = Field(foreign_key="person.id", primary_key=True, index=True)
+
+
+class FeedbackRound(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=150)
+    created_by_id: int = Field(foreign_key="person.id")
+    perspectives: str = Field(max_length=64)  # comma-separated: self,manager,peer,report
+    peer_mode: str = Field(max_length=16)  # hr | nominate
+    question_set: str = Field(max_length=64)
+    anonymous: bool = True
+    min_responses: int = 3
+    deadline: datetime = Field(sa_column=_ts())
+    status: str = Field(default="open", max_length=16)  # open | closed
+    created_at: datetime = Field(sa_column=_ts())
+    closed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+
+
+class RoundRequest(SQLModel, table=True):
+    """Who is asked about whom. For anonymous rounds this row only says *whether* the reviewer
+    answered (status), never what or when; the answer lives unlinked in RoundAnswer."""
+
+    __table_args__ = (
+        UniqueConstraint("round_id", "reviewer_id", "subject_id", name="uq_roundrequest"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="feedbackround.id", index=True)
+    reviewer_id: int = Field(foreign_key="person.id", index=True)
+    subject_id: int = Field(foreign_key="person.id", index=True)
+    perspective: str = Field(max_length=16)  # self | manager | peer | report
+    status: str = Field(default="pending", max_length=16)  # nominated|pending|answered|declined
+    decline_reason: str = Field(default="", max_length=500)
+    created_at: datetime = Field(sa_column=_ts())
+
+
+class RoundAnswer(SQLModel, table=True):
+    """One reviewer's answers about one subject. In anonymous rounds reviewer_id is NULL and
+    there is no timestamp; the key is random and (on SQLite) the table has no rowid, so neither
+    ids nor storage order follow the order of completion."""
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    id: str = Field(primary_key=True, max_length=36)  # uuid4
+    round_id: int = Field(foreign_key="feedbackround.id", index=True)
+    subject_id: int = Field(foreign_key="person.id", index=True)
+    perspective: str = Field(max_length=16)
+    reviewer_id: int | None = Field(default=None, foreign_key="person.id")  # NULL if anonymous
+    ratings: str = Field(sa_column=Column(Text, nullable=False))  # JSON {competency: 1..5}
+    comments: str = Field(sa_column=Column(Text, nullable=False))  # JSON {question: text}
+    submitted_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+
+
+class RoundRelease(SQLModel, table=True):
+    """A subject's results: sent to the manager at the deadline, released to the subject."""
+
+    __table_args__ = (UniqueConstraint("round_id", "subject_id", name="uq_roundrelease"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="feedbackround.id", index=True)
+    subject_id: int = Field(foreign_key="person.id")
+    manager_id: int | None = Field(default=None, foreign_key="person.id")
+    released_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))

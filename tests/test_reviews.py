@@ -136,13 +136,18 @@ def test_self_assessment_evidence_draft_kept_on_close_then_submitted(
     seed_quarter(org, "U0ANA", range(40, 51), quality=80, output=50)
     send_review_prompts(org, REVIEW_TIME)
     sender.drain()
+    assert (
+        http_app.command("/kudos", "U0LEAD", "<@U0ANA|ana> calm on the <!here> outage").status
+        == 200
+    )
+    fake.wait_for("chat.postMessage", 3)  # two review DMs (Lea, Ana), then the kudos post
     view = open_view(http_app, fake, "U0ANA", ids.REVIEW_SELF_OPEN, QUARTER)
     shown = json.dumps(view, ensure_ascii=False)
     assert "Checked in 11 of 12 weeks" in shown  # W40..W51 so far; W51 not answered
     assert "Oct: 5 of 5 weeks · CSAT 80 % (floor 85, 5 weeks below)" in shown
     assert "Quality below floor 11" in shown and "Missing 1" in shown
     assert "Win in week 50 &lt;!channel&gt;" in shown and "<!channel>" not in shown
-    assert "Kudos are not collected in this installation" in shown
+    assert "18 Dec from Lea Lead: calm on the @here outage" in shown  # neutralised by /kudos
     assert view["notify_on_close"] is True
     labels = [
         b["label"]["text"]

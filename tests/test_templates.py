@@ -13,9 +13,13 @@ from slack_sdk.models.views import View
 from config import PROJECT_ROOT
 from domain.calibration import RatedReview, calibrate
 from domain.checkins import MOODS, TEXT_LIMIT
+from domain.feedback import VISIBILITIES
 from domain.goals import measure_options
-from domain.reviews import RATINGS, Assessment, Evidence, PairSummary
+from domain.reviews import RATINGS as REVIEW_RATINGS
+from domain.reviews import Assessment, Evidence, PairSummary
 from domain.roles import load_roles
+from domain.rounds import PEER_MODES, PERSPECTIVES
+from domain.rounds import RATINGS as ROUND_RATINGS
 from prompts.render import TEMPLATES, Renderer, RenderError, escape_mrkdwn
 
 ROLES = load_roles(PROJECT_ROOT / "roles.toml")
@@ -74,6 +78,91 @@ CONTEXTS: dict[str, dict[str, object]] = {
         output_line="o",
         team=[{"line": f"{NASTY} {i}"} for i in range(60)],
         team_summary="1 of 60 checked in",
+        feedback={
+            "kudos": [{"date": "20 Nov", "giver": NASTY, "message": NASTY}] * 5,
+            "hr": {
+                "rounds": [
+                    {"id": str(i), "name": NASTY, "open": True, "line": "x"} for i in range(10)
+                ]
+            },
+        },
+    ),
+    "feedback_modal.json.j2": dict(
+        who="U0ANA", link=NASTY, visibilities=VISIBILITIES, text_limit=TEXT_LIMIT
+    ),
+    "feedback_message.json.j2": dict(
+        to="manager",
+        giver_name=NASTY,
+        receiver_name="Ana Agent",
+        receiver_first="Ana",
+        visibility="manager",
+        visibility_label="Only their manager",
+        strengths=NASTY,
+        improvements=NASTY * 10,
+        link="https://test.slack.com/archives/C1/p1",
+    ),
+    "kudos_post.json.j2": dict(
+        giver="U0LEAD", recipients=["U0ANA", "U0BEN"], message=NASTY, reason="not in channel"
+    ),
+    "round_notice.json.j2": dict(text=NASTY),
+    "round_modal.json.j2": dict(
+        perspectives=PERSPECTIVES,
+        peer_modes=PEER_MODES,
+        question_sets={"standard": "Competencies", "short": "Short"},
+        default_deadline="2026-12-04",
+    ),
+    "round_request.json.j2": dict(
+        first_name=NASTY,
+        round_name=NASTY,
+        anonymous=True,
+        deadline_label="Friday 04 Dec, 18:00",
+        reminder=True,
+        subjects=[
+            {"request": i, "name": NASTY, "perspective": "Peers", "status": s}
+            for i, s in enumerate(["pending", "answered", "declined"] * 8)
+        ],
+    ),
+    "round_answer_modal.json.j2": dict(
+        request=7,
+        round_name=NASTY,
+        subject_name=NASTY,
+        perspective="Peers",
+        anonymous=True,
+        single=False,
+        competencies=list(ROLES["support"].competencies),
+        questions=["What should they keep doing?", "What could they do differently?"],
+        ratings=ROUND_RATINGS,
+        min_responses=3,
+    ),
+    "round_decline_modal.json.j2": dict(request=7, round_name=NASTY, subject_name=NASTY),
+    "round_nominate.json.j2": dict(first_name=NASTY, round_name=NASTY, round_id=3),
+    "round_nominate_modal.json.j2": dict(round_id=3, round_name=NASTY),
+    "round_approve.json.j2": dict(
+        round_name=NASTY, subject_name=NASTY, nominees=[NASTY, "Ben"], value="3:4"
+    ),
+    "round_results.json.j2": dict(
+        round_name=NASTY,
+        subject_name=NASTY,
+        anonymous=True,
+        min_responses=3,
+        for_manager=True,
+        release_value="3:4",
+        results=[
+            {
+                "label": "Peers",
+                "answers": 4,
+                "enough": True,
+                "averages": [["Problem solving", "3.5"], ["Customer empathy", "4.0"]],
+                "comments": [{"question": "Keep doing?", "texts": [NASTY, NASTY]}],
+            },
+            {
+                "label": "Direct reports",
+                "answers": 2,
+                "enough": False,
+                "averages": [],
+                "comments": [],
+            },
+        ],
     ),
     "review_evidence.json.j2": dict(
         quarter_label="2026-Q4 (Oct–Dec)",
@@ -87,7 +176,7 @@ CONTEXTS: dict[str, dict[str, object]] = {
         evidence_blocks=R.message(
             "review_evidence.json.j2", quarter_label="Q", whose="Your", evidence=EVIDENCE
         )["blocks"],
-        ratings=RATINGS,
+        ratings=REVIEW_RATINGS,
         current=Assessment({"Problem solving": 4}, NASTY, NASTY, NASTY),
         limit=3000,
     ),
@@ -100,7 +189,7 @@ CONTEXTS: dict[str, dict[str, object]] = {
         evidence_blocks=[],
         self_answers=Assessment({"Problem solving": 4}, NASTY, NASTY, NASTY),
         self_rating_lines=[NASTY],
-        ratings=RATINGS,
+        ratings=REVIEW_RATINGS,
         current=Assessment({"Problem solving": 2}, narrative=NASTY),
         limit=3000,
     ),
@@ -170,6 +259,7 @@ PLAIN_TEXT_ONLY = {
     "checkin_modal.json.j2",
     "goals_progress_modal.json.j2",
     "review_ack_modal.json.j2",
+    "round_modal.json.j2",
 }
 
 

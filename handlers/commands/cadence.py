@@ -1,4 +1,4 @@
-"""/cadence [help|review|goals|calibration]: what Cadence can do for you."""
+"""/cadence [help|review|goals|round|calibration]: what Cadence can do for you."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from services import calibration, goals, reviews
+from services import calibration, goals, reviews, rounds
 from services.checkins import Outcome
 from services.deps import Deps
 
@@ -24,6 +24,11 @@ HELP = (
     "Every Friday afternoon you get a DM with a button for your weekly check-in; if you miss "
     "it, one reminder follows on Monday morning. Your answers are seen by you and your "
     "manager only. Open Cadence's *Home* tab for your last 8 weeks, your review and goals."
+)
+HELP += (
+    "\n• `/feedback [@person]` — give feedback, for their manager only or for them too"
+    "\n• `/kudos @person [@more] message` — thank someone publicly in this channel"
+    "\n• `/cadence round` — start a feedback round (HR admins)"
 )
 
 Command = Callable[[Ack, dict[str, Any], WebClient, str], None]
@@ -47,6 +52,9 @@ def register(app: App, deps: Deps) -> None:
     def goals_(ack: Ack, command: dict[str, Any], client: WebClient, rest: str) -> None:
         open_or_say(ack, command, client, goals.open_goal(deps, command["user_id"], rest))
 
+    def round_(ack: Ack, command: dict[str, Any], client: WebClient, rest: str) -> None:
+        open_or_say(ack, command, client, rounds.open_round_modal(deps, command["user_id"]))
+
     def calibration_(ack: Ack, command: dict[str, Any], client: WebClient, rest: str) -> None:
         out, quarter = calibration.open_calibration(deps, command["user_id"], rest)
         open_or_say(ack, command, client, out)
@@ -59,6 +67,7 @@ def register(app: App, deps: Deps) -> None:
         "help": help_,
         "review": review,
         "goals": goals_,
+        "round": round_,
         "calibration": calibration_,
     }
 

@@ -1,7 +1,7 @@
-"""reviews, goals, key results (issue 5; the lead re-points down_revision at merge)
+"""reviews, goals, key results (issue 5)
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0003
 Create Date: 2026-11-22 03:09:30.141300
 """
 
@@ -15,7 +15,7 @@ import storage.db
 
 
 revision: str = '0004'
-down_revision: str | None = '0001'
+down_revision: str | None = '0003'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,370 @@
+"""HR feedback rounds: question sets, the round form, who reviews whom, reminders, results.
+
+Pure rules: the service layer brings the org chart, the stored requests and the clock."""
+
+from __future__ import annotations
+
+import tomllib
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from domain.periods import at_local, local_now
+
+PERSPECTIVES: dict[str, str] = {
+    "self": "Self",
+    "manager": "Manager",
+    "peer": "Peers",
+    "report": "Direct reports",
+}
+PEER_MODES: dict[str, str] = {
+    "hr": "HR picks the peers",
+    "nominate": "Each subject nominates 3–5 peers, their manager approves",
+}
+RATINGS: dict[int, str] = {
+    1: "1 · Rarely",
+    2: "2 · Sometimes",
+    3: "3 · Often",
+    4: "4 · Usually",
+    5: "5 · Always",
+}
+MIN_RESPONSES = 3  # never below: fewer answers could identify a reviewer
+NOMINATE_MIN, NOMINATE_MAX = 3, 5
+NOT_AGAIN_WITHIN = timedelta(days=30)
+DEADLINE_TIME = time(18, 0)  # the deadline day ends at 18:00 in the HR admin's zone
+ANSWER_LIMIT = 2000
+WORK_START, WORK_END = time(9, 0), time(18, 0)
+NUDGES_PER_WEEK = 3  # reminders of any kind (check-in and rounds) per person and ISO week
+NUDGE_KINDS = ("reminder", "round-reminder")
+
+
+class QuestionSetError(Exception):
+    """A bad question sets file: the message names the set and the problem."""
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionSet:
+    key: str
+    title: str
+    rate_competencies: bool
+    open: tuple[str, ...]
+
+
+def load_question_sets(path: Path) -> dict[str, QuestionSet]:
+    try:
+        raw: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise QuestionSetError(f"{path}: {exc}") from None
+    sets: dict[str, QuestionSet] = {}
+    for key, spec in raw.items():
+        if not isinstance(spec, dict):
+            raise QuestionSetError(f"{path}: [{key}] must be a table")
+        title, open_q = spec.get("title"), spec.get("open", [])
+        if not isinstance(title, str) or not 0 < len(title) <= 75:
+            raise QuestionSetError(f"{path}: [{key}] needs a title of 1–75 characters")
+        if not isinstance(open_q, list) or not all(
+            isinstance(q, str) and 0 < len(q) <= 150 for q in open_q
+        ):
+            raise QuestionSetError(f"{path}: [{key}] open must be questions of 1–150 characters")
+        rate = bool(spec.get("rate_competencies", False))
+        if not rate and not open_q:
+            raise QuestionSetError(f"{path}: [{key}] asks nothing")
+        sets[key] = QuestionSet(key, title, rate, tuple(open_q))
+    if not sets:
+        raise QuestionSetError(f"{path}: no question sets")
+    return sets
+
+
+# ------------------------------------------------------------------ the round form
+
+
+@dataclass(frozen=True, slots=True)
+class RoundForm:
+    """What the HR admin entered, as Slack sent it."""
+
+    name: str
+    subjects: tuple[str, ...]  # Slack IDs picked directly
+    team_of: str | None  # a manager's Slack ID: everyone reporting to them
+    perspectives: tuple[str, ...]
+    peer_mode: str | None
+    peers: tuple[str, ...]  # when HR picks
+    question_set: str | None
+    deadline: str | None  # YYYY-MM-DD
+    anonymous: bool
+    min_responses: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RoundSpec:
+    name: str
+    perspectives: tuple[str, ...]
+    peer_mode: str
+    question_set: str
+    deadline_day: date
+    anonymous: bool
+    min_responses: int
+
+
+def validate_round_form(
+    form: RoundForm,
+    *,
+    today: date,
+    question_sets: Iterable[str],
+    block_ids: dict[str, str],
+) -> tuple[RoundSpec | None, dict[str, str]]:
+    """A round to create, or field errors keyed by block id. `block_ids` maps name, subjects,
+    perspectives, peer_mode, peers, question_set, deadline and min_responses."""
+    errors: dict[str, str] = {}
+    name = form.name.strip()
+    if not name:
+        errors[block_ids["name"]] = "Give the round a name people will recognise."
+    elif len(name) > 150:
+        errors[block_ids["name"]] = "Please keep the name under 150 characters."
+    if not form.subjects and not form.team_of:
+        errors[block_ids["subjects"]] = "Pick the people to collect feedback about, or a team."
+    perspectives = tuple(p for p in PERSPECTIVES if p in form.perspectives)
+    if not perspectives:
+        errors[block_ids["perspectives"]] = "Choose at least one perspective."
+    peer_mode = form.peer_mode or "hr"
+    if peer_mode not in PEER_MODES:
+        errors[block_ids["peer_mode"]] = "Choose how peers are picked."
+    if "peer" in perspectives and peer_mode == "hr" and not form.peers:
+        errors[block_ids["peers"]] = "Pick the peers, or let each subject nominate theirs."
+    if form.question_set not in set(question_sets):
+        errors[block_ids["question_set"]] = "Choose a question set."
+    deadline: date | None = None
+    try:
+        deadline = date.fromisoformat(form.deadline or "")
+    except ValueError:
+        errors[block_ids["deadline"]] = "Pick the last day to answer."
+    if deadline is not None and deadline < today + timedelta(days=2):
+        errors[block_ids["deadline"]] = "Give people at least two days: pick a later date."
+    minimum = MIN_RESPONSES
+    try:
+        minimum = int((form.min_responses or str(MIN_RESPONSES)).strip())
+    except ValueError:
+        errors[block_ids["min_responses"]] = "A whole number, 3 or more."
+    if minimum < MIN_RESPONSES:
+        errors[block_ids["min_responses"]] = (
+            f"At least {MIN_RESPONSES}: fewer answers could tell a subject who wrote what."
+        )
+    if errors or deadline is None:
+        return None, errors
+    return (
+        RoundSpec(
+            name=name,
+            perspectives=perspectives,
+            peer_mode=peer_mode,
+            question_set=str(form.question_set),
+            deadline_day=deadline,
+            anonymous=form.anonymous,
+            min_responses=minimum,
+        ),
+        {},
+    )
+
+
+def deadline_at(day: date, tz: str) -> datetime:
+    return at_local(day, DEADLINE_TIME, tz)
+
+
+# ------------------------------------------------------------------ who reviews whom
+
+
+@dataclass(frozen=True, slots=True)
+class OrgNode:
+    id: int
+    manager_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Assignment:
+    reviewer_id: int
+    subject_id: int
+    perspective: str
+
+
+@dataclass
+class Plan:
+    assignments: list[Assignment] = field(default_factory=list)
+    skipped_recent: int = 0  # pairs asked by another round within 30 days
+    nominating: list[int] = field(default_factory=list)  # subjects asked to nominate peers
+
+
+def plan_requests(
+    subjects: Sequence[int],
+    people: dict[int, OrgNode],
+    perspectives: Sequence[str],
+    *,
+    peer_mode: str,
+    peers: Sequence[int],
+    recent_pairs: set[tuple[int, int]],
+) -> Plan:
+    """Every (reviewer, subject, perspective) to ask. A reviewer is asked once per subject (the
+    first perspective that names them wins) and never about a subject they were asked about by
+    another round within 30 days (`recent_pairs` holds (reviewer, subject))."""
+    plan = Plan()
+    reports: dict[int, list[int]] = defaultdict(list)
+    for node in people.values():
+        if node.manager_id is not None:
+            reports[node.manager_id].append(node.id)
+    for subject in subjects:
+        found = people.get(subject)
+        if found is None:
+            continue
+        node = found
+        candidates: list[tuple[int, str]] = []
+        for perspective in perspectives:
+            if perspective == "self":
+                candidates.append((subject, "self"))
+            elif perspective == "manager" and node.manager_id in people:
+                candidates.append((node.manager_id, "manager"))
+            elif perspective == "report":
+                candidates += [(r, "report") for r in sorted(reports[subject])]
+            elif perspective == "peer" and peer_mode == "hr":
+                candidates += [(p, "peer") for p in peers if p != subject and p in people]
+            elif perspective == "peer" and peer_mode == "nominate":
+                plan.nominating.append(subject)
+        seen: set[int] = set()
+        for reviewer, perspective in candidates:
+            if reviewer in seen:
+                continue
+            seen.add(reviewer)
+            if (reviewer, subject) in recent_pairs:
+                plan.skipped_recent += 1
+                continue
+            plan.assignments.append(Assignment(reviewer, subject, perspective))
+    return plan
+
+
+def check_nominations(nominees: Sequence[str], subject: str, manager: str | None) -> str | None:
+    """Why a subject's peer nominations cannot be accepted, or None."""
+    unique = list(dict.fromkeys(nominees))
+    if subject in unique:
+        return "Nominate colleagues, not yourself: your own view is asked separately."
+    if manager is not None and manager in unique:
+        return "Your manager is asked separately; nominate peers."
+    if not NOMINATE_MIN <= len(unique) <= NOMINATE_MAX:
+        return f"Nominate between {NOMINATE_MIN} and {NOMINATE_MAX} peers."
+    return None
+
+
+# ------------------------------------------------------------------ reminders
+
+
+def reminder_moments(created: datetime, deadline: datetime) -> dict[str, datetime]:
+    """When the two reminders become due: halfway, and one day before the deadline."""
+    half = created + (deadline - created) / 2
+    last = deadline - timedelta(days=1)
+    moments = {"half": half}
+    if last > half:
+        moments["last"] = last
+    return moments
+
+
+def is_working_hours(now: datetime, tz: str) -> bool:
+    local = local_now(now, tz)
+    return local.isoweekday() <= 5 and WORK_START <= local.time() < WORK_END
+
+
+def iso_week_bounds(now: datetime, tz: str) -> tuple[datetime, datetime]:
+    """Start and end (aware UTC) of the person's local ISO week containing `now`."""
+    local = local_now(now, tz)
+    monday = local.date() - timedelta(days=local.isoweekday() - 1)
+    start = at_local(monday, time(0), tz)
+    return start, at_local(monday + timedelta(days=7), time(0), tz)
+
+
+# ------------------------------------------------------------------ results
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    perspective: str
+    ratings: dict[str, int]
+    comments: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class PerspectiveResult:
+    perspective: str
+    label: str
+    answers: int
+    enough: bool
+    averages: tuple[tuple[str, str], ...]  # (competency, "3.7") when enough
+    comments: tuple[tuple[str, tuple[str, ...]], ...]  # (question, texts) when enough
+
+
+def threshold_applies(perspective: str) -> bool:
+    """Self and manager are one known person each; the minimum protects the perspectives
+    with several reviewers (peers and direct reports)."""
+    return perspective in {"peer", "report"}
+
+
+def aggregate(
+    answers: Sequence[Answer],
+    perspectives: Sequence[str],
+    minimum: int,
+    competencies: Sequence[str],
+    questions: Sequence[str],
+) -> list[PerspectiveResult]:
+    """Ratings averaged and comments grouped, per perspective. A multi-reviewer perspective
+    with fewer than `minimum` answers shows neither numbers nor comments. Comments are sorted
+    so their order says nothing about who answered when."""
+    minimum = max(minimum, MIN_RESPONSES)
+    results = []
+    for perspective in perspectives:
+        mine = [a for a in answers if a.perspective == perspective]
+        enough = bool(mine) and (not threshold_applies(perspective) or len(mine) >= minimum)
+        averages: list[tuple[str, str]] = []
+        grouped: list[tuple[str, tuple[str, ...]]] = []
+        if enough:
+            for comp in competencies:
+                scores = [a.ratings[comp] for a in mine if comp in a.ratings]
+                if scores:
+                    averages.append((comp, f"{sum(scores) / len(scores):.1f}"))
+            for question in questions:
+                texts = sorted(t for a in mine if (t := a.comments.get(question, "").strip()))
+                if texts:
+                    grouped.append((question, tuple(texts)))
+        results.append(
+            PerspectiveResult(
+                perspective=perspective,
+                label=PERSPECTIVES[perspective],
+                answers=len(mine),
+                enough=enough,
+                averages=tuple(averages),
+                comments=tuple(grouped),
+            )
+        )
+    return results
+
+
+def validate_answer(
+    ratings: dict[str, str | None],
+    comments: dict[str, str | None],
+    competencies: Sequence[str],
+) -> tuple[dict[str, int], dict[str, str], dict[str, str]]:
+    """(ratings, comments, errors) where errors are keyed by competency or question."""
+    errors: dict[str, str] = {}
+    good: dict[str, int] = {}
+    for comp in competencies:
+        raw = ratings.get(comp)
+        try:
+            value = int(raw or "")
+        except ValueError:
+            value = 0
+        if value not in RATINGS:
+            errors[comp] = "Pick a rating from 1 to 5."
+        else:
+            good[comp] = value
+    texts: dict[str, str] = {}
+    for question, raw_text in comments.items():
+        text = (raw_text or "").strip()
+        if len(text) > ANSWER_LIMIT:
+            errors[question] = f"Please keep this under {ANSWER_LIMIT} characters."
+        texts[question] = text
+    return good, texts, errors

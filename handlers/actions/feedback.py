@@ -1,0 +1,76 @@
+"""Buttons of feedback rounds: answer/decline from the reviewer's DM, nominate, approve,
+release results, and the HR App Home section (new round, extend, close)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from handlers.actions.checkin import _tell
+from prompts import ids
+from services import checkins, feedback, rounds
+from services.checkins import Outcome
+from services.deps import Deps
+
+
+def _number(action: dict[str, Any]) -> int:
+    value = str(action.get("value") or "")
+    return int(value) if value.isdigit() else 0
+
+
+def register(app: App, deps: Deps) -> None:
+    def opener(open_view: Callable[[Deps, str, dict[str, Any]], Outcome]) -> Any:
+        def listener(
+            ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
+        ) -> None:
+            ack()
+            outcome = open_view(deps, body["user"]["id"], action)
+            if outcome.view is not None:
+                client.views_open(trigger_id=body["trigger_id"], view=outcome.view)
+            else:
+                _tell(client, body, outcome.message or "")
+
+        return listener
+
+    app.action(ids.ROUND_ANSWER_OPEN)(opener(lambda d, u, a: rounds.open_answer(d, u, _number(a))))
+    app.action(ids.ROUND_DECLINE_OPEN)(
+        opener(lambda d, u, a: rounds.open_decline(d, u, _number(a)))
+    )
+    app.action(ids.ROUND_NOMINATE_OPEN)(
+        opener(lambda d, u, a: rounds.open_nominate(d, u, _number(a)))
+    )
+    app.action(ids.HOME_ROUND_NEW)(opener(lambda d, u, a: rounds.open_round_modal(d, u)))
+
+    def teller(run: Callable[[Deps, str, dict[str, Any]], str], *, refresh_home: bool) -> Any:
+        def listener(
+            ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
+        ) -> None:
+            ack()
+            user = body["user"]["id"]
+            _tell(client, body, run(deps, user, action))
+            if refresh_home:
+                view = checkins.home_view(deps, user, extra=feedback.home_context(deps, user))
+                client.views_publish(user_id=user, view=view)
+
+        return listener
+
+    app.action(ids.ROUND_APPROVE)(
+        teller(
+            lambda d, u, a: rounds.approve_nominations(d, u, str(a.get("value"))),
+            refresh_home=False,
+        )
+    )
+    app.action(ids.ROUND_RELEASE)(
+        teller(
+            lambda d, u, a: rounds.release_results(d, u, str(a.get("value"))), refresh_home=False
+        )
+    )
+    app.action(ids.ROUND_EXTEND)(
+        teller(lambda d, u, a: rounds.extend_round(d, u, _number(a)), refresh_home=True)
+    )
+    app.action(ids.ROUND_CLOSE)(
+        teller(lambda d, u, a: rounds.close_early(d, u, _number(a)), refresh_home=True)
+    )

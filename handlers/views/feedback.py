@@ -1,0 +1,72 @@
+"""Submissions of the feedback and feedback-round modals: field errors back, or done."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from prompts import ids
+from services import feedback, rounds
+from services.deps import Deps
+
+
+def _meta(view: dict[str, Any], key: str) -> str:
+    try:
+        return str(json.loads(view.get("private_metadata") or "{}").get(key) or "")
+    except (json.JSONDecodeError, AttributeError):
+        return ""
+
+
+def _meta_id(view: dict[str, Any], key: str) -> int:
+    value = _meta(view, key)
+    return int(value) if value.isdigit() else 0
+
+
+def _values(view: dict[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = (view.get("state") or {}).get("values") or {}
+    return values
+
+
+def _answer(ack: Ack, errors: dict[str, str]) -> None:
+    if errors:
+        ack(response_action="errors", errors=errors)
+    else:
+        ack()
+
+
+def register(app: App, deps: Deps) -> None:
+    @app.view(ids.FEEDBACK_MODAL)
+    def submit_feedback(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        draft = feedback.read_modal_state(_values(view))
+        _answer(ack, feedback.submit_feedback(deps, body["user"]["id"], draft, _meta(view, "link")))
+
+    @app.view(ids.ROUND_MODAL)
+    def submit_round(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        form = rounds.read_round_form(_values(view))
+        _answer(ack, rounds.create_round(deps, body["user"]["id"], form))
+
+    @app.view(ids.ROUND_ANSWER_MODAL)
+    def submit_answer(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        ratings, texts = rounds.read_answer_state(_values(view))
+        request = _meta_id(view, "request")
+        _answer(ack, rounds.submit_answer(deps, body["user"]["id"], request, ratings, texts))
+
+    @app.view(ids.ROUND_DECLINE_MODAL)
+    def submit_decline(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        reason = (_values(view).get(ids.B_RD_REASON) or {}).get(ids.A_RD_REASON) or {}
+        request = _meta_id(view, "request")
+        _answer(
+            ack,
+            rounds.submit_decline(
+                deps, body["user"]["id"], request, str(reason.get("value") or "")
+            ),
+        )
+
+    @app.view(ids.ROUND_NOMINATE_MODAL)
+    def submit_nominations(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        picked = (_values(view).get(ids.B_RD_NOMINEES) or {}).get(ids.A_RD_NOMINEES) or {}
+        nominees = [str(u) for u in picked.get("selected_users") or []]
+        round_id = _meta_id(view, "round")
+        _answer(ack, rounds.submit_nominations(deps, body["user"]["id"], round_id, nominees))

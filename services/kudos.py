@@ -1,0 +1,141 @@
+"""Kudos: a public thank-you in the channel where /kudos was typed, DMs when the bot cannot
+post there, a per-giver daily limit, and what the App Home and the manager digest show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from domain.feedback import KudosError, local_day_bounds, parse_kudos
+from services.checkins import NOT_REGISTERED
+from services.deps import Deps
+from services.people import active_person, timezone_of
+from storage import feedback_repo, repo
+from storage.db import read_scope, session_scope
+from storage.models import Kudos, Person
+
+HOME_KUDOS = 5
+HOME_KUDOS_DAYS = 90
+
+# Slack errors meaning "Cadence cannot post in that channel" (the kudos go by DM instead).
+CANNOT_POST = {
+    "not_in_channel": "I'm not a member of that channel",
+    "channel_not_found": "I can't see that channel (a private channel or a DM I'm not in)",
+    "is_archived": "that channel is archived",
+    "restricted_action": "posting there is restricted",
+    "cannot_dm_bot": "that is a conversation I can't post in",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class KudosOutcome:
+    """A kudos stored and ready to post (kudos_id, payload), or why not (message)."""
+
+    kudos_id: int | None = None
+    payload: dict[str, Any] | None = None
+    message: str | None = None
+
+
+def _payload(
+    deps: Deps, giver: Person, recipients: list[Person], message: str, reason: str = ""
+) -> dict[str, Any]:
+    return deps.renderer.message(
+        "kudos_post.json.j2",
+        giver=giver.slack_id,
+        recipients=[p.slack_id for p in recipients],
+        message=message,
+        reason=reason,
+    )
+
+
+def give(deps: Deps, giver_slack: str, channel_id: str, text: str) -> KudosOutcome:
+    giver = active_person(deps, giver_slack)
+    if giver is None or giver.id is None:
+        return KudosOutcome(message=NOT_REGISTERED.replace("check-in", "kudos"))
+    try:
+        request = parse_kudos(text, giver_slack)
+    except KudosError as exc:
+        return KudosOutcome(message=str(exc))
+    recipients = [active_person(deps, slack_id) for slack_id in request.recipients]
+    unknown = [s for s, p in zip(request.recipients, recipients, strict=True) if p is None]
+    if unknown:
+        names = ", ".join(f"<@{s}>" for s in unknown)
+        return KudosOutcome(
+            message=f"{names} isn't in Cadence's org chart, so I can't record kudos for them."
+        )
+    people = [p for p in recipients if p is not None]
+    now = deps.clock.now()
+    start, end = local_day_bounds(now, timezone_of(deps, giver, now))
+    limit = deps.settings.cadence_kudos_per_day
+    with session_scope(deps.engine) as session:
+        if feedback_repo.kudos_given_between(giver.id, start, end, session=session) >= limit:
+            return KudosOutcome(
+                message=(
+                    f"You've given {limit} kudos today, that's the daily limit, so they keep "
+                    "meaning something. Save this one for tomorrow!"
+                )
+            )
+        kudos = feedback_repo.add_kudos(
+            giver.id,
+            channel_id,
+            request.message,
+            [p.id for p in people if p.id is not None],
+            now,
+            session=session,
+        )
+    assert kudos.id is not None  # noqa: S101
+    return KudosOutcome(kudos_id=kudos.id, payload=_payload(deps, giver, people, request.message))
+
+
+def deliver_privately(deps: Deps, kudos_id: int, error: str) -> str:
+    """The channel refused the post: DM each receiver instead, saying why; returns the note
+    for the giver."""
+    reason = CANNOT_POST.get(error, "Slack didn't let me post in that channel")
+    now = deps.clock.now()
+    with session_scope(deps.engine) as session:
+        kudos = session.get(Kudos, kudos_id)
+        assert kudos is not None  # noqa: S101 - stored by give()
+        recipient_ids = feedback_repo.kudos_recipient_ids(kudos_id, session=session)
+        people = repo.people_by_ids([kudos.giver_id, *recipient_ids], session=session)
+        giver = people[kudos.giver_id]
+        receivers = [people[i] for i in recipient_ids]
+        payload = _payload(deps, giver, receivers, kudos.message, reason)
+        repo.enqueue(
+            [
+                repo.OutgoingMessage(
+                    key=f"kudos:{kudos_id}:{p.slack_id}",
+                    kind="kudos",
+                    recipient=p.slack_id,
+                    payload=payload,
+                )
+                for p in receivers
+            ],
+            now,
+            session=session,
+        )
+        feedback_repo.mark_kudos_delivered_by_dm(kudos_id, session=session)
+    deps.wake_sender()
+    names = ", ".join(p.name for p in receivers)
+    return (
+        f"I couldn't post your kudos in that channel ({reason}), so I sent them to {names} "
+        "by direct message instead. Invite me to the channel to post kudos there."
+    )
+
+
+def home_lines(deps: Deps, person: Person) -> list[dict[str, str]]:
+    """The latest kudos a person received, for their App Home."""
+    if person.id is None:
+        return []
+    now = deps.clock.now()
+    with read_scope(deps.engine) as session:
+        found = feedback_repo.kudos_received(
+            [person.id],
+            now - timedelta(days=HOME_KUDOS_DAYS),
+            now + timedelta(seconds=1),  # up to and including now
+            session=session,
+        )
+    return [
+        {"giver": k.giver_name, "message": k.message, "date": k.created_at.strftime("%d %b")}
+        for k in found.get(person.id, [])[:HOME_KUDOS]
+    ]

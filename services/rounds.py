@@ -1,0 +1,844 @@
+"""HR feedback rounds: creating one (HR admins only), one DM per reviewer, answering and
+declining, peer nominations, reminders within the weekly budget, closing at the deadline with
+results to each subject's manager, and releasing them to the subject."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter, defaultdict
+from datetime import timedelta
+from functools import cache
+from typing import Any
+
+from sqlmodel import Session
+
+from domain.periods import local_now
+from domain.rounds import (
+    NOT_AGAIN_WITHIN,
+    PEER_MODES,
+    PERSPECTIVES,
+    RATINGS,
+    Answer,
+    Assignment,
+    OrgNode,
+    QuestionSet,
+    RoundForm,
+    aggregate,
+    check_nominations,
+    deadline_at,
+    is_working_hours,
+    load_question_sets,
+    plan_requests,
+    reminder_moments,
+    validate_answer,
+    validate_round_form,
+)
+from prompts import ids
+from prompts.render import TEMPLATES
+from services import nudges
+from services.checkins import NOT_REGISTERED, JobReport, Outcome
+from services.deps import Deps
+from services.people import active_person, away_ids, first_name, timezone_of
+from storage import feedback_repo, repo
+from storage.db import read_scope, session_scope
+from storage.models import FeedbackRound, Person, RoundRequest
+
+log = logging.getLogger(__name__)
+
+QUESTION_SETS_FILE = TEMPLATES.parent / "question_sets.toml"
+HR_ONLY = "Feedback rounds are run by HR admins. Ask your HR team if you'd like one for your team."
+EXTEND_BY = timedelta(days=7)
+HOME_ROUNDS_DAYS = 60
+
+
+@cache
+def question_sets() -> dict[str, QuestionSet]:
+    return load_question_sets(QUESTION_SETS_FILE)
+
+
+def _hr_admin(deps: Deps, slack_id: str) -> Person | None:
+    """The caller, if the stored org chart says they are an active HR admin."""
+    person = active_person(deps, slack_id)
+    return person if person is not None and person.hr_admin else None
+
+
+def _questions(deps: Deps, round_: FeedbackRound, subject: Person) -> tuple[list[str], list[str]]:
+    qs = question_sets().get(round_.question_set) or next(iter(question_sets().values()))
+    role = deps.roles.get(subject.role)
+    competencies = list(role.competencies) if qs.rate_competencies and role else []
+    return competencies, list(qs.open)
+
+
+def _message(key: str, kind: str, to: str, payload: dict[str, Any]) -> repo.OutgoingMessage:
+    return repo.OutgoingMessage(key=key, kind=kind, recipient=to, payload=payload)
+
+
+# ------------------------------------------------------------------ creating a round
+
+
+def open_round_modal(deps: Deps, slack_id: str) -> Outcome:
+    hr = _hr_admin(deps, slack_id)
+    if hr is None:
+        return Outcome(message=HR_ONLY)
+    now = deps.clock.now()
+    today = local_now(now, timezone_of(deps, hr, now)).date()
+    return Outcome(
+        view=deps.renderer.view(
+            "round_modal.json.j2",
+            perspectives=PERSPECTIVES,
+            peer_modes=PEER_MODES,
+            question_sets={k: q.title for k, q in question_sets().items()},
+            default_deadline=(today + timedelta(days=14)).isoformat(),
+        )
+    )
+
+
+def read_round_form(values: dict[str, Any]) -> RoundForm:
+    def el(block_id: str, action_id: str) -> dict[str, Any]:
+        found: dict[str, Any] = (values.get(block_id) or {}).get(action_id) or {}
+        return found
+
+    def options(block_id: str, action_id: str) -> tuple[str, ...]:
+        return tuple(
+            str(o.get("value")) for o in el(block_id, action_id).get("selected_options") or []
+        )
+
+    def selected(block_id: str, action_id: str) -> str | None:
+        option = el(block_id, action_id).get("selected_option") or {}
+        return option.get("value")
+
+    return RoundForm(
+        name=str(el(ids.B_RD_NAME, ids.A_RD_NAME).get("value") or ""),
+        subjects=tuple(el(ids.B_RD_SUBJECTS, ids.A_RD_SUBJECTS).get("selected_users") or ()),
+        team_of=el(ids.B_RD_TEAM, ids.A_RD_TEAM).get("selected_user") or None,
+        perspectives=options(ids.B_RD_PERSPECTIVES, ids.A_RD_PERSPECTIVES),
+        peer_mode=selected(ids.B_RD_PEER_MODE, ids.A_RD_PEER_MODE),
+        peers=tuple(el(ids.B_RD_PEERS, ids.A_RD_PEERS).get("selected_users") or ()),
+        question_set=selected(ids.B_RD_QUESTIONS, ids.A_RD_QUESTIONS),
+        deadline=el(ids.B_RD_DEADLINE, ids.A_RD_DEADLINE).get("selected_date"),
+        anonymous=bool(options(ids.B_RD_ANONYMOUS, ids.A_RD_ANONYMOUS)),
+        min_responses=el(ids.B_RD_MIN, ids.A_RD_MIN).get("value"),
+    )
+
+
+def create_round(deps: Deps, slack_id: str, form: RoundForm) -> dict[str, str]:
+    """Create the round and queue its DMs; field errors keyed by block id, or {}."""
+    hr = _hr_admin(deps, slack_id)
+    if hr is None or hr.id is None:
+        return {ids.B_RD_NAME: HR_ONLY}
+    now = deps.clock.now()
+    tz = timezone_of(deps, hr, now)
+    spec, errors = validate_round_form(
+        form,
+        today=local_now(now, tz).date(),
+        question_sets=question_sets(),
+        block_ids=ids.ROUND_BLOCK_IDS,
+    )
+    if spec is None:
+        return errors
+    with read_scope(deps.engine) as session:
+        people = {p.slack_id: p for p in repo.active_people(session=session)}
+    unknown = [s for s in (*form.subjects, *form.peers) if s not in people]
+    if form.team_of and form.team_of not in people:
+        unknown.append(form.team_of)
+    if unknown:
+        names = ", ".join(f"<@{s}>" for s in unknown[:5])
+        block = ids.B_RD_PEERS if set(unknown) <= set(form.peers) else ids.B_RD_SUBJECTS
+        return {block: f"Not in Cadence's org chart (or left): {names}."}
+    subjects = [people[s].id for s in form.subjects]
+    if form.team_of:
+        manager_id = people[form.team_of].id
+        subjects += [p.id for p in people.values() if p.manager_id == manager_id]
+    subject_ids = [s for s in dict.fromkeys(subjects) if s is not None]
+    if not subject_ids:
+        return {ids.B_RD_TEAM: "Nobody reports to that manager; pick people instead."}
+    nodes = {p.id: OrgNode(p.id, p.manager_id) for p in people.values() if p.id is not None}
+    with read_scope(deps.engine) as session:
+        recent = feedback_repo.recent_pairs(subject_ids, now - NOT_AGAIN_WITHIN, session=session)
+    plan = plan_requests(
+        subject_ids,
+        nodes,
+        spec.perspectives,
+        peer_mode=spec.peer_mode,
+        peers=[people[s].id or 0 for s in form.peers],
+        recent_pairs=recent,
+    )
+    if not plan.assignments and not plan.nominating:
+        return {
+            ids.B_RD_SUBJECTS: "Everyone you'd ask was already asked about these people by "
+            "another round in the last 30 days. Pick other people or a later date."
+        }
+    round_ = FeedbackRound(
+        name=spec.name,
+        created_by_id=hr.id,
+        perspectives=",".join(spec.perspectives),
+        peer_mode=spec.peer_mode,
+        question_set=spec.question_set,
+        anonymous=spec.anonymous,
+        min_responses=spec.min_responses,
+        deadline=deadline_at(spec.deadline_day, tz),
+        created_at=now,
+    )
+    with session_scope(deps.engine) as session:
+        feedback_repo.create_round(round_, plan.assignments, now, session=session)
+        repo.audit(
+            hr.slack_id,
+            "round.create",
+            f"round:{round_.id}",
+            f"{len(subject_ids)} subjects, {len(plan.assignments)} requests, "
+            f"{plan.skipped_recent} skipped (asked within 30 days)",
+            now,
+            session=session,
+        )
+        by_id = {p.id: p for p in people.values()}
+        messages = [
+            _nomination_message(deps, round_, by_id[s]) for s in plan.nominating if s in by_id
+        ]
+        summary = (
+            f"Round “{spec.name}” started: {len(subject_ids)} people, "
+            f"{len(plan.assignments)} requests"
+            + (f", {len(plan.nominating)} asked to nominate peers" if plan.nominating else "")
+            + (
+                f". {plan.skipped_recent} reviewer(s) were left out because another round asked "
+                "them about the same person in the last 30 days."
+                if plan.skipped_recent
+                else "."
+            )
+            + " Follow progress in Cadence's Home tab."
+        )
+        messages.append(
+            _message(
+                f"round-created:{round_.id}",
+                "round-notice",
+                hr.slack_id,
+                deps.renderer.message("round_notice.json.j2", text=summary),
+            )
+        )
+        repo.enqueue(messages, now, session=session)
+        reviewers = {a.reviewer_id for a in plan.assignments}
+        _refresh_reviewer_dms(deps, round_, reviewers, now, session=session)
+    deps.wake_sender()
+    return {}
+
+
+# ------------------------------------------------------------------ the reviewer's DM
+
+
+def _reviewer_dm_key(round_id: int, reviewer: str) -> str:
+    return f"round:{round_id}:{reviewer}"
+
+
+def _refresh_reviewer_dms(
+    deps: Deps, round_: FeedbackRound, reviewer_ids: set[int], now: Any, *, session: Session
+) -> None:
+    """One DM per reviewer per round listing their subjects; later changes (an answer, a new
+    approved nomination) update that same DM instead of sending another."""
+    assert round_.id is not None  # noqa: S101
+    requests = [
+        r
+        for r in feedback_repo.requests_of(round_.id, session=session)
+        if r.reviewer_id in reviewer_ids and r.status != "nominated"
+    ]
+    people = repo.people_by_ids(
+        {r.reviewer_id for r in requests} | {r.subject_id for r in requests}, session=session
+    )
+    mine: dict[int, list[RoundRequest]] = defaultdict(list)
+    for r in requests:
+        mine[r.reviewer_id].append(r)
+    keys = [_reviewer_dm_key(round_.id, people[i].slack_id) for i in mine]
+    existing = repo.deliveries_by_keys(keys, session=session)
+    for reviewer_id, reqs in mine.items():
+        reviewer = people[reviewer_id]
+        payload = _request_payload(deps, round_, reviewer, reqs, people, reminder=False)
+        key = _reviewer_dm_key(round_.id, reviewer.slack_id)
+        original = existing.get(key)
+        if original is None or original.status == "pending":
+            # Not sent yet: send the current version (replacing the queued payload).
+            message = _message(key, "round-request", reviewer.slack_id, payload)
+            repo.replace_pending(message, now, session=session)
+        else:
+            update = repo.OutgoingMessage(
+                key=f"update:{key}",
+                kind="round-request-update",
+                recipient=reviewer.slack_id,
+                payload=payload,
+                method="chat.update",
+                update_of=key,
+            )
+            repo.replace_pending(update, now, session=session)
+
+
+def _request_payload(
+    deps: Deps,
+    round_: FeedbackRound,
+    reviewer: Person,
+    requests: list[RoundRequest],
+    people: dict[int, Person],
+    *,
+    reminder: bool,
+) -> dict[str, Any]:
+    tz = reviewer.timezone or "UTC"
+    return deps.renderer.message(
+        "round_request.json.j2",
+        first_name=first_name(reviewer),
+        round_name=round_.name,
+        anonymous=round_.anonymous,
+        deadline_label=local_now(round_.deadline, tz).strftime("%A %d %b, %H:%M"),
+        reminder=reminder,
+        subjects=[
+            {
+                "request": r.id,
+                "name": "yourself" if r.subject_id == reviewer.id else people[r.subject_id].name,
+                "perspective": PERSPECTIVES[r.perspective],
+                "status": r.status,
+            }
+            for r in requests
+        ],
+    )
+
+
+def _own_request(
+    deps: Deps, slack_id: str, request_id: int
+) -> tuple[Person, RoundRequest, FeedbackRound, Person] | str:
+    """The request if it is this person's and still open to answer, else why not."""
+    person = active_person(deps, slack_id)
+    if person is None:
+        return NOT_REGISTERED.replace("check-in", "feedback request")
+    with read_scope(deps.engine) as session:
+        request = feedback_repo.request_by_id(request_id, session=session)
+        round_ = feedback_repo.round_by_id(request.round_id, session=session) if request else None
+        subject = (
+            repo.people_by_ids([request.subject_id], session=session).get(request.subject_id)
+            if request
+            else None
+        )
+    if request is None or round_ is None or subject is None or request.reviewer_id != person.id:
+        return "That feedback request isn't yours."
+    if round_.status != "open":
+        return f"The round “{round_.name}” has closed; thank you all the same."
+    if request.status == "answered":
+        return "You've already answered this one. Thank you!"
+    if request.status == "declined":
+        return "You declined this one, so there's nothing more to do."
+    if request.status != "pending":
+        return "This request isn't open yet."
+    return person, request, round_, subject
+
+
+def open_answer(deps: Deps, slack_id: str, request_id: int) -> Outcome:
+    found = _own_request(deps, slack_id, request_id)
+    if isinstance(found, str):
+        return Outcome(message=found)
+    person, request, round_, subject = found
+    competencies, questions = _questions(deps, round_, subject)
+    return Outcome(
+        view=deps.renderer.view(
+            "round_answer_modal.json.j2",
+            request=request.id,
+            round_name=round_.name,
+            subject_name="yourself" if subject.id == person.id else subject.name,
+            perspective=PERSPECTIVES[request.perspective],
+            anonymous=round_.anonymous,
+            single=request.perspective in {"self", "manager"},
+            competencies=competencies,
+            questions=questions,
+            ratings=RATINGS,
+            min_responses=round_.min_responses,
+        )
+    )
+
+
+def read_answer_state(
+    values: dict[str, Any],
+) -> tuple[dict[int, str | None], dict[int, str | None]]:
+    """Ratings and open answers by question index, from the modal's state."""
+    ratings: dict[int, str | None] = {}
+    texts: dict[int, str | None] = {}
+    for block_id, actions in values.items():
+        kind, _, index = block_id.partition("_")
+        if not index.isdigit():
+            continue
+        if kind == "rate":
+            option = (actions.get(ids.A_RD_RATING) or {}).get("selected_option") or {}
+            ratings[int(index)] = option.get("value")
+        elif kind == "open":
+            texts[int(index)] = (actions.get(ids.A_RD_TEXT) or {}).get("value")
+    return ratings, texts
+
+
+def submit_answer(
+    deps: Deps,
+    slack_id: str,
+    request_id: int,
+    ratings: dict[int, str | None],
+    texts: dict[int, str | None],
+) -> dict[str, str]:
+    found = _own_request(deps, slack_id, request_id)
+    if isinstance(found, str):
+        return {"rate_0" if ratings else "open_0": found}
+    _, request, round_, subject = found
+    competencies, questions = _questions(deps, round_, subject)
+    good, comments, problems = validate_answer(
+        {c: ratings.get(i) for i, c in enumerate(competencies)},
+        {q: texts.get(i) for i, q in enumerate(questions)},
+        competencies,
+    )
+    errors = {f"rate_{i}": problems[c] for i, c in enumerate(competencies) if c in problems}
+    errors.update({f"open_{i}": problems[q] for i, q in enumerate(questions) if q in problems})
+    if errors:
+        return errors
+    now = deps.clock.now()
+    assert request.id is not None  # noqa: S101
+    with session_scope(deps.engine) as session:
+        if feedback_repo.set_request_status(request.id, "pending", "answered", session=session):
+            feedback_repo.add_answer(round_, request, good, comments, now, session=session)
+            _refresh_reviewer_dms(deps, round_, {request.reviewer_id}, now, session=session)
+    deps.wake_sender()
+    return {}
+
+
+def open_decline(deps: Deps, slack_id: str, request_id: int) -> Outcome:
+    found = _own_request(deps, slack_id, request_id)
+    if isinstance(found, str):
+        return Outcome(message=found)
+    person, request, round_, subject = found
+    return Outcome(
+        view=deps.renderer.view(
+            "round_decline_modal.json.j2",
+            request=request.id,
+            round_name=round_.name,
+            subject_name="yourself" if subject.id == person.id else subject.name,
+        )
+    )
+
+
+def submit_decline(deps: Deps, slack_id: str, request_id: int, reason: str) -> dict[str, str]:
+    reason = reason.strip()
+    if not reason:
+        return {ids.B_RD_REASON: "A short reason helps HR find someone else."}
+    if len(reason) > 500:
+        return {ids.B_RD_REASON: "Please keep the reason under 500 characters."}
+    found = _own_request(deps, slack_id, request_id)
+    if isinstance(found, str):
+        return {ids.B_RD_REASON: found}
+    _, request, round_, _ = found
+    now = deps.clock.now()
+    assert request.id is not None  # noqa: S101
+    with session_scope(deps.engine) as session:
+        if feedback_repo.set_request_status(
+            request.id, "pending", "declined", reason=reason, session=session
+        ):
+            _refresh_reviewer_dms(deps, round_, {request.reviewer_id}, now, session=session)
+    deps.wake_sender()
+    return {}
+
+
+# ------------------------------------------------------------------ peer nominations
+
+
+def _nomination_message(deps: Deps, round_: FeedbackRound, subject: Person) -> repo.OutgoingMessage:
+    return _message(
+        f"round-nominate:{round_.id}:{subject.slack_id}",
+        "round-nominate",
+        subject.slack_id,
+        deps.renderer.message(
+            "round_nominate.json.j2",
+            first_name=first_name(subject),
+            round_name=round_.name,
+            round_id=round_.id,
+        ),
+    )
+
+
+def open_nominate(deps: Deps, slack_id: str, round_id: int) -> Outcome:
+    person = active_person(deps, slack_id)
+    with read_scope(deps.engine) as session:
+        round_ = feedback_repo.round_by_id(round_id, session=session)
+    if (
+        person is None
+        or round_ is None
+        or round_.status != "open"
+        or round_.peer_mode != "nominate"
+    ):
+        return Outcome(message="There is no open nomination for you in that round.")
+    return Outcome(
+        view=deps.renderer.view(
+            "round_nominate_modal.json.j2", round_id=round_.id, round_name=round_.name
+        )
+    )
+
+
+def submit_nominations(
+    deps: Deps, slack_id: str, round_id: int, nominees: list[str]
+) -> dict[str, str]:
+    subject = active_person(deps, slack_id)
+    now = deps.clock.now()
+    with read_scope(deps.engine) as session:
+        round_ = feedback_repo.round_by_id(round_id, session=session)
+        people = {p.slack_id: p for p in repo.active_people(session=session)}
+    if subject is None or subject.id is None or round_ is None or round_.status != "open":
+        return {ids.B_RD_NOMINEES: "This round is closed."}
+    by_id = {p.id: p for p in people.values()}
+    manager = by_id.get(subject.manager_id) if subject.manager_id else None
+    problem = check_nominations(nominees, slack_id, manager.slack_id if manager else None)
+    unknown = [n for n in nominees if n not in people]
+    if problem is None and unknown:
+        problem = "Not in Cadence's org chart (or left): " + ", ".join(f"<@{n}>" for n in unknown)
+    if problem:
+        return {ids.B_RD_NOMINEES: problem}
+    assert round_.id is not None  # noqa: S101
+    with session_scope(deps.engine) as session:
+        recent = feedback_repo.recent_pairs([subject.id], now - NOT_AGAIN_WITHIN, session=session)
+        already = {
+            r.reviewer_id
+            for r in feedback_repo.requests_of(round_.id, session=session)
+            if r.subject_id == subject.id
+        }
+        picked = [people[n] for n in dict.fromkeys(nominees)]
+        blocked = [p.name for p in picked if (p.id, subject.id) in recent and p.id not in already]
+        if blocked:
+            return {
+                ids.B_RD_NOMINEES: "Already asked about you by a round in the last 30 days: "
+                + ", ".join(blocked)
+                + ". Pick someone else."
+            }
+        feedback_repo.add_requests(
+            round_.id,
+            [Assignment(p.id or 0, subject.id, "peer") for p in picked if p.id not in already],
+            now,
+            status="nominated",
+            session=session,
+        )
+        if manager is not None:
+            repo.enqueue(
+                [
+                    _message(
+                        f"round-approve:{round_.id}:{subject.slack_id}",
+                        "round-approve",
+                        manager.slack_id,
+                        deps.renderer.message(
+                            "round_approve.json.j2",
+                            round_name=round_.name,
+                            subject_name=subject.name,
+                            nominees=[p.name for p in picked],
+                            value=f"{round_.id}:{subject.id}",
+                        ),
+                    )
+                ],
+                now,
+                session=session,
+            )
+        else:  # nobody above them: the nominations stand
+            feedback_repo.set_nominations_status(
+                round_.id, subject.id, "nominated", "pending", session=session
+            )
+            _refresh_reviewer_dms(deps, round_, {p.id or 0 for p in picked}, now, session=session)
+    deps.wake_sender()
+    return {}
+
+
+def _pair(value: str) -> tuple[int, int] | None:
+    first, _, second = value.partition(":")
+    return (int(first), int(second)) if first.isdigit() and second.isdigit() else None
+
+
+def approve_nominations(deps: Deps, slack_id: str, value: str) -> str:
+    """The subject's manager approves their peer nominations: the peers are asked."""
+    manager = active_person(deps, slack_id)
+    pair = _pair(value)
+    if manager is None or pair is None:
+        return "That approval isn't for you."
+    round_id, subject_id = pair
+    now = deps.clock.now()
+    with session_scope(deps.engine) as session:
+        round_ = feedback_repo.round_by_id(round_id, session=session)
+        subject = repo.people_by_ids([subject_id], session=session).get(subject_id)
+        if round_ is None or subject is None or subject.manager_id != manager.id:
+            return "Only their manager can approve these nominations."
+        if round_.status != "open":
+            return "That round has closed."
+        if not feedback_repo.set_nominations_status(
+            round_id, subject_id, "nominated", "pending", session=session
+        ):
+            return "Already approved."
+        peers = {
+            r.reviewer_id
+            for r in feedback_repo.requests_of(round_id, session=session)
+            if r.subject_id == subject_id and r.perspective == "peer"
+        }
+        _refresh_reviewer_dms(deps, round_, peers, now, session=session)
+    deps.wake_sender()
+    return f"Approved: {subject.name}'s peers are now asked for feedback."
+
+
+# ------------------------------------------------------------------ HR: progress and control
+
+
+def home_section(deps: Deps, person: Person) -> dict[str, Any] | None:
+    if not person.hr_admin:
+        return None
+    now = deps.clock.now()
+    tz = person.timezone or "UTC"
+    with read_scope(deps.engine) as session:
+        rounds = feedback_repo.rounds_to_show(
+            now - timedelta(days=HOME_ROUNDS_DAYS), session=session
+        )[:10]
+        counts = feedback_repo.progress([r.id for r in rounds if r.id], session=session)
+    rows = []
+    for r in rounds:
+        c = counts.get(r.id or 0, Counter())
+        late = r.deadline <= now
+        rows.append(
+            {
+                "id": str(r.id),
+                "name": r.name,
+                "open": r.status == "open",
+                "line": (
+                    f"{'open' if r.status == 'open' else 'closed'} · deadline "
+                    f"{local_now(r.deadline, tz).strftime('%d %b %H:%M')} · "
+                    f"requested {c['pending'] + c['answered'] + c['declined']} · "
+                    f"answered {c['answered']} · declined {c['declined']} · "
+                    f"overdue {c['pending'] if late else 0}"
+                    + (f" · awaiting approval {c['nominated']}" if c["nominated"] else "")
+                    + (" · anonymous" if r.anonymous else "")
+                ),
+            }
+        )
+    return {"rounds": rows}
+
+
+def extend_round(deps: Deps, slack_id: str, round_id: int) -> str:
+    hr = _hr_admin(deps, slack_id)
+    if hr is None:
+        return HR_ONLY
+    now = deps.clock.now()
+    with session_scope(deps.engine) as session:
+        round_ = feedback_repo.round_by_id(round_id, session=session)
+        if round_ is None:
+            return "No such round."
+        new = max(round_.deadline, now) + EXTEND_BY
+        if not feedback_repo.extend_round(round_id, new, session=session):
+            return f"“{round_.name}” has already closed."
+        repo.audit(
+            hr.slack_id, "round.extend", f"round:{round_id}", new.isoformat(), now, session=session
+        )
+    label = local_now(new, hr.timezone or "UTC").strftime("%A %d %b, %H:%M")
+    return f"“{round_.name}” now closes on {label}."
+
+
+def close_early(deps: Deps, slack_id: str, round_id: int) -> str:
+    hr = _hr_admin(deps, slack_id)
+    if hr is None:
+        return HR_ONLY
+    with read_scope(deps.engine) as session:
+        round_ = feedback_repo.round_by_id(round_id, session=session)
+    if round_ is None:
+        return "No such round."
+    report = JobReport("rounds", deps.clock.now())
+    if not _close(deps, round_, report, actor=hr.slack_id):
+        return f"“{round_.name}” has already closed."
+    return f"Closed “{round_.name}”: results went to each person's manager."
+
+
+# ------------------------------------------------------------------ results
+
+
+def _results_payload(
+    deps: Deps, round_: FeedbackRound, subject: Person, *, for_manager: bool
+) -> dict[str, Any]:
+    assert round_.id is not None and subject.id is not None  # noqa: S101
+    competencies, questions = _questions(deps, round_, subject)
+    with read_scope(deps.engine) as session:
+        rows = feedback_repo.answers_about(round_.id, subject.id, session=session)
+        reviewers = repo.people_by_ids(
+            [a.reviewer_id for a in rows if a.reviewer_id is not None], session=session
+        )
+    answers = []
+    for a in rows:
+        comments: dict[str, str] = json.loads(a.comments)
+        if not round_.anonymous and a.reviewer_id in reviewers:
+            name = reviewers[a.reviewer_id].name
+            comments = {q: f"{t} — {name}" for q, t in comments.items() if t}
+        answers.append(Answer(a.perspective, json.loads(a.ratings), comments))
+    results = aggregate(
+        answers, round_.perspectives.split(","), round_.min_responses, competencies, questions
+    )
+    return deps.renderer.message(
+        "round_results.json.j2",
+        round_name=round_.name,
+        subject_name=subject.name,
+        anonymous=round_.anonymous,
+        min_responses=round_.min_responses,
+        for_manager=for_manager,
+        release_value=f"{round_.id}:{subject.id}",
+        results=[
+            {
+                "label": r.label,
+                "answers": r.answers,
+                "enough": r.enough,
+                "averages": [list(x) for x in r.averages],
+                "comments": [{"question": q, "texts": list(t)} for q, t in r.comments],
+            }
+            for r in results
+        ],
+    )
+
+
+def _close(
+    deps: Deps, round_: FeedbackRound, report: JobReport, *, actor: str = "scheduler"
+) -> bool:
+    """Close the round once (compare-and-set) and queue each subject's results to their
+    manager (to the HR admin who ran it when the subject has no manager)."""
+    assert round_.id is not None  # noqa: S101
+    now = deps.clock.now()
+    with session_scope(deps.engine) as session:
+        if not feedback_repo.close_round(round_.id, now, session=session):
+            return False
+        requests = feedback_repo.requests_of(round_.id, session=session)
+        subject_ids = sorted({r.subject_id for r in requests})
+        people = repo.people_by_ids(subject_ids, session=session)
+        managers = repo.people_by_ids(
+            [p.manager_id for p in people.values() if p.manager_id], session=session
+        )
+        creator = repo.people_by_ids([round_.created_by_id], session=session)[round_.created_by_id]
+        messages = []
+        for subject_id in subject_ids:
+            subject = people[subject_id]
+            manager = managers.get(subject.manager_id or 0)
+            to = manager if manager is not None and manager.active else creator
+            feedback_repo.add_release(round_.id, subject_id, to.id, session=session)
+            messages.append(
+                _message(
+                    f"round-results:{round_.id}:{subject.slack_id}",
+                    "round-results",
+                    to.slack_id,
+                    _results_payload(deps, round_, subject, for_manager=True),
+                )
+            )
+        report.add("results queued", repo.enqueue(messages, now, session=session))
+        repo.audit(
+            actor,
+            "round.close",
+            f"round:{round_.id}",
+            f"{len(subject_ids)} subjects",
+            now,
+            session=session,
+        )
+    deps.wake_sender()
+    report.add("rounds closed")
+    return True
+
+
+def release_results(deps: Deps, slack_id: str, value: str) -> str:
+    """The manager shares a subject's results with the subject."""
+    manager = active_person(deps, slack_id)
+    pair = _pair(value)
+    if manager is None or manager.id is None or pair is None:
+        return "Only their manager can share these results."
+    round_id, subject_id = pair
+    now = deps.clock.now()
+    with read_scope(deps.engine) as session:
+        round_ = feedback_repo.round_by_id(round_id, session=session)
+        subject = repo.people_by_ids([subject_id], session=session).get(subject_id)
+    if round_ is None or subject is None or round_.status != "closed":
+        return "Those results aren't ready."
+    with session_scope(deps.engine) as session:
+        if not feedback_repo.release(round_id, subject_id, manager.id, now, session=session):
+            return f"Only {subject.name}'s manager can share these results, once."
+        repo.enqueue(
+            [
+                _message(
+                    f"round-results-subject:{round_id}:{subject.slack_id}",
+                    "round-results",
+                    subject.slack_id,
+                    _results_payload(deps, round_, subject, for_manager=False),
+                )
+            ],
+            now,
+            session=session,
+        )
+        repo.audit(
+            manager.slack_id,
+            "round.release",
+            f"round:{round_id}",
+            subject.slack_id,
+            now,
+            session=session,
+        )
+    deps.wake_sender()
+    return f"Shared with {subject.name}. They'll get the results by DM."
+
+
+# ------------------------------------------------------------------ the scheduled job
+
+
+def run_rounds(deps: Deps, now: Any) -> JobReport:
+    """Close rounds whose deadline has come (results to managers) and send due reminders.
+    Idempotent: closing is compare-and-set and every message has a unique key."""
+    report = JobReport("rounds", now)
+    with read_scope(deps.engine) as session:
+        rounds = feedback_repo.open_rounds(session=session)
+    for round_ in rounds:
+        if round_.deadline <= now:
+            _close(deps, round_, report)
+        else:
+            _remind(deps, round_, now, report)
+    return report
+
+
+def _remind(deps: Deps, round_: FeedbackRound, now: Any, report: JobReport) -> None:
+    """Halfway and one day before the deadline, to reviewers who still owe an answer, in their
+    working hours and within their weekly reminder budget."""
+    assert round_.id is not None  # noqa: S101
+    due = [w for w, at in reminder_moments(round_.created_at, round_.deadline).items() if at <= now]
+    if not due:
+        return
+    which = due[-1]  # a missed halfway reminder is not sent next to the last one
+    with read_scope(deps.engine) as session:
+        requests = feedback_repo.requests_of(round_.id, session=session)
+        people = repo.people_by_ids(
+            {r.reviewer_id for r in requests} | {r.subject_id for r in requests}, session=session
+        )
+    owing: dict[int, list[RoundRequest]] = defaultdict(list)
+    for r in requests:
+        if r.status != "nominated":
+            owing[r.reviewer_id].append(r)
+    owing = {k: v for k, v in owing.items() if any(r.status == "pending" for r in v)}
+    keys = {
+        rid: [f"round-reminder:{round_.id}:{people[rid].slack_id}:{w}" for w in ("half", "last")]
+        for rid in owing
+    }
+    with read_scope(deps.engine) as session:
+        done = repo.deliveries_by_keys([k for ks in keys.values() for k in ks], session=session)
+    todo = []
+    for rid in owing:
+        person = people[rid]
+        key = f"round-reminder:{round_.id}:{person.slack_id}:{which}"
+        if key in done or (which == "half" and keys[rid][1] in done):
+            continue
+        if not is_working_hours(now, timezone_of(deps, person, now)):
+            continue  # waits for the next tick in their working hours
+        todo.append((person, key))
+    if not todo:
+        return
+    away = away_ids(deps, {p.slack_id for p, _ in todo}, now)
+    with session_scope(deps.engine) as session:
+        for person, key in todo:
+            message = _message(
+                key,
+                "round-reminder",
+                person.slack_id,
+                _request_payload(
+                    deps, round_, person, owing[person.id or 0], people, reminder=True
+                ),
+            )
+            if person.slack_id in away:
+                repo.record_not_sent(message, "away (Slack status)", now, session=session)
+                report.add("away")
+            elif nudges.over_budget(person, now, session=session):
+                repo.record_not_sent(message, nudges.BUDGET_REASON, now, session=session)
+                report.add("over budget")
+            else:
+                report.add("reminders queued", repo.enqueue([message], now, session=session))
+    deps.wake_sender()

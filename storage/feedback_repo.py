@@ -1,0 +1,381 @@
+"""Queries for feedback, kudos and HR feedback rounds. Keyword-only `session`; aware UTC."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlmodel import Session, col
+
+from domain.rounds import Assignment
+from storage.models import (
+    Delivery,
+    Feedback,
+    FeedbackRound,
+    Kudos,
+    KudosRecipient,
+    Person,
+    RoundAnswer,
+    RoundRelease,
+    RoundRequest,
+)
+
+# ---------------------------------------------------------------- feedback
+
+
+def add_feedback(
+    giver_id: int,
+    receiver_id: int,
+    visibility: str,
+    strengths: str,
+    improvements: str,
+    context_link: str,
+    now: datetime,
+    *,
+    session: Session,
+) -> Feedback:
+    row = Feedback(
+        giver_id=giver_id,
+        receiver_id=receiver_id,
+        visibility=visibility,
+        strengths=strengths,
+        improvements=improvements,
+        context_link=context_link,
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def iter_feedback_for_export(*, session: Session) -> Iterator[Feedback]:
+    stmt = select(Feedback).order_by(col(Feedback.created_at), col(Feedback.id))
+    yield from session.execute(stmt.execution_options(yield_per=1000)).scalars()
+
+
+# ---------------------------------------------------------------- kudos
+
+
+def add_kudos(
+    giver_id: int,
+    channel_id: str,
+    message: str,
+    recipient_ids: Sequence[int],
+    now: datetime,
+    *,
+    session: Session,
+) -> Kudos:
+    kudos = Kudos(giver_id=giver_id, channel_id=channel_id, message=message, created_at=now)
+    session.add(kudos)
+    session.flush()
+    assert kudos.id is not None  # noqa: S101 - just flushed
+    for person_id in dict.fromkeys(recipient_ids):
+        session.add(KudosRecipient(kudos_id=kudos.id, person_id=person_id))
+    session.flush()
+    return kudos
+
+
+def kudos_recipient_ids(kudos_id: int, *, session: Session) -> list[int]:
+    stmt = select(col(KudosRecipient.person_id)).where(col(KudosRecipient.kudos_id) == kudos_id)
+    return list(session.execute(stmt).scalars())
+
+
+def kudos_given_between(giver_id: int, start: datetime, end: datetime, *, session: Session) -> int:
+    stmt = select(func.count()).where(
+        col(Kudos.giver_id) == giver_id, col(Kudos.created_at) >= start, col(Kudos.created_at) < end
+    )
+    return int(session.execute(stmt).scalar_one())
+
+
+def mark_kudos_delivered_by_dm(kudos_id: int, *, session: Session) -> None:
+    session.execute(update(Kudos).where(col(Kudos.id) == kudos_id).values(delivered="dm"))
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedKudos:
+    receiver_id: int
+    giver_id: int
+    giver_name: str
+    giver_slack_id: str
+    message: str  # plain text: escape before putting it into mrkdwn
+    channel_id: str
+    created_at: datetime
+
+
+def kudos_received(
+    person_ids: Iterable[int], period_start: datetime, period_end: datetime, *, session: Session
+) -> dict[int, list[ReceivedKudos]]:
+    """Kudos each person received in [period_start, period_end), newest first, keyed by the
+    receiver's person id (people without kudos are absent). Kudos are public by design."""
+    ids = list(set(person_ids))
+    if not ids:
+        return {}
+    stmt = (
+        select(col(KudosRecipient.person_id), Kudos, Person)
+        .join(Kudos, col(Kudos.id) == KudosRecipient.kudos_id)
+        .join(Person, col(Person.id) == Kudos.giver_id)
+        .where(
+            col(KudosRecipient.person_id).in_(ids),
+            col(Kudos.created_at) >= period_start,
+            col(Kudos.created_at) < period_end,
+        )
+        .order_by(col(Kudos.created_at).desc(), col(Kudos.id).desc())
+    )
+    found: dict[int, list[ReceivedKudos]] = defaultdict(list)
+    for receiver_id, kudos, giver in session.execute(stmt):
+        found[receiver_id].append(
+            ReceivedKudos(
+                receiver_id=receiver_id,
+                giver_id=kudos.giver_id,
+                giver_name=giver.name,
+                giver_slack_id=giver.slack_id,
+                message=kudos.message,
+                channel_id=kudos.channel_id,
+                created_at=kudos.created_at,
+            )
+        )
+    return dict(found)
+
+
+# ---------------------------------------------------------------- rounds
+
+
+def create_round(
+    round_: FeedbackRound, assignments: Sequence[Assignment], now: datetime, *, session: Session
+) -> FeedbackRound:
+    session.add(round_)
+    session.flush()
+    assert round_.id is not None  # noqa: S101 - just flushed
+    add_requests(round_.id, assignments, now, session=session)
+    return round_
+
+
+def add_requests(
+    round_id: int,
+    assignments: Sequence[Assignment],
+    now: datetime,
+    *,
+    status: str = "pending",
+    session: Session,
+) -> None:
+    for a in assignments:
+        session.add(
+            RoundRequest(
+                round_id=round_id,
+                reviewer_id=a.reviewer_id,
+                subject_id=a.subject_id,
+                perspective=a.perspective,
+                status=status,
+                created_at=now,
+            )
+        )
+    session.flush()
+
+
+def recent_pairs(
+    subject_ids: Iterable[int], since: datetime, *, session: Session
+) -> set[tuple[int, int]]:
+    """(reviewer, subject) pairs asked by any round since `since` (nominations included)."""
+    ids = list(set(subject_ids))
+    if not ids:
+        return set()
+    stmt = select(col(RoundRequest.reviewer_id), col(RoundRequest.subject_id)).where(
+        col(RoundRequest.subject_id).in_(ids), col(RoundRequest.created_at) >= since
+    )
+    return {(r, s) for r, s in session.execute(stmt)}
+
+
+def round_by_id(round_id: int, *, session: Session) -> FeedbackRound | None:
+    return session.get(FeedbackRound, round_id)
+
+
+def rounds_to_show(since: datetime, *, session: Session) -> list[FeedbackRound]:
+    """Open rounds and rounds closed since `since`, newest first."""
+    stmt = (
+        select(FeedbackRound)
+        .where((col(FeedbackRound.status) == "open") | (col(FeedbackRound.closed_at) >= since))
+        .order_by(col(FeedbackRound.id).desc())
+    )
+    return list(session.execute(stmt).scalars())
+
+
+def open_rounds(*, session: Session) -> list[FeedbackRound]:
+    stmt = select(FeedbackRound).where(col(FeedbackRound.status) == "open")
+    return list(session.execute(stmt.order_by(col(FeedbackRound.id))).scalars())
+
+
+def requests_of(
+    round_id: int, *, reviewer_id: int | None = None, session: Session
+) -> list[RoundRequest]:
+    stmt = select(RoundRequest).where(col(RoundRequest.round_id) == round_id)
+    if reviewer_id is not None:
+        stmt = stmt.where(col(RoundRequest.reviewer_id) == reviewer_id)
+    return list(session.execute(stmt.order_by(col(RoundRequest.id))).scalars())
+
+
+def request_by_id(request_id: int, *, session: Session) -> RoundRequest | None:
+    return session.get(RoundRequest, request_id)
+
+
+def progress(round_ids: Iterable[int], *, session: Session) -> dict[int, Counter[str]]:
+    ids = list(set(round_ids))
+    if not ids:
+        return {}
+    stmt = (
+        select(col(RoundRequest.round_id), col(RoundRequest.status), func.count())
+        .where(col(RoundRequest.round_id).in_(ids))
+        .group_by(col(RoundRequest.round_id), col(RoundRequest.status))
+    )
+    counts: dict[int, Counter[str]] = defaultdict(Counter)
+    for round_id, status, n in session.execute(stmt):
+        counts[round_id][status] += int(n)
+    return dict(counts)
+
+
+def set_request_status(
+    request_id: int, expected: str, status: str, *, reason: str = "", session: Session
+) -> bool:
+    """Compare-and-set a request's status (a double click answers once)."""
+    result = session.execute(
+        update(RoundRequest)
+        .where(col(RoundRequest.id) == request_id, col(RoundRequest.status) == expected)
+        .values(status=status, decline_reason=reason[:500])
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def set_nominations_status(
+    round_id: int, subject_id: int, expected: str, status: str, *, session: Session
+) -> int:
+    result = session.execute(
+        update(RoundRequest)
+        .where(
+            col(RoundRequest.round_id) == round_id,
+            col(RoundRequest.subject_id) == subject_id,
+            col(RoundRequest.perspective) == "peer",
+            col(RoundRequest.status) == expected,
+        )
+        .values(status=status)
+    )
+    return int(getattr(result, "rowcount", 0))
+
+
+def add_answer(
+    round_: FeedbackRound,
+    request: RoundRequest,
+    ratings: dict[str, int],
+    comments: dict[str, str],
+    now: datetime,
+    *,
+    session: Session,
+) -> None:
+    """Store an answer. In an anonymous round it carries neither the reviewer nor a time."""
+    session.add(
+        RoundAnswer(
+            id=str(uuid.uuid4()),
+            round_id=request.round_id,
+            subject_id=request.subject_id,
+            perspective=request.perspective,
+            reviewer_id=None if round_.anonymous else request.reviewer_id,
+            ratings=json.dumps(ratings, ensure_ascii=False, sort_keys=True),
+            comments=json.dumps(comments, ensure_ascii=False, sort_keys=True),
+            submitted_at=None if round_.anonymous else now,
+        )
+    )
+
+
+def answers_about(round_id: int, subject_id: int, *, session: Session) -> list[RoundAnswer]:
+    stmt = (
+        select(RoundAnswer)
+        .where(col(RoundAnswer.round_id) == round_id, col(RoundAnswer.subject_id) == subject_id)
+        .order_by(col(RoundAnswer.id))
+    )
+    return list(session.execute(stmt).scalars())
+
+
+def close_round(round_id: int, now: datetime, *, session: Session) -> bool:
+    """Compare-and-set open → closed: only one caller gets True."""
+    result = session.execute(
+        update(FeedbackRound)
+        .where(col(FeedbackRound.id) == round_id, col(FeedbackRound.status) == "open")
+        .values(status="closed", closed_at=now)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def extend_round(round_id: int, deadline: datetime, *, session: Session) -> bool:
+    result = session.execute(
+        update(FeedbackRound)
+        .where(col(FeedbackRound.id) == round_id, col(FeedbackRound.status) == "open")
+        .values(deadline=deadline)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def add_release(
+    round_id: int, subject_id: int, manager_id: int | None, *, session: Session
+) -> None:
+    session.add(RoundRelease(round_id=round_id, subject_id=subject_id, manager_id=manager_id))
+    session.flush()
+
+
+def release(
+    round_id: int, subject_id: int, manager_id: int, now: datetime, *, session: Session
+) -> bool:
+    """Mark a subject's results released by their manager (once)."""
+    result = session.execute(
+        update(RoundRelease)
+        .where(
+            col(RoundRelease.round_id) == round_id,
+            col(RoundRelease.subject_id) == subject_id,
+            col(RoundRelease.manager_id) == manager_id,
+            col(RoundRelease.released_at).is_(None),
+        )
+        .values(released_at=now)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def iter_round_answers_for_export(
+    *, session: Session
+) -> Iterator[tuple[RoundAnswer, FeedbackRound, Person, Person | None]]:
+    stmt = (
+        select(RoundAnswer, FeedbackRound, Person)
+        .join(FeedbackRound, col(FeedbackRound.id) == RoundAnswer.round_id)
+        .join(Person, col(Person.id) == RoundAnswer.subject_id)
+        .order_by(col(RoundAnswer.round_id), col(Person.slack_id), col(RoundAnswer.perspective))
+        .order_by(col(RoundAnswer.id))
+    )
+    rows = list(session.execute(stmt))
+    reviewers = {
+        p.id: p
+        for p in session.execute(
+            select(Person).where(
+                col(Person.id).in_({a.reviewer_id for a, _, _ in rows if a.reviewer_id})
+            )
+        ).scalars()
+    }
+    for answer, round_, subject in rows:
+        yield answer, round_, subject, reviewers.get(answer.reviewer_id or 0)
+
+
+# ---------------------------------------------------------------- DM budget
+
+
+def nudges_between(
+    recipient: str, kinds: Sequence[str], start: datetime, end: datetime, *, session: Session
+) -> int:
+    """Reminders of `kinds` queued or sent to `recipient` in [start, end) (not skipped ones)."""
+    stmt = select(func.count()).where(
+        col(Delivery.recipient) == recipient,
+        col(Delivery.kind).in_(list(kinds)),
+        col(Delivery.status).in_(["pending", "sending", "sent"]),
+        col(Delivery.created_at) >= start,
+        col(Delivery.created_at) < end,
+    )
+    return int(session.execute(stmt).scalar_one())

@@ -1,0 +1,302 @@
+"""HR feedback rounds end to end: the HR-only gate, the round modal, one DM per reviewer,
+answering and declining, reminders, closing at the deadline, the anonymity threshold,
+releasing results, and anonymity in storage and export."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sqlmodel import select
+
+from delivery.sender import OutboxSender
+from domain.clock import FixedClock
+from prompts import ids
+from services.deps import Deps
+from services.feedback import export_feedback
+from services.rounds import run_rounds
+from storage.db import read_scope
+from storage.models import Delivery, FeedbackRound, RoundAnswer, RoundRequest
+from tests.conftest import ORG, HttpApp, button_click, load_org, view_submission
+from tests.fakeslack import FakeSlack
+from tests.test_home_and_privacy import home_event
+
+PEERS = ["U0BEN", "U0DAN", "U0EVE", "U0FIN"]
+BIG_ORG = ORG + (
+    "U0EVE,eve@example.com,Eve Engineer,U0LEAD,engineering,Europe/Paris,false\n"
+    "U0FIN,fin@example.com,Fin Fixer,U0LEAD,engineering,Europe/Paris,false\n"
+)
+DEADLINE = "2026-12-04"  # Friday; the round is created Friday 2026-11-20
+
+
+@pytest.fixture
+def big_org(deps: Deps, fake: FakeSlack) -> Deps:
+    load_org(deps, BIG_ORG)
+    for line in BIG_ORG.splitlines()[1:]:
+        f = line.split(",")
+        fake.add_user(f[0], name=f[2], email=f[1], tz=f[5])
+    return deps
+
+
+def round_values(
+    subjects: list[str],
+    perspectives: list[str],
+    peers: list[str],
+    *,
+    anonymous: bool = True,
+    minimum: str = "3",
+    deadline: str = DEADLINE,
+    name: str = "Winter 360",
+) -> dict[str, dict[str, Any]]:
+    def opts(values: list[str]) -> list[dict[str, Any]]:
+        return [{"text": {"type": "plain_text", "text": v}, "value": v} for v in values]
+
+    return {
+        ids.B_RD_NAME: {ids.A_RD_NAME: {"type": "plain_text_input", "value": name}},
+        ids.B_RD_SUBJECTS: {
+            ids.A_RD_SUBJECTS: {"type": "multi_users_select", "selected_users": subjects}
+        },
+        ids.B_RD_TEAM: {ids.A_RD_TEAM: {"type": "users_select", "selected_user": None}},
+        ids.B_RD_PERSPECTIVES: {
+            ids.A_RD_PERSPECTIVES: {"type": "checkboxes", "selected_options": opts(perspectives)}
+        },
+        ids.B_RD_PEER_MODE: {
+            ids.A_RD_PEER_MODE: {"type": "radio_buttons", "selected_option": opts(["hr"])[0]}
+        },
+        ids.B_RD_PEERS: {ids.A_RD_PEERS: {"type": "multi_users_select", "selected_users": peers}},
+        ids.B_RD_QUESTIONS: {
+            ids.A_RD_QUESTIONS: {"type": "static_select", "selected_option": opts(["standard"])[0]}
+        },
+        ids.B_RD_DEADLINE: {ids.A_RD_DEADLINE: {"type": "datepicker", "selected_date": deadline}},
+        ids.B_RD_ANONYMOUS: {
+            ids.A_RD_ANONYMOUS: {
+                "type": "checkboxes",
+                "selected_options": opts(["yes"]) if anonymous else [],
+            }
+        },
+        ids.B_RD_MIN: {ids.A_RD_MIN: {"type": "number_input", "value": minimum}},
+    }
+
+
+def start_round(http: HttpApp, fake: FakeSlack, values: dict[str, Any], hr: str = "U0LEAD") -> Any:
+    before = fake.count("views.open")
+    http.command("/cadence", hr, "round")
+    view = fake.wait_for("views.open", before + 1)[-1].args["view"]
+    return http.interactive(view_submission(hr, view, values))
+
+
+def answer_values(view: dict[str, Any], rating: str, comment: str) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for block in view["blocks"]:
+        block_id = block.get("block_id", "")
+        if block_id.startswith("rate_"):
+            option = {"text": {"type": "plain_text", "text": rating}, "value": rating}
+            values[block_id] = {
+                ids.A_RD_RATING: {"type": "static_select", "selected_option": option}
+            }
+        elif block_id.startswith("open_"):
+            values[block_id] = {ids.A_RD_TEXT: {"type": "plain_text_input", "value": comment}}
+    return values
+
+
+def request_button(fake: FakeSlack, user: str, action: str = ids.ROUND_ANSWER_OPEN) -> str:
+    blocks = [b for dm in fake.messages_to(user) for b in dm.args.get("blocks") or []]
+    for block in blocks:
+        acc = block.get("accessory") or {}
+        if acc.get("action_id") == action:
+            return str(acc["value"])
+        for el in block.get("elements") or []:
+            if isinstance(el, dict) and el.get("action_id") == action:
+                return str(el["value"])
+    raise AssertionError(f"no {action} button for {user}")
+
+
+def answer(http: HttpApp, fake: FakeSlack, user: str, rating: str, comment: str) -> None:
+    before = fake.count("views.open")
+    http.interactive(button_click(user, ids.ROUND_ANSWER_OPEN, request_button(fake, user)))
+    view = fake.wait_for("views.open", before + 1)[-1].args["view"]
+    resp = http.interactive(view_submission(user, view, answer_values(view, rating, comment)))
+    assert resp.status == 200 and not resp.body, resp.body
+
+
+def test_only_hr_admins_can_start_a_round(
+    big_org: Deps, fake: FakeSlack, http_app: HttpApp
+) -> None:
+    body = http_app.command("/cadence", "U0ANA", "round").body.decode()
+    assert "HR admins" in body
+    assert fake.calls("views.open") == []
+    # A forged submission of the modal by a non-HR user creates nothing either.
+    view = {"callback_id": ids.ROUND_MODAL, "blocks": [], "private_metadata": ""}
+    values = round_values(["U0BEN"], ["peer"], PEERS)
+    resp = http_app.interactive(view_submission("U0ANA", view, values)).json()
+    assert resp["response_action"] == "errors" and "HR admins" in json.dumps(resp)
+    with read_scope(big_org.engine) as s:
+        assert s.execute(select(FeedbackRound)).scalars().all() == []
+
+
+def test_round_form_errors(big_org: Deps, fake: FakeSlack, http_app: HttpApp) -> None:
+    values = round_values([], [], [], minimum="2", deadline="2026-11-21", name="")
+    body = start_round(http_app, fake, values).json()
+    assert set(body["errors"]) >= {
+        ids.B_RD_NAME,
+        ids.B_RD_SUBJECTS,
+        ids.B_RD_PERSPECTIVES,
+        ids.B_RD_DEADLINE,
+        ids.B_RD_MIN,
+    }
+
+
+def test_whole_round_lifecycle(
+    big_org: Deps, fake: FakeSlack, http_app: HttpApp, sender: OutboxSender, clock: FixedClock
+) -> None:
+    resp = start_round(http_app, fake, round_values(["U0ANA"], ["self", "manager", "peer"], PEERS))
+    assert resp.status == 200 and not resp.body
+    sender.drain()
+    # One DM per reviewer: Ana herself, Lea (manager), four peers; and a note to HR.
+    for user in ["U0ANA", *PEERS]:
+        assert len(fake.messages_to(user)) == 1, user
+    assert "Winter 360" in fake.messages_to("U0LEAD")[0].args["text"]
+    assert fake.messages_to("U0CAT") == []
+
+    answer(http_app, fake, "U0BEN", "4", "PEER-BEN-COMMENT")
+    answer(http_app, fake, "U0DAN", "2", "PEER-DAN-COMMENT")
+    answer(http_app, fake, "U0EVE", "3", "PEER-EVE-COMMENT")
+    answer(http_app, fake, "U0ANA", "5", "SELF-COMMENT")
+    # Fin declines with a reason.
+    before = fake.count("views.open")
+    value = request_button(fake, "U0FIN", ids.ROUND_DECLINE_OPEN)
+    http_app.interactive(button_click("U0FIN", ids.ROUND_DECLINE_OPEN, value))
+    view = fake.wait_for("views.open", before + 1)[-1].args["view"]
+    reason = {ids.B_RD_REASON: {ids.A_RD_REASON: {"type": "plain_text_input", "value": "new"}}}
+    assert not http_app.interactive(view_submission("U0FIN", view, reason)).body
+    sender.drain()
+    # The DM turned into "answered" (an update of the same message, not a new one).
+    assert len(fake.messages_to("U0BEN")) == 1
+    assert any("answered" in json.dumps(c.args) for c in fake.calls("chat.update"))
+
+    # HR sees progress in the App Home.
+    http_app.event(home_event("U0LEAD"))
+    home = json.dumps(fake.wait_for("views.publish", 1)[0].args["view"], ensure_ascii=False)
+    assert "requested 6 · answered 4 · declined 1 · overdue 0" in home
+    http_app.event(home_event("U0ANA"))
+    assert "Feedback rounds" not in json.dumps(fake.wait_for("views.publish", 2)[-1].args)
+
+    # Halfway (Friday 27 Nov, 16:30 Paris) a reminder only to Lea, who still owes an answer;
+    # not before, and not at night.
+    fake.clear()
+    clock.set(datetime(2026, 11, 27, 15, 0, tzinfo=UTC))
+    assert run_rounds(big_org, clock.now()).counts == {}
+    clock.set(datetime(2026, 11, 27, 22, 0, tzinfo=UTC))
+    assert run_rounds(big_org, clock.now()).counts == {}
+    clock.set(datetime(2026, 11, 30, 8, 30, tzinfo=UTC))  # Monday 09:30 Paris
+    report = run_rounds(big_org, clock.now())
+    sender.drain()
+    assert report.counts == {"reminders queued": 1}
+    assert [c.args["channel"] for c in fake.calls("chat.postMessage")] == ["U0LEAD"]
+    assert run_rounds(big_org, clock.now()).counts == {}
+
+    # Deadline: results to Ana's manager, aggregated, anonymous.
+    fake.clear()
+    clock.set(datetime(2026, 12, 4, 17, 5, tzinfo=UTC))
+    assert run_rounds(big_org, clock.now()).counts == {"results queued": 1, "rounds closed": 1}
+    assert run_rounds(big_org, clock.now()).counts == {}  # idempotent
+    sender.drain()
+    [results] = fake.messages_to("U0LEAD")
+    blob = json.dumps(results.args, ensure_ascii=False)
+    assert "Peers* · 3 answers" in blob and "3.0" in blob
+    assert "PEER-BEN-COMMENT" in blob and "SELF-COMMENT" in blob
+    for reviewer in ("U0BEN", "U0DAN", "U0EVE", "Ben", "Dan", "Eve"):
+        assert reviewer not in blob
+    assert fake.messages_to("U0ANA") == []  # not until her manager releases them
+
+    # Only her manager can release; then Ana gets them.
+    http_app.interactive(button_click("U0BEN", ids.ROUND_RELEASE, request_value(results)))
+    assert "Only" in fake.wait_for("chat.postEphemeral", 1)[-1].args["text"]
+    http_app.interactive(button_click("U0LEAD", ids.ROUND_RELEASE, request_value(results)))
+    fake.wait_for("chat.postEphemeral", 2)
+    sender.drain()
+    [mine] = fake.messages_to("U0ANA")
+    assert "PEER-DAN-COMMENT" in json.dumps(mine.args) and "U0DAN" not in json.dumps(mine.args)
+
+    # Stored answers carry no reviewer and no time; the export has no reviewer either.
+    with read_scope(big_org.engine) as s:
+        answers = s.execute(select(RoundAnswer)).scalars().all()
+    assert len(answers) == 4
+    assert all(a.reviewer_id is None and a.submitted_at is None for a in answers)
+    out = io.StringIO()
+    export_feedback(big_org, out)
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert len(rows) == 4 and {r["giver_slack_id"] for r in rows} == {""}
+    assert {r["slack_id"] for r in rows} == {"U0ANA"}
+
+
+def request_value(message: Any) -> str:
+    for block in message.args["blocks"]:
+        for el in block.get("elements") or []:
+            if isinstance(el, dict) and el.get("action_id") == ids.ROUND_RELEASE:
+                return str(el["value"])
+    raise AssertionError("no release button")
+
+
+@pytest.mark.parametrize(("answers", "shown"), [(2, False), (3, True), (4, True)])
+def test_anonymity_threshold(
+    big_org: Deps,
+    fake: FakeSlack,
+    http_app: HttpApp,
+    sender: OutboxSender,
+    clock: FixedClock,
+    answers: int,
+    shown: bool,
+) -> None:
+    start_round(http_app, fake, round_values(["U0ANA"], ["peer"], PEERS))
+    sender.drain()
+    for i, peer in enumerate(PEERS[:answers]):
+        answer(http_app, fake, peer, "4", f"THRESHOLD-{i}")
+    fake.clear()
+    clock.set(datetime(2026, 12, 4, 17, 5, tzinfo=UTC))
+    run_rounds(big_org, clock.now())
+    sender.drain()
+    blob = json.dumps(fake.messages_to("U0LEAD")[0].args, ensure_ascii=False)
+    assert ("THRESHOLD-0" in blob) is shown
+    assert ("4.0" in blob) is shown
+    assert ("not enough responses" in blob) is not shown
+
+
+def test_nobody_is_asked_about_the_same_person_twice_within_30_days(
+    big_org: Deps, fake: FakeSlack, http_app: HttpApp, sender: OutboxSender, clock: FixedClock
+) -> None:
+    start_round(http_app, fake, round_values(["U0ANA"], ["peer"], PEERS[:3]))
+    clock.set(clock.now() + timedelta(days=10))
+    start_round(http_app, fake, round_values(["U0ANA"], ["peer"], PEERS, name="Again"))
+    with read_scope(big_org.engine) as s:
+        rows = s.execute(select(RoundRequest)).scalars().all()
+    per_round: dict[int, int] = {}
+    for r in rows:
+        per_round[r.round_id] = per_round.get(r.round_id, 0) + 1
+    assert sorted(per_round.values()) == [1, 3]  # only Fin is new in the second round
+    sender.drain()
+    notes = [c.args["text"] for c in fake.messages_to("U0LEAD")]
+    assert any("left out" in n for n in notes)
+
+
+def test_hr_can_extend_and_close_early(
+    big_org: Deps, fake: FakeSlack, http_app: HttpApp, sender: OutboxSender
+) -> None:
+    start_round(http_app, fake, round_values(["U0ANA"], ["manager"], []))
+    with read_scope(big_org.engine) as s:
+        [round_] = s.execute(select(FeedbackRound)).scalars().all()
+    http_app.interactive(button_click("U0ANA", ids.ROUND_CLOSE, str(round_.id)))
+    assert "HR admins" in fake.wait_for("chat.postEphemeral", 1)[-1].args["text"]
+    http_app.interactive(button_click("U0LEAD", ids.ROUND_EXTEND, str(round_.id)))
+    assert "11 Dec" in fake.wait_for("chat.postEphemeral", 2)[-1].args["text"]
+    http_app.interactive(button_click("U0LEAD", ids.ROUND_CLOSE, str(round_.id)))
+    assert "Closed" in fake.wait_for("chat.postEphemeral", 3)[-1].args["text"]
+    sender.drain()
+    with read_scope(big_org.engine) as s:
+        assert s.execute(select(FeedbackRound)).scalar_one().status == "closed"
+        kinds = {d.kind for d in s.execute(select(Delivery)).scalars()}
+    assert "round-results" in kinds
