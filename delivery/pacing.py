@@ -1,5 +1,20 @@
-"""An adaptive pace shared by all sender threads: never faster than the configured ceiling,
-and after a 429 settle near the rate Slack actually allowed, then probe upward slowly."""
+"""An adaptive pace shared by all sender threads for one Web API method (AIMD).
+
+Never faster than the configured ceiling. Slack answers an overrun with 429 and an integer
+Retry-After (at least one second), so every 429 costs a whole pause: the pacer's job is to
+find the rate Slack sustains within a couple of 429s and then stay just under it.
+
+- A 429 pauses everyone for Retry-After. Requests that were already in flight and come back
+  429 during the pause only extend it.
+- The first 429 after a pause measures what Slack let through since the previous 429: that
+  window holds one pause and one refill, so it is the sustained rate (the burst a token bucket
+  grants after the pause is paid for by the pause). The pace drops to just under that, and at
+  least by a multiplicative factor.
+- While no 429 comes, the pace creeps up (a small step every few seconds) to find out whether
+  Slack allows more.
+- After an idle stretch the measurement starts afresh (an idle sender says nothing about the
+  limit).
+"""
 
 from __future__ import annotations
 
@@ -14,60 +29,92 @@ class Pacer:
         max_rate: float,
         *,
         min_rate: float = 0.2,
+        margin: float = 0.03,
+        decrease: float = 0.9,
         probe_step: float = 0.01,
+        probe_every: float = 2.0,
+        idle_gap: float = 2.0,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        if max_rate <= 0:
+            raise ValueError("max_rate must be positive")
         self.max_rate = max_rate
-        self.min_rate = min_rate
-        self.rate = max_rate
+        self.min_rate = min(min_rate, max_rate)
+        self.margin = margin
+        self.decrease = decrease
         self.probe_step = probe_step
+        self.probe_every = probe_every
+        self.idle_gap = idle_gap
+        self.rate = max_rate
+        self.rate_limited = 0  # 429 answers seen
         self._monotonic = monotonic
         self._sleep = sleep
         self._lock = threading.Lock()
-        self._next_slot = monotonic()
-        self._paused_until = 0.0
-        self._window_start = monotonic()
+        now = monotonic()
+        self._next_slot = now
+        self._paused_until = now
+        self._epoch = 0  # bumped by every new pause: slots taken before it are void
+        self._window_start = now  # since the last 429 (or the start of this busy stretch)
         self._window_sent = 0
-        self._last_probe = monotonic()
-        self.rate_limited = 0
+        self._probe_at = now + probe_every
+
+    @property
+    def paused_for(self) -> float:
+        """Seconds left in the current Retry-After pause (0 when not paused)."""
+        with self._lock:
+            return max(0.0, self._paused_until - self._monotonic())
 
     def acquire(self, stop: threading.Event | None = None) -> bool:
         """Wait for the next send slot. False when `stop` was set while waiting."""
-        with self._lock:
-            now = self._monotonic()
-            start = max(self._next_slot, self._paused_until, now)
-            self._next_slot = start + 1.0 / self.rate
-            wait = start - now
-        if wait > 0:
-            if stop is not None:
-                if stop.wait(wait):
-                    return False
-            else:
-                self._sleep(wait)
-        return stop is None or not stop.is_set()
+        while True:
+            with self._lock:
+                now = self._monotonic()
+                if now - max(self._next_slot, self._paused_until) > self.idle_gap:
+                    # Nobody used the pace for a while: what follows is a new busy stretch.
+                    self._window_start, self._window_sent = now, 0
+                start = max(self._next_slot, self._paused_until, now)
+                self._next_slot = start + 1.0 / self.rate
+                epoch = self._epoch
+                wait = start - now
+            if wait > 0:
+                if stop is not None:
+                    if stop.wait(wait):
+                        return False
+                else:
+                    self._sleep(wait)
+                with self._lock:
+                    if self._epoch != epoch:
+                        continue  # a 429 came while we waited: queue up after its pause
+            return stop is None or not stop.is_set()
 
     def sent(self) -> None:
+        """A call went through."""
         with self._lock:
             self._window_sent += 1
             now = self._monotonic()
-            # Additive probe: a clean second lets the pace grow by `probe_step` of itself.
-            if now - self._last_probe >= 1.0:
+            if now >= self._probe_at:
                 self.rate = min(self.max_rate, self.rate * (1 + self.probe_step))
-                self._last_probe = now
+                self._probe_at = now + self.probe_every
 
     def throttled(self, retry_after: float) -> None:
-        """Slack said 429: everyone waits `retry_after`, and the pace drops to what got through
-        since the previous 429 (the rate Slack sustained over that stretch)."""
+        """Slack said 429: everyone waits `retry_after`, and the pace drops."""
+        retry_after = max(retry_after, 0.0)
         with self._lock:
             now = self._monotonic()
             self.rate_limited += 1
+            if now < self._paused_until:
+                # In flight when the pause began: no new information about the rate.
+                self._paused_until = max(self._paused_until, now + retry_after)
+                self._next_slot = max(self._next_slot, self._paused_until)
+                return
             elapsed = now - self._window_start
-            if elapsed >= 1.0 and self._window_sent:
-                observed = self._window_sent / (elapsed + max(retry_after, 0.0))
-                self.rate = max(self.min_rate, min(self.max_rate, observed))
-            self._paused_until = max(self._paused_until, now + max(retry_after, 0.0))
+            target = self.rate * self.decrease
+            if self._window_sent and elapsed > 0:
+                target = min(target, self._window_sent / elapsed * (1 - self.margin))
+            self.rate = max(self.min_rate, min(self.max_rate, target))
+            self._paused_until = now + retry_after
             self._next_slot = self._paused_until
-            self._window_start = now
-            self._window_sent = 0
-            self._last_probe = self._paused_until
+            self._epoch += 1
+            self._window_start, self._window_sent = now, 0
+            self._probe_at = self._paused_until + self.probe_every

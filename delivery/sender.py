@@ -1,36 +1,79 @@
-"""Drains the outbox: claim due rows, send through the gateway, settle each row.
+"""Drains the outbox: claim due rows, send each through the gateway, settle it.
 
-Runs on its own threads (never Bolt's): `OutboxSender.start()`. A crash between a send and its
-settlement leaves the row claimed; once the claim's lease expires another sender sends it
-again, so a crash repeats at most the messages in flight, never drops one."""
+Runs on its own threads (never Bolt's): `OutboxSender.start()`; `drain()` sends what is due on
+the calling thread (run-job, tests, benchmarks).
+
+What it promises (DESIGN.md section 7):
+- Nothing is lost. A row leaves the queue only when it is settled (sent, failed or skipped). A
+  row claimed by a sender that died comes back once its claim's lease expires.
+- A crash repeats at most one message per sending thread. Each thread records a message's
+  outcome (one short transaction, shared with whatever the other threads are recording at that
+  moment) before it sends the next one, so at any instant a thread holds at most one message
+  that Slack may have accepted without the database knowing. Rows claimed but not yet tried are
+  not at risk: after a crash they are sent once, by whoever claims them next. The claim size
+  therefore does not matter; the number of sending threads does (one worker: at most one
+  repeated message per process).
+- 429: everyone waits Retry-After (the Pacer, one per Web API method), then goes on at a pace
+  just under what Slack sustained. 5xx and connection errors: retried later with backoff.
+  Permanent errors (user_not_found, account_inactive, messages_tab_disabled, ...): failed with
+  the reason, never retried.
+- A chat.update row waits until the message it updates has been sent, and is skipped when that
+  message never will be.
+"""
 
 from __future__ import annotations
 
+import collections
 import json
 import logging
+import math
 import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
+from sqlmodel import Session
 
-from delivery.gateway import SlackCallError, SlackGateway
+from delivery.gateway import Posted, SlackCallError, SlackGateway
 from delivery.pacing import Pacer
 from domain.clock import Clock
 from storage import repo
-from storage.db import session_scope
+from storage.db import read_scope
 from storage.models import Delivery
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 6
 LEASE = timedelta(minutes=5)
-LONG_WAIT = 30.0  # a Retry-After longer than this releases the batch instead of holding it
+LEASE_MARGIN = timedelta(seconds=60)  # never start a send with less of the lease left
+LONG_WAIT = 30.0  # a longer Retry-After gives the claimed rows back instead of holding them
+UPDATE_WAIT = timedelta(seconds=5)  # a chat.update whose original is not sent yet looks again then
+CLAIM_SECONDS = 2.0  # claim about this many seconds of sending at the current pace
+SETTLE_RETRIES = (0.2, 1.0, 3.0)  # a sent message whose outcome cannot be recorded is retried
+METHODS = ("chat.postMessage", "chat.update")
 
 
 def _backoff(attempt: int) -> timedelta:
     return timedelta(seconds=min(300, 2 ** min(attempt, 8)))
+
+
+@contextmanager
+def _write_scope(bind: Engine | Connection) -> Iterator[Session]:
+    """storage.db.session_scope for the sender's writes (claims and settlements by id). The
+    session holds no objects when they run, so the ORM need not mirror each UPDATE into them
+    (synchronize_session=False): that bookkeeping cost more than the UPDATE itself."""
+    options = {"synchronize_session": False}
+    with Session(bind, expire_on_commit=False, execution_options=options) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
 
 
 @dataclass
@@ -46,6 +89,107 @@ class SendStats:
             setattr(self, what, getattr(self, what) + 1)
 
 
+class SettleError(Exception):
+    """A message's outcome could not be recorded (the database kept failing)."""
+
+
+@dataclass
+class _Outcome:
+    row: Delivery
+    values: dict[str, Any]
+    done: bool = False
+    error: BaseException | None = None
+
+
+class _Settler:
+    """Records outcomes. Threads settling at the same moment share one transaction (group
+    commit): the first one writes everything queued, the others wait for it. Every caller
+    returns only once its own outcome is committed. While outcomes keep coming, the writer
+    keeps its database connection between transactions (opening one per transaction, and on
+    SQLite closing the last one, which checkpoints the WAL, cost more than the writes)."""
+
+    def __init__(self, engine: Engine, clock: Clock) -> None:
+        self.engine = engine
+        self.clock = clock
+        self._cond = threading.Condition()
+        self._queue: list[_Outcome] = []
+        self._writing = False  # a leader is writing (and owns self._conn)
+        self._conn: Connection | None = None
+
+    def settle(self, row: Delivery, values: dict[str, Any]) -> None:
+        mine = _Outcome(row, values)
+        with self._cond:
+            self._queue.append(mine)
+            while not mine.done and self._writing:
+                self._cond.wait()
+            if mine.done:
+                batch: list[_Outcome] = []
+            else:
+                self._writing = True
+                batch, self._queue = self._queue, []
+        if batch:
+            idle = True
+            try:
+                self._write(batch)
+            except Exception as exc:
+                for outcome in batch:
+                    outcome.error = exc
+            finally:
+                with self._cond:
+                    for outcome in batch:
+                        outcome.done = True
+                    idle = not self._queue
+                    self._writing = idle  # keep the lead (and the connection) to close it
+                    self._cond.notify_all()
+                if idle:
+                    self._disconnect()
+                    with self._cond:
+                        self._writing = False
+                        self._cond.notify_all()
+        if mine.error is not None:
+            raise SettleError(f"could not record the outcome of {row.key}") from mine.error
+
+    def _disconnect(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.close()
+            except Exception:
+                log.warning("closing the outbox writer's connection failed", exc_info=True)
+
+    def _write(self, batch: list[_Outcome]) -> None:
+        for pause in (*SETTLE_RETRIES, None):
+            try:
+                if self._conn is None:
+                    self._conn = self.engine.connect()
+                with _write_scope(self._conn) as session:
+                    now = self.clock.now()
+                    settled = [
+                        repo.finish(
+                            o.row.id or 0,
+                            o.row.claim_token or "",
+                            now=now,
+                            session=session,
+                            **o.values,
+                        )
+                        for o in batch
+                    ]
+            except Exception:
+                self._disconnect()  # a broken connection is not reused
+                if pause is None:
+                    raise
+                log.warning("recording %d outbox outcome(s) failed; retrying", len(batch))
+                time.sleep(pause)
+                continue
+            for outcome, ok in zip(batch, settled, strict=True):
+                if not ok:
+                    log.warning(
+                        "outbox row %s lost its claim before it was settled (lease expired?)",
+                        outcome.row.key,
+                    )
+            return
+
+
 class OutboxSender:
     def __init__(
         self,
@@ -55,23 +199,32 @@ class OutboxSender:
         *,
         rate: float,
         workers: int = 2,
-        batch: int = 20,
+        batch: int = 200,
         idle_poll: float = 1.0,
     ) -> None:
         self.engine = engine
         self.gateway = gateway
         self.clock = clock
-        self.pacer = Pacer(rate)
-        self.workers = workers
-        self.batch = batch
+        # Slack's limits are per method: a 429 on chat.update must not stall the DMs.
+        self.pacers = {method: Pacer(rate) for method in METHODS}
+        self.pacer = self.pacers["chat.postMessage"]
+        self.workers = max(1, workers)
+        self.batch = max(1, batch)
         self.idle_poll = idle_poll
         self.stats = SendStats()
+        self._settler = _Settler(engine, clock)
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._threads: list[threading.Thread] = []
+        # Rows claimed for the worker threads, taken one at a time.
+        self._cond = threading.Condition()
+        self._queue: collections.deque[Delivery] = collections.deque()
+        self._claiming = False
+        self._more_due = True
 
     # ------------------------------------------------------------ lifecycle
     def start(self) -> OutboxSender:
+        self._stop.clear()
         for i in range(self.workers):
             t = threading.Thread(target=self._loop, name=f"outbox-sender-{i}", daemon=True)
             t.start()
@@ -81,9 +234,15 @@ class OutboxSender:
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
         self._wake.set()
+        with self._cond:
+            self._cond.notify_all()
         for t in self._threads:
             t.join(timeout)
         self._threads.clear()
+        with self._cond:
+            left, self._queue = list(self._queue), collections.deque()
+        if left:
+            self._release(left, 0.0)
 
     def wake(self) -> None:
         """New rows were enqueued: stop idling."""
@@ -92,13 +251,58 @@ class OutboxSender:
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
-                worked = self.drain_once()
+                row = self._take()
+                if row is None:
+                    self._wake.wait(self.idle_poll)
+                    self._wake.clear()
+                    continue
+                delay = self._deliver(row)
+                if delay is not None:
+                    rest = self._take_all() if delay > 0 else []
+                    self._release([row, *rest], delay)
             except Exception:
-                log.exception("outbox sender pass failed; retrying shortly")
-                worked = False
-            if not worked:
-                self._wake.wait(self.idle_poll)
-                self._wake.clear()
+                log.exception("outbox sender failed; retrying shortly")
+                self._stop.wait(1.0)
+
+    # ------------------------------------------------------------ claiming
+    def _claim_size(self, floor: int = 1) -> int:
+        pace = min(p.rate for p in self.pacers.values())
+        return max(floor, min(self.batch, math.ceil(pace * CLAIM_SECONDS)))
+
+    def _claim(self, limit: int) -> list[Delivery]:
+        with _write_scope(self.engine) as session:
+            return repo.claim_due(self.clock.now(), limit, LEASE, session=session)
+
+    def _take(self) -> Delivery | None:
+        """The next claimed row for a worker thread; claims more when the queue runs low."""
+        with self._cond:
+            while not self._queue and self._claiming and not self._stop.is_set():
+                self._cond.wait(1.0)
+            row = self._queue.popleft() if self._queue else None
+            low = len(self._queue) < self.workers and (row is None or self._more_due)
+            refill = low and not self._claiming and not self._stop.is_set()
+            if refill:
+                self._claiming = True
+                want = self._claim_size(self.workers) - len(self._queue)
+        if not refill:
+            return row
+        rows: list[Delivery] = []
+        try:
+            rows = self._claim(want)
+        finally:
+            with self._cond:
+                self._queue.extend(rows)
+                self._more_due = len(rows) >= want
+                self._claiming = False
+                if row is None and self._queue:
+                    row = self._queue.popleft()
+                self._cond.notify_all()
+        return row
+
+    def _take_all(self) -> list[Delivery]:
+        with self._cond:
+            rows, self._queue = list(self._queue), collections.deque()
+        return rows
 
     # ------------------------------------------------------------ work
     def drain(self) -> int:
@@ -112,92 +316,118 @@ class OutboxSender:
         return total
 
     def drain_once(self) -> int:
-        now = self.clock.now()
-        with session_scope(self.engine) as session:
-            rows = repo.claim_due(now, self.batch, LEASE, session=session)
+        """Claim one batch and send it on this thread. Returns how many rows were claimed."""
+        rows = self._claim(self._claim_size())
         for i, row in enumerate(rows):
-            delay = 0.0 if self._stop.is_set() else self._send(row)
+            delay = self._deliver(row)
             if delay is not None:
                 self._release(rows[i:], delay)
                 break
         return len(rows)
 
     def _release(self, rows: list[Delivery], delay: float) -> None:
-        """Give unsent claimed rows back (after a long Retry-After, or on stop)."""
-        retry_at = self.clock.now() + timedelta(seconds=delay)
-        with session_scope(self.engine) as session:
+        """Give claimed rows back unsent (after a long Retry-After, near the end of the lease,
+        or on stop); they are due again after `delay` seconds. A row whose claim was lost
+        meanwhile is left to its new holder."""
+        if not rows:
+            return
+        now = self.clock.now()
+        retry_at = now + timedelta(seconds=delay)
+        with _write_scope(self.engine) as session:
             for row in rows:
-                if row.status == "sending" and row.claim_token:
-                    assert row.id is not None  # noqa: S101
-                    repo.finish(
-                        row.id,
-                        row.claim_token,
-                        status="pending",
-                        now=self.clock.now(),
-                        retry_at=retry_at,
-                        session=session,
-                    )
+                repo.finish(
+                    row.id or 0,
+                    row.claim_token or "",
+                    status="pending",
+                    now=now,
+                    retry_at=retry_at,
+                    session=session,
+                )
 
-    def _settle(self, row: Delivery, **kwargs: Any) -> None:
-        assert row.id is not None and row.claim_token is not None  # noqa: S101
-        with session_scope(self.engine) as session:
-            repo.finish(row.id, row.claim_token, now=self.clock.now(), session=session, **kwargs)
-        row.status = str(kwargs["status"])
+    def _settle(self, row: Delivery, **values: Any) -> None:
+        self._settler.settle(row, values)
+        row.status = str(values["status"])
 
-    def _send(self, row: Delivery) -> float | None:
-        """Send one claimed row. A number means: stop this batch and give the rest back to the
-        queue for that many seconds."""
-        payload = json.loads(row.payload)
-        text, blocks = str(payload.get("text", "")), list(payload.get("blocks") or [])
-        target_channel = row.recipient
-        target_ts: str | None = None
+    def _deliver(self, row: Delivery) -> float | None:
+        """Send one claimed row and settle it. A number means: this row (and the rest of the
+        batch) goes back to the queue unsent, due again in that many seconds."""
+        if self._stop.is_set():
+            return 0.0
+        try:
+            payload = json.loads(row.payload)
+            text, blocks = str(payload.get("text", "")), list(payload.get("blocks") or [])
+        except (ValueError, TypeError, AttributeError):
+            log.error("outbox row %s has an unreadable payload; not sending it", row.key)
+            self._settle(row, status="failed", error="unreadable payload")
+            self.stats.add("failed")
+            return None
+        channel, ts = row.recipient, None
         if row.method == "chat.update":
-            with session_scope(self.engine) as session:
+            with read_scope(self.engine) as session:
                 original = repo.delivery_by_key(row.update_of or "", session=session)
             if original is None or original.status in {"skipped", "failed"}:
                 self._settle(row, status="skipped", error="nothing to update")
                 self.stats.add("skipped")
                 return None
             if original.status != "sent" or not original.slack_ts:
-                self._settle(
-                    row, status="pending", retry_at=self.clock.now() + timedelta(seconds=5)
-                )
+                self._settle(row, status="pending", retry_at=self.clock.now() + UPDATE_WAIT)
                 return None
-            target_channel, target_ts = original.slack_channel or row.recipient, original.slack_ts
+            channel, ts = original.slack_channel or row.recipient, original.slack_ts
+        elif row.method != "chat.postMessage":
+            self._settle(row, status="failed", error=f"unsupported method {row.method}")
+            self.stats.add("failed")
+            return None
+        pacer = self.pacers[row.method]
         while True:
-            if not self.pacer.acquire(self._stop):
+            if not pacer.acquire(self._stop):
                 return 0.0
+            if self._lease_ending(row):
+                return 0.0  # too little of the claim left to send safely: give it back
             try:
-                if target_ts is not None:
-                    posted = self.gateway.update_message(target_channel, target_ts, text, blocks)
-                else:
-                    posted = self.gateway.post_message(target_channel, text, blocks)
+                posted = self._call(channel, ts, text, blocks)
             except SlackCallError as exc:
                 if exc.kind == "rate_limited":
-                    self.pacer.throttled(exc.retry_after)
+                    pacer.throttled(exc.retry_after)
                     if exc.retry_after > LONG_WAIT:
                         return exc.retry_after
                     continue
-                if exc.kind == "transient" and row.attempts < MAX_ATTEMPTS:
-                    log.warning(
-                        "send of %s failed (%s), attempt %d; will retry",
-                        row.key,
-                        exc.error,
-                        row.attempts,
-                    )
-                    self._settle(
-                        row,
-                        status="pending",
-                        error=exc.error,
-                        retry_at=self.clock.now() + _backoff(row.attempts),
-                    )
-                    self.stats.add("retried")
-                    return None
-                log.warning("send of %s failed permanently: %s", row.key, exc.error)
-                self._settle(row, status="failed", error=exc.error)
-                self.stats.add("failed")
+                self._failed(row, exc)
                 return None
-            self.pacer.sent()
+            pacer.sent()
             self._settle(row, status="sent", channel=posted.channel, ts=posted.ts)
             self.stats.add("sent")
             return None
+
+    def _lease_ending(self, row: Delivery) -> bool:
+        until = row.claimed_until
+        return until is not None and self.clock.now() > until - LEASE_MARGIN
+
+    def _call(self, channel: str, ts: str | None, text: str, blocks: list[Any]) -> Posted:
+        try:
+            if ts is not None:
+                return self.gateway.update_message(channel, ts, text, blocks)
+            return self.gateway.post_message(channel, text, blocks)
+        except SlackCallError:
+            raise
+        except Exception as exc:
+            # Not one of the gateway's sorted errors: whether Slack got it is unknown, so treat
+            # it like a dropped connection (retried, a bounded number of times).
+            log.warning("send failed unexpectedly: %s", type(exc).__name__)
+            raise SlackCallError("transient", f"unexpected: {type(exc).__name__}") from None
+
+    def _failed(self, row: Delivery, exc: SlackCallError) -> None:
+        if exc.kind == "transient" and row.attempts < MAX_ATTEMPTS:
+            log.warning(
+                "send of %s failed (%s), attempt %d; will retry", row.key, exc.error, row.attempts
+            )
+            self._settle(
+                row,
+                status="pending",
+                error=exc.error,
+                retry_at=self.clock.now() + _backoff(row.attempts),
+            )
+            self.stats.add("retried")
+            return
+        log.warning("send of %s failed permanently: %s", row.key, exc.error)
+        self._settle(row, status="failed", error=exc.error)
+        self.stats.add("failed")

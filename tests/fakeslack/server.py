@@ -86,6 +86,7 @@ class _Fault:
     status: int
     error: str | None
     disconnect: bool
+    retry_after: int | None = None
 
 
 @dataclass
@@ -341,14 +342,18 @@ class FakeSlack:
         status: int = 500,
         error: str | None = None,
         disconnect: bool = False,
+        retry_after: int | None = None,
     ) -> None:
         """The next n calls of `method` fail: HTTP `status`, or a dropped connection.
+
+        With status=429 the answer is Slack's `ratelimited` with a `Retry-After` header of
+        `retry_after` seconds (default 1), counted in `rate_limited_count`.
 
         Note: WebClient retries a dropped connection once by default.
         """
         with self._lock:
             self._faults.setdefault(method, []).extend(
-                _Fault(status, error, disconnect) for _ in range(n)
+                _Fault(status, error, disconnect, retry_after) for _ in range(n)
             )
 
     def fail_for(self, channel_or_user: str, error: str) -> None:
@@ -472,6 +477,12 @@ class FakeSlack:
         if fault is not None:
             if fault.disconnect:
                 return Reply(disconnect=True), None
+            if fault.status == 429:
+                with self._lock:
+                    self.rate_limited_count[method] = self.rate_limited_count.get(method, 0) + 1
+                payload = {"ok": False, "error": fault.error or "ratelimited"}
+                retry_after = str(fault.retry_after if fault.retry_after is not None else 1)
+                return _json_reply(payload, 429, **{"Retry-After": retry_after}), payload
             payload = {"ok": False, "error": fault.error or "internal_error"}
             return _json_reply(payload, fault.status), payload
 

@@ -1,0 +1,284 @@
+"""Interactive latency in HTTP mode: how long a signed check-in modal submission
+(view_submission) takes, end to end through waitress, the signature check and the real Bolt
+app, at 20 concurrent clients.
+
+    python -m benchmarks.interactive_latency
+    python -m benchmarks.interactive_latency --requests 2000 --sender-workers 8
+
+Three runs, each with the same load:
+  bare      a slack_bolt App whose only listener acks, behind the same CadenceWSGI + waitress
+  cadence   the real app (handlers.build_app): validate, upsert the check-in, queue the DM update
+  fan-out   the real app while an OutboxSender in the same process sends a 10,000-DM fan-out
+            (no rate limit on the fake: the sender goes as fast as it can)
+
+The clients run in their own process (closed loop, keep-alive connections, asyncio), so their
+work is not charged to the server; the fake Slack Web API runs in another. Printed: p50, p90,
+p99 and max latency, throughput, and p99 against the bare app's. Targets: p99 <= 100 ms and
+<= 1.5 x the bare app's p99.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import hmac
+import multiprocessing
+import statistics
+import tempfile
+import threading
+import time
+import urllib.parse
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from sqlalchemy.engine import Engine
+from waitress.server import BaseWSGIServer, MultiSocketServer
+
+from benchmarks.fanout import (
+    FRIDAY_PARIS_15,
+    POST,
+    SENDER_CEILING,
+    RemoteFake,
+    RunningClock,
+    fan_out,
+    make_deps,
+    populate,
+    slack_id,
+)
+from delivery.sender import OutboxSender
+from prompts import ids
+from services.checkins import open_checkin
+from services.deps import Deps
+from storage.db import make_engine, migrate
+from tests.conftest import view_submission
+from tests.test_checkin_flow import values
+from web import CadenceWSGI, make_server
+
+SIGNING_SECRET = "bench-signing-secret"  # make_deps uses the same one
+PEOPLE = 10_000
+SUBMITTERS = 300  # distinct people submitting, all in the support role
+PERIOD = "2026-W47"
+
+
+# ------------------------------------------------------------------ load (own process)
+
+
+async def _client(
+    port: int, bodies: list[bytes], start: int, n: int, secret: bytes, out: list[tuple[float, int]]
+) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        for k in range(n):
+            body = bodies[(start + k) % len(bodies)]
+            stamp = str(int(time.time()))
+            digest = hmac.new(secret, b"v0:" + stamp.encode() + b":" + body, hashlib.sha256)
+            head = (
+                "POST /slack/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                "Content-Type: application/x-www-form-urlencoded\r\n"
+                f"Content-Length: {len(body)}\r\nX-Slack-Request-Timestamp: {stamp}\r\n"
+                f"X-Slack-Signature: v0={digest.hexdigest()}\r\n\r\n"
+            ).encode()
+            t0 = time.perf_counter()
+            writer.write(head + body)
+            await writer.drain()
+            status = int((await reader.readline()).split()[1])
+            length = 0
+            while (line := await reader.readline()) not in (b"\r\n", b""):
+                name, _, value = line.decode("latin-1").partition(":")
+                if name.strip().lower() == "content-length":
+                    length = int(value)
+            if length:
+                await reader.readexactly(length)
+            out.append((time.perf_counter() - t0, status))
+    finally:
+        writer.close()
+
+
+async def _load(
+    port: int, bodies: list[bytes], clients: int, per_client: int, secret: bytes
+) -> tuple[list[tuple[float, int]], float]:
+    out: list[tuple[float, int]] = []
+    t0 = time.perf_counter()
+    await asyncio.gather(
+        *(_client(port, bodies, i * per_client, per_client, secret, out) for i in range(clients))
+    )
+    return out, time.perf_counter() - t0
+
+
+def _load_child(conn: Connection) -> None:
+    while True:
+        job = conn.recv()
+        if job is None:
+            return
+        conn.send(asyncio.run(_load(*job)))
+
+
+class LoadGenerator:
+    """Closed-loop clients in a child process: each sends its next request when the previous
+    answer is in."""
+
+    def __init__(self) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        self._conn, child = ctx.Pipe()
+        self._proc = ctx.Process(target=_load_child, args=(child,), daemon=True)
+        self._proc.start()
+
+    def run(
+        self, port: int, bodies: list[bytes], clients: int, requests: int
+    ) -> tuple[list[tuple[float, int]], float]:
+        self._conn.send(
+            (port, bodies, clients, max(1, requests // clients), SIGNING_SECRET.encode())
+        )
+        result: tuple[list[tuple[float, int]], float] = self._conn.recv()
+        return result
+
+    def stop(self) -> None:
+        self._conn.send(None)
+        self._proc.join(5)
+
+
+# ------------------------------------------------------------------ servers
+
+
+@contextmanager
+def serve(wsgi: CadenceWSGI) -> Iterator[int]:
+    server: BaseWSGIServer | MultiSocketServer = make_server(wsgi, 0, host="127.0.0.1")
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield int(server.effective_port)  # type: ignore[union-attr]
+    finally:
+        server.close()
+        thread.join(5)
+
+
+def bare_app(deps: Deps) -> App:
+    """The least a Bolt app can do with a view_submission: verify it and ack."""
+    app = App(
+        client=WebClient(token=deps.settings.slack_bot_token, base_url=deps.settings.slack_api_url),
+        signing_secret=SIGNING_SECRET,
+        process_before_response=False,
+    )
+
+    @app.view(ids.CHECKIN_MODAL)
+    def ack_only(ack: Ack) -> None:
+        ack()
+
+    return app
+
+
+def submissions(deps: Deps, people: range) -> list[bytes]:
+    """Signed-request bodies: each person submits the check-in modal Cadence rendered for them."""
+    bodies = []
+    for i in people:
+        user = slack_id(i)
+        view = open_checkin(deps, user, PERIOD).view
+        assert view is not None, f"no modal for {user}"
+        data = view_submission(user, view, values(quality="91.5", output="42", wins="Shipped"))
+        bodies.append(urllib.parse.urlencode({"payload": _json(data)}).encode())
+    return bodies
+
+
+def _json(data: Any) -> str:
+    import json
+
+    return json.dumps(data, separators=(",", ":"))
+
+
+# ------------------------------------------------------------------ report
+
+
+@dataclass
+class Run:
+    name: str
+    latencies: list[float]
+    statuses: list[int]
+    wall: float
+    note: str = ""
+
+    def pct(self, p: float) -> float:
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000
+
+    def line(self, bare: Run | None) -> str:
+        bad = sum(1 for s in self.statuses if s != 200)
+        ratio = f"  p99 = {self.pct(99) / bare.pct(99):.2f} x bare" if bare else ""
+        return (
+            f"{self.name:<8} n={len(self.latencies):>5}  p50 {self.pct(50):6.1f} ms  "
+            f"p90 {self.pct(90):6.1f}  p99 {self.pct(99):6.1f}  max {self.pct(100):6.1f}  "
+            f"mean {statistics.fmean(self.latencies) * 1000:6.1f}  "
+            f"{len(self.latencies) / self.wall:6.0f} req/s  non-200: {bad}{ratio}{self.note}"
+        )
+
+
+def measure(
+    load: LoadGenerator, name: str, port: int, bodies: list[bytes], clients: int, requests: int
+) -> Run:
+    load.run(port, bodies, clients, min(requests, 200))  # warm-up: connections, caches
+    out, wall = load.run(port, bodies, clients, requests)
+    return Run(name, [lat for lat, _ in out], [status for _, status in out], wall)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="p50/p99 of a signed view_submission")
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--requests", type=int, default=1000, help="per run (default 1000)")
+    parser.add_argument("--sender-workers", type=int, default=4)
+    parser.add_argument("--people", type=int, default=PEOPLE, help="size of the fan-out")
+    args = parser.parse_args(argv)
+
+    fake = RemoteFake()
+    load = LoadGenerator()
+    with tempfile.TemporaryDirectory() as tmp:
+        engine: Engine = make_engine(f"sqlite:///{Path(tmp) / 'bench.db'}")
+        migrate(engine)
+        clock = RunningClock(FRIDAY_PARIS_15)
+        deps = make_deps(engine, fake.url, clock)
+        populate(deps, fake, args.people)
+        support = range(0, 3 * SUBMITTERS * 2, 3)  # populate() cycles roles; 0, 3, 6... support
+        idle_bodies = submissions(deps, support[:SUBMITTERS])
+        busy_bodies = submissions(deps, support[SUBMITTERS:])
+        fan_out(deps, args.people)
+        print(
+            f"interactive latency: {args.clients} concurrent clients, {args.requests} signed "
+            f"view_submissions per run, waitress {deps.settings.cadence_http_threads} threads, "
+            f"SQLite; fan-out {args.people} DMs, {args.sender_workers} sender threads",
+            flush=True,
+        )
+        from handlers import build_app
+
+        with serve(CadenceWSGI(bare_app(deps), engine, SIGNING_SECRET)) as port:
+            bare = measure(load, "bare", port, idle_bodies, args.clients, args.requests)
+        print(bare.line(None), flush=True)
+        with serve(CadenceWSGI(build_app(deps), engine, SIGNING_SECRET)) as port:
+            idle = measure(load, "cadence", port, idle_bodies, args.clients, args.requests)
+            print(idle.line(bare), flush=True)
+            sender = OutboxSender(
+                engine, deps.slack, clock, rate=SENDER_CEILING, workers=args.sender_workers
+            ).start()
+            time.sleep(1.0)  # the sender is in full flow
+            sent_before, t0 = sender.stats.sent, time.monotonic()
+            busy = measure(load, "fan-out", port, busy_bodies, args.clients, args.requests)
+            rate = (sender.stats.sent - sent_before) / (time.monotonic() - t0)
+            busy.note = f"  (sender meanwhile: {rate:.0f} DMs/s)"
+            print(busy.line(bare), flush=True)
+            sender.stop()
+        summary = fake.summary(POST)
+        engine.dispose()
+    load.stop()
+    fake.stop()
+    errors = summary["errors"]
+    if errors:
+        print(f"fake Slack saw {errors} failed chat.postMessage calls")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
