@@ -7,12 +7,14 @@ from datetime import datetime
 
 from services.checkins import JobReport, send_reminders, send_weekly_checkins
 from services.deps import Deps
+from services.digests import send_digests
 
 Job = Callable[[Deps, datetime], JobReport]
 
 JOBS: dict[str, Job] = {
     "checkins": send_weekly_checkins,
     "reminders": send_reminders,
+    "digests": send_digests,
 }
 
 
