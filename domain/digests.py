@@ -377,11 +377,10 @@ def series_table(series: Sequence[RoleSeries]) -> str:
 
 
 def actions_closed_since(actions: Sequence[ActionInput], since: datetime) -> tuple[int, int]:
-    """Of the actions open at `since` (the previous digest), how many are closed now."""
-    were_open = [
-        a for a in actions if a.created_at < since and (a.closed_at is None or a.closed_at >= since)
-    ]
-    return sum(1 for a in were_open if a.status == "done"), len(were_open)
+    """Of last week's actions (open at some time since `since`, the previous digest,
+    including those planned from it), how many are closed now."""
+    last_week = [a for a in actions if a.closed_at is None or a.closed_at >= since]
+    return sum(1 for a in last_week if a.status == "done"), len(last_week)
 
 
 # ---------------------------------------------------------------- the digest

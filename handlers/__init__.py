@@ -10,9 +10,11 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from handlers.actions import checkin as checkin_actions
+from handlers.actions import digest as digest_actions
 from handlers.commands import cadence as cadence_command
 from handlers.commands import checkin as checkin_command
 from handlers.events import home as home_events
+from handlers.views import action as action_views
 from handlers.views import checkin as checkin_views
 from services.deps import Deps
 
@@ -21,6 +23,8 @@ log = logging.getLogger(__name__)
 
 def register_all(app: App, deps: Deps) -> None:
     for module in (checkin_command, cadence_command, checkin_actions, checkin_views, home_events):
+        module.register(app, deps)
+    for module in (digest_actions, action_views):
         module.register(app, deps)
 
     @app.error

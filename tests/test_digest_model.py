@@ -148,7 +148,7 @@ def test_movement_since_last_week() -> None:
     assert "no figures" in movement(this, team_stats([]))
 
 
-def test_last_weeks_actions_closed_counts_only_those_open_at_the_last_digest() -> None:
+def test_last_weeks_actions_closed_counts_those_open_since_the_last_digest() -> None:
     since = MONDAY - timedelta(days=7)
 
     def action(i: int, created: datetime, closed: datetime | None) -> ActionInput:
@@ -161,9 +161,9 @@ def test_last_weeks_actions_closed_counts_only_those_open_at_the_last_digest() -
         action(1, since - timedelta(days=3), MONDAY - timedelta(days=1)),  # closed this week
         action(2, since - timedelta(days=3), None),  # still open
         action(3, since - timedelta(days=10), since - timedelta(days=1)),  # closed before: no
-        action(4, since + timedelta(days=1), MONDAY - timedelta(hours=1)),  # new this week: no
+        action(4, since + timedelta(hours=1), MONDAY - timedelta(hours=1)),  # planned, done
     ]
-    assert actions_closed_since(actions, since) == (1, 2)
+    assert actions_closed_since(actions, since) == (2, 3)
     d = digest([person("A", wk(90, 60))], actions)
     assert [a.id for a in d.actions] == [2]
 

@@ -73,6 +73,23 @@ CONTEXTS: dict[str, dict[str, object]] = {
         hidden=3,
         period="2026-W47",
     ),
+    "action_modal.json.j2": dict(
+        meta={"r": "U0ANA", "p": "2026-W47", "s": "strain"},
+        report_name=NASTY,
+        signal_label="Strain",
+        period_label="2026-W47",
+        suggested=NASTY,
+        due="2026-11-30",
+        text_limit=500,
+    ),
+    "action_assigned.json.j2": dict(
+        owner_kind="other",
+        manager_name=NASTY,
+        report_name="SECRET-REPORT",
+        signal_label="SECRET-SIGNAL",
+        text=NASTY,
+        due_label="Friday 27 Nov",
+    ),
 }
 
 
@@ -145,3 +162,8 @@ def test_renderer_refuses_what_slack_would_reject(tmp_path: Path) -> None:
         r.view("title.json.j2")
     with pytest.raises(Exception, match="missing"):
         r.message("strict.json.j2")
+
+
+def test_an_action_owned_by_someone_else_does_not_reveal_the_reports_signal() -> None:
+    dm = R.message("action_assigned.json.j2", **CONTEXTS["action_assigned.json.j2"])
+    assert "SECRET" not in json.dumps(dm)
