@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     cadence_tick_seconds: int = Field(default=60, ge=5)
     cadence_http_threads: int = Field(default=16, ge=2, le=256)
     cadence_log_level: str = "INFO"
+    cadence_metrics_api_token: str = ""
+    """Bearer token for POST /api/metrics; empty turns the endpoint off."""
 
     @field_validator("slack_api_url")
     @classmethod

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from delivery.sender import OutboxSender
@@ -15,8 +16,9 @@ from services.deps import Deps
 from services.digests import send_digests
 from storage import repo
 from storage.db import session_scope
-from tests.conftest import ORG_HEADER, load_org
+from tests.conftest import ORG, ORG_HEADER, load_org
 from tests.fakeslack import FakeSlack
+from tests.test_cli import env, run  # noqa: F401  (env: the CLI fixture)
 
 MONDAY_PARIS_9 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # digest time in Paris
 PERIOD = "2026-W47"
@@ -211,3 +213,13 @@ def test_chart_is_uploaded_to_the_digest_dm_or_replaced_by_a_text_table(
     assert "could not be uploaded" in fallback["text"]
     table = json.dumps(fallback["blocks"], ensure_ascii=False)
     assert "2026-W47" in table and "2026-W48" in table and "Customer support" in table
+
+
+def test_run_job_digests_is_idempotent(env: Path, db_url: str, fake: FakeSlack) -> None:  # noqa: F811
+    (env / "org.csv").write_text(ORG)
+    assert run("import-org", "org.csv")[0] == 0
+    code, out, _ = run("run-job", "digests", "--at", "2026-11-23T09:00:00+01:00")
+    assert code == 0 and "digests 1" in out and "sent 2" in out  # the digest and its chart
+    code, out, _ = run("run-job", "digests", "--at", "2026-11-23T09:30:00+01:00")
+    assert code == 0 and "nothing due" in out and "sent 0" in out
+    assert [c.args["channel"] for c in fake.calls("chat.postMessage")] == ["U0LEAD"]
