@@ -115,32 +115,40 @@ def read_rows(
         imported = digest_repo.imported_values(periods, scope, session=session)
         blockers = digest_repo.blockers_in(period, scope, session=session)
     wanted = set(ids)
-    by_key = {(c.person_id, c.period): c for c in checkins if c.person_id in wanted}
+    by_key = {(c[0], c[1]): c for c in checkins if c[0] in wanted}
     rows: dict[int, ReportRow] = {}
     for person in people:
-        if person.id is None or person.role not in deps.roles:
+        pid, role_key = person.id, person.role  # read once: ORM attribute access is not free
+        if pid is None or role_key not in deps.roles:
             continue
         weeks = []
         for p in periods:
-            c = by_key.get((person.id, p))
-            q_imp = imported.get((person.id, p, "quality"))
-            o_imp = imported.get((person.id, p, "output"))
-            answered = c is not None and c.status == "answered"
-            q_self = c.quality if c is not None and answered else None
-            o_self = c.output if c is not None and answered else None
+            c = by_key.get((pid, p))
+            answered = c is not None and c[2] == "answered"
+            q = c[3] if c is not None and answered else None
+            o = c[4] if c is not None and answered else None
+            q_source = "self" if q is not None else ""
+            o_source = "self" if o is not None else ""
+            if imported:
+                q_imp = imported.get((pid, p, "quality"))
+                o_imp = imported.get((pid, p, "output"))
+                if q_imp:
+                    q, q_source = q_imp
+                if o_imp:
+                    o, o_source = o_imp
             weeks.append(
                 Week(
-                    status=c.status if c is not None else "none",
-                    quality=q_imp[0] if q_imp else q_self,
-                    output=o_imp[0] if o_imp else o_self,
-                    quality_source=q_imp[1] if q_imp else ("self" if q_self is not None else ""),
-                    output_source=o_imp[1] if o_imp else ("self" if o_self is not None else ""),
-                    mood=c.mood if c is not None and answered else None,
-                    blockers=blockers.get(person.id, "") if p == period and answered else "",
+                    status=c[2] if c is not None else "none",
+                    quality=q,
+                    output=o,
+                    quality_source=q_source,
+                    output_source=o_source,
+                    mood=c[5] if c is not None and answered else None,
+                    blockers=blockers.get(pid, "") if answered and p == period else "",
                 )
             )
-        rows[person.id] = read_report(
-            ReportInput(person.id, person.slack_id, person.name, deps.roles[person.role], weeks)
+        rows[pid] = read_report(
+            ReportInput(pid, person.slack_id, person.name, deps.roles[role_key], weeks)
         )
     return rows
 

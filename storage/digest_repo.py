@@ -25,14 +25,9 @@ def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
         yield values[start : start + CHUNK]
 
 
-@dataclass(frozen=True, slots=True)
-class WeekRow:
-    person_id: int
-    period: str
-    status: str
-    quality: float | None
-    output: float | None
-    mood: int | None
+# (person_id, period, status, quality_value, output_value, mood): plain tuples, as a digest
+# run reads one per person and week for the whole organisation.
+WeekRow = tuple[int, str, str, float | None, float | None, int | None]
 
 
 def week_rows(
@@ -52,11 +47,11 @@ def week_rows(
     )
     base = select(*columns).where(col(Checkin.period).in_(pers))
     if person_ids is None:
-        return [WeekRow(*row) for row in session.execute(base)]
+        return [tuple(row) for row in session.execute(base)]
     out: list[WeekRow] = []
     for chunk in _chunks(sorted(set(person_ids))):
         stmt = base.where(col(Checkin.person_id).in_(chunk))
-        out.extend(WeekRow(*row) for row in session.execute(stmt))
+        out.extend(tuple(row) for row in session.execute(stmt))
     return out
 
 
