@@ -15,7 +15,8 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
-from delivery.gateway import SlackCallError, SlackGateway
+from delivery.charts import ChartError, render_png
+from delivery.gateway import Posted, SlackCallError, SlackGateway, Upload
 from delivery.pacing import Pacer
 from domain.clock import Clock
 from storage import repo
@@ -27,6 +28,7 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6
 LEASE = timedelta(minutes=5)
 LONG_WAIT = 30.0  # a Retry-After longer than this releases the batch instead of holding it
+UPLOAD = "files.upload"  # payload: a chart's series, drawn at send time, and a text fallback
 
 
 def _backoff(attempt: int) -> timedelta:
@@ -151,7 +153,7 @@ class OutboxSender:
         text, blocks = str(payload.get("text", "")), list(payload.get("blocks") or [])
         target_channel = row.recipient
         target_ts: str | None = None
-        if row.method == "chat.update":
+        if row.method in {"chat.update", UPLOAD}:
             with session_scope(self.engine) as session:
                 original = repo.delivery_by_key(row.update_of or "", session=session)
             if original is None or original.status in {"skipped", "failed"}:
@@ -163,12 +165,15 @@ class OutboxSender:
                     row, status="pending", retry_at=self.clock.now() + timedelta(seconds=5)
                 )
                 return None
-            target_channel, target_ts = original.slack_channel or row.recipient, original.slack_ts
+            target_channel = original.slack_channel or row.recipient
+            target_ts = original.slack_ts if row.method == "chat.update" else None
         while True:
             if not self.pacer.acquire(self._stop):
                 return 0.0
             try:
-                if target_ts is not None:
+                if row.method == UPLOAD:
+                    posted = self._upload(target_channel, payload)
+                elif target_ts is not None:
                     posted = self.gateway.update_message(target_channel, target_ts, text, blocks)
                 else:
                     posted = self.gateway.post_message(target_channel, text, blocks)
@@ -193,6 +198,9 @@ class OutboxSender:
                     )
                     self.stats.add("retried")
                     return None
+                if row.method == UPLOAD and payload.get("fallback"):
+                    self._fallback(row, target_channel, payload["fallback"], exc.error)
+                    return None
                 log.warning("send of %s failed permanently: %s", row.key, exc.error)
                 self._settle(row, status="failed", error=exc.error)
                 self.stats.add("failed")
@@ -201,3 +209,37 @@ class OutboxSender:
             self._settle(row, status="sent", channel=posted.channel, ts=posted.ts)
             self.stats.add("sent")
             return None
+
+    def _upload(self, channel: str, payload: dict[str, Any]) -> Posted:
+        try:
+            png = render_png(payload)
+        except ChartError as exc:
+            raise SlackCallError("permanent", f"chart: {exc}") from None
+        upload = Upload(
+            filename=str(payload.get("filename") or "chart.png"),
+            content=png,
+            title=str(payload.get("title") or ""),
+            alt_text=str(payload.get("alt_text") or ""),
+        )
+        self.gateway.upload_file(channel, upload)
+        return Posted(channel=channel, ts="")
+
+    def _fallback(self, row: Delivery, channel: str, message: dict[str, Any], why: str) -> None:
+        """The picture could not be uploaded: post its figures as text instead (once)."""
+        log.warning("chart upload %s failed (%s); sending the text fallback", row.key, why)
+        try:
+            posted = self.gateway.post_message(
+                channel, str(message.get("text", "")), list(message.get("blocks") or [])
+            )
+        except SlackCallError as exc:
+            self._settle(row, status="failed", error=f"chart: {why}; text fallback: {exc.error}")
+            self.stats.add("failed")
+            return
+        self._settle(
+            row,
+            status="sent",
+            channel=posted.channel,
+            ts=posted.ts,
+            error=f"chart not uploaded ({why}); sent as text",
+        )
+        self.stats.add("sent")
