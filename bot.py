@@ -30,7 +30,7 @@ from config import Settings
 from delivery.gateway import WebClientGateway
 from delivery.sender import OutboxSender
 from domain.clock import Clock, FixedClock, SystemClock
-from domain.org import OrgFileError
+from domain.problems import InputProblems
 from domain.roles import RolesFileError, load_roles
 from prompts.render import Renderer
 from services.deps import Deps
@@ -204,14 +204,7 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
         if command == "import-org":
             from services.org import import_org
 
-            deps = build_deps(settings, SystemClock())
-            try:
-                result = import_org(deps, args.file)
-            except OrgFileError as exc:
-                print(f"{args.file}: nothing imported, fix these lines:", file=sys.stderr)  # noqa: T201
-                for problem in exc.problems:
-                    print(f"  {problem}", file=sys.stderr)  # noqa: T201
-                return 1
+            result = import_org(build_deps(settings, SystemClock()), args.file)
             print(  # noqa: T201
                 f"Imported {args.file}: {result.created} new, {result.updated} changed, "
                 f"{result.unchanged} unchanged, {result.reactivated} reactivated, "
@@ -220,17 +213,10 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
             )
             return 0
         if command == "import-metrics":
-            from domain.metrics import MetricsError
             from services.metrics import import_metrics_file
 
             deps = build_deps(settings, SystemClock())
-            try:
-                imported = import_metrics_file(deps, args.file, args.source)
-            except MetricsError as exc:
-                print(f"{args.file}: nothing imported, fix these lines:", file=sys.stderr)  # noqa: T201
-                for problem in exc.problems:
-                    print(f"  {problem}", file=sys.stderr)  # noqa: T201
-                return 1
+            imported = import_metrics_file(deps, args.file, args.source)
             print(  # noqa: T201
                 f"Imported {args.file}: {imported.written} values for {imported.people} people "
                 f"over {imported.periods} weeks (source {args.source}).",
@@ -269,6 +255,11 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
             else:
                 exporter(deps, out)
             return 0
+    except InputProblems as exc:
+        print(f"{getattr(args, "file", "input")}: nothing imported, fix these lines:", file=sys.stderr)  # noqa: T201
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)  # noqa: T201
+        return 1
     except Fatal as exc:
         print(str(exc), file=sys.stderr)  # noqa: T201
         return exc.code

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.periods import is_week
+from domain.problems import InputProblems
 from domain.roles import Role
 
 HEADER = ["slack_id", "period", "metric", "value"]
@@ -29,10 +30,8 @@ class MetricRow:
     value: float
 
 
-class MetricsError(Exception):
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
+class MetricsError(InputProblems):
+    """Bad metric rows or API bodies."""
 
 
 def check_source(source: str) -> str | None:

@@ -18,6 +18,7 @@ from domain.metrics import (
 from domain.periods import current_week, shift_week
 from domain.roles import Role
 from services.deps import Deps
+from services.files import read_csv_text
 from storage import digest_repo, repo
 from storage.db import read_scope, session_scope
 
@@ -69,12 +70,7 @@ def import_metrics_file(deps: Deps, path: Path, source: str = "csv") -> MetricsI
     problem = check_source(source)
     if problem:
         raise MetricsError([problem])
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise MetricsError([f"{path}: cannot be read ({exc.strerror})"]) from None
-    except UnicodeDecodeError:
-        raise MetricsError([f"{path}: not UTF-8 text (save the CSV as UTF-8)"]) from None
+    text = read_csv_text(path)
     known, latest = _context(deps)
     roles = {sid: role for sid, (_, role) in known.items()}
     rows = parse_metrics_csv(text, roles, latest)
