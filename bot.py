@@ -256,7 +256,8 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
                 exporter(deps, out)
             return 0
     except InputProblems as exc:
-        print(f"{getattr(args, "file", "input")}: nothing imported, fix these lines:", file=sys.stderr)  # noqa: T201
+        source = getattr(args, "file", "input")
+        print(f"{source}: nothing imported, fix these lines:", file=sys.stderr)  # noqa: T201
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)  # noqa: T201
         return 1
