@@ -6,6 +6,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
+from handlers.views.common import answer, state_values
 from prompts import ids
 from services import actions
 from services.deps import Deps
@@ -14,7 +15,7 @@ from services.deps import Deps
 def register(app: App, deps: Deps) -> None:
     @app.view(ids.ACTION_MODAL)
     def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        raw = actions.read_action_state((view.get("state") or {}).get("values") or {})
+        raw = actions.read_action_state(state_values(view))
         errors = actions.submit_action(
             deps,
             body["user"]["id"],
@@ -22,7 +23,4 @@ def register(app: App, deps: Deps) -> None:
             str(view.get("private_metadata") or ""),
             raw,
         )
-        if errors:
-            ack(response_action="errors", errors=errors)
-        else:
-            ack()
+        answer(ack, errors)
