@@ -4,6 +4,7 @@ python bot.py [run]            handlers and scheduler in one process
 python bot.py serve            handlers only (HTTP mode: POST /slack/events, GET /healthz)
 python bot.py scheduler        scheduler and outbox sender only
 python bot.py import-org FILE  load the org chart (all or nothing)
+python bot.py import-metrics FILE [--source NAME]  metrics from systems of record
 python bot.py run-job JOB [--at ISO-8601]
 python bot.py export KIND [--out FILE]
 python bot.py migrate          apply database migrations (also done at every start)
@@ -29,7 +30,7 @@ from config import Settings
 from delivery.gateway import WebClientGateway
 from delivery.sender import OutboxSender
 from domain.clock import Clock, FixedClock, SystemClock
-from domain.org import OrgFileError
+from domain.problems import InputProblems
 from domain.roles import RolesFileError, load_roles
 from prompts.render import Renderer
 from services.deps import Deps
@@ -57,6 +58,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="apply database migrations")
     imp = sub.add_parser("import-org", help="load the org chart from CSV")
     imp.add_argument("file", type=Path)
+    met = sub.add_parser("import-metrics", help="load metrics from a system of record (CSV)")
+    met.add_argument("file", type=Path)
+    met.add_argument("--source", default="csv", help="the system they come from (default: csv)")
     job = sub.add_parser("run-job", help="run one scheduled job as if the clock read --at")
     job.add_argument("job", choices=sorted(JOBS))
     job.add_argument("--at", help="ISO-8601 time (default: now); without a zone, UTC")
@@ -142,9 +146,10 @@ def _serve(deps: Deps, stop: threading.Event) -> None:
         handler.close()  # type: ignore[no-untyped-call]
         return
     from web import CadenceWSGI, make_server, run_until
+    from web.metrics_api import metrics_routes
 
     server = make_server(
-        CadenceWSGI(app, deps.engine, settings.slack_signing_secret),
+        CadenceWSGI(app, deps.engine, settings.slack_signing_secret, routes=metrics_routes(deps)),
         settings.port,
         threads=settings.cadence_http_threads,
     )
@@ -199,18 +204,22 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
         if command == "import-org":
             from services.org import import_org
 
-            deps = build_deps(settings, SystemClock())
-            try:
-                result = import_org(deps, args.file)
-            except OrgFileError as exc:
-                print(f"{args.file}: nothing imported, fix these lines:", file=sys.stderr)  # noqa: T201
-                for problem in exc.problems:
-                    print(f"  {problem}", file=sys.stderr)  # noqa: T201
-                return 1
+            result = import_org(build_deps(settings, SystemClock()), args.file)
             print(  # noqa: T201
                 f"Imported {args.file}: {result.created} new, {result.updated} changed, "
                 f"{result.unchanged} unchanged, {result.reactivated} reactivated, "
                 f"{result.deactivated} deactivated.",
+                file=out,
+            )
+            return 0
+        if command == "import-metrics":
+            from services.metrics import import_metrics_file
+
+            deps = build_deps(settings, SystemClock())
+            imported = import_metrics_file(deps, args.file, args.source)
+            print(  # noqa: T201
+                f"Imported {args.file}: {imported.written} values for {imported.people} people "
+                f"over {imported.periods} weeks (source {args.source}).",
                 file=out,
             )
             return 0
@@ -246,6 +255,12 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
             else:
                 exporter(deps, out)
             return 0
+    except InputProblems as exc:
+        source = getattr(args, "file", "input")
+        print(f"{source}: nothing imported, fix these lines:", file=sys.stderr)  # noqa: T201
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)  # noqa: T201
+        return 1
     except Fatal as exc:
         print(str(exc), file=sys.stderr)  # noqa: T201
         return exc.code

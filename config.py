@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     cadence_log_level: str = "INFO"
     cadence_kudos_per_day: int = Field(default=5, ge=1, le=100)
     """Kudos one person may give per local day."""
+    cadence_metrics_api_token: str = ""
+    """Bearer token for POST /api/metrics; empty turns the endpoint off."""
 
     @field_validator("slack_api_url")
     @classmethod

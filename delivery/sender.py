@@ -18,7 +18,8 @@ What it promises (DESIGN.md section 7):
   Permanent errors (user_not_found, account_inactive, messages_tab_disabled, ...): failed with
   the reason, never retried.
 - A chat.update row waits until the message it updates has been sent, and is skipped when that
-  message never will be.
+  message never will be. A files.upload row (a digest's trend chart) does the same, is drawn
+  from its series at send time, and falls back to a text table when the upload fails for good.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ from typing import Any
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
-from delivery.gateway import Posted, SlackCallError, SlackGateway
+from delivery.charts import ChartError, render_png
+from delivery.gateway import Posted, SlackCallError, SlackGateway, Upload
 from delivery.pacing import Pacer
 from domain.clock import Clock
 from storage import repo
@@ -54,7 +56,8 @@ LONG_WAIT = 30.0  # a longer Retry-After gives the claimed rows back instead of 
 UPDATE_WAIT = timedelta(seconds=5)  # a chat.update whose original is not sent yet looks again then
 CLAIM_SECONDS = 2.0  # claim about this many seconds of sending at the current pace
 SETTLE_RETRIES = (0.2, 1.0, 3.0)  # a sent message whose outcome cannot be recorded is retried
-METHODS = ("chat.postMessage", "chat.update")
+UPLOAD = "files.upload"  # payload: a chart's series, drawn at send time, and a text fallback
+METHODS = ("chat.postMessage", "chat.update", UPLOAD)
 
 
 def _backoff(attempt: int) -> timedelta:
@@ -362,7 +365,7 @@ class OutboxSender:
             self.stats.add("failed")
             return None
         channel, ts = row.recipient, None
-        if row.method == "chat.update":
+        if row.method in {"chat.update", UPLOAD}:
             with read_scope(self.engine) as session:
                 original = repo.delivery_by_key(row.update_of or "", session=session)
             if original is None or original.status in {"skipped", "failed"}:
@@ -372,7 +375,8 @@ class OutboxSender:
             if original.status != "sent" or not original.slack_ts:
                 self._settle(row, status="pending", retry_at=self.clock.now() + UPDATE_WAIT)
                 return None
-            channel, ts = original.slack_channel or row.recipient, original.slack_ts
+            channel = original.slack_channel or row.recipient
+            ts = original.slack_ts if row.method == "chat.update" else None
         elif row.method != "chat.postMessage":
             self._settle(row, status="failed", error=f"unsupported method {row.method}")
             self.stats.add("failed")
@@ -384,13 +388,23 @@ class OutboxSender:
             if self._lease_ending(row):
                 return 0.0  # too little of the claim left to send safely: give it back
             try:
-                posted = self._call(channel, ts, text, blocks)
+                if row.method == UPLOAD:
+                    posted = self._upload(channel, payload)
+                else:
+                    posted = self._call(channel, ts, text, blocks)
             except SlackCallError as exc:
                 if exc.kind == "rate_limited":
                     pacer.throttled(exc.retry_after)
                     if exc.retry_after > LONG_WAIT:
                         return exc.retry_after
                     continue
+                if (
+                    row.method == UPLOAD
+                    and payload.get("fallback")
+                    and not self._retrying(row, exc)
+                ):
+                    self._fallback(row, channel, payload["fallback"], exc.error)
+                    return None
                 self._failed(row, exc)
                 return None
             pacer.sent()
@@ -415,8 +429,12 @@ class OutboxSender:
             log.warning("send failed unexpectedly: %s", type(exc).__name__)
             raise SlackCallError("transient", f"unexpected: {type(exc).__name__}") from None
 
+    @staticmethod
+    def _retrying(row: Delivery, exc: SlackCallError) -> bool:
+        return exc.kind == "transient" and row.attempts < MAX_ATTEMPTS
+
     def _failed(self, row: Delivery, exc: SlackCallError) -> None:
-        if exc.kind == "transient" and row.attempts < MAX_ATTEMPTS:
+        if self._retrying(row, exc):
             log.warning(
                 "send of %s failed (%s), attempt %d; will retry", row.key, exc.error, row.attempts
             )
@@ -431,3 +449,37 @@ class OutboxSender:
         log.warning("send of %s failed permanently: %s", row.key, exc.error)
         self._settle(row, status="failed", error=exc.error)
         self.stats.add("failed")
+
+    def _upload(self, channel: str, payload: dict[str, Any]) -> Posted:
+        try:
+            png = render_png(payload)
+        except ChartError as exc:
+            raise SlackCallError("permanent", f"chart: {exc}") from None
+        upload = Upload(
+            filename=str(payload.get("filename") or "chart.png"),
+            content=png,
+            title=str(payload.get("title") or ""),
+            alt_text=str(payload.get("alt_text") or ""),
+        )
+        self.gateway.upload_file(channel, upload)
+        return Posted(channel=channel, ts="")
+
+    def _fallback(self, row: Delivery, channel: str, message: dict[str, Any], why: str) -> None:
+        """The picture could not be uploaded: post its figures as text instead (once)."""
+        log.warning("chart upload %s failed (%s); sending the text fallback", row.key, why)
+        try:
+            posted = self._call(
+                channel, None, str(message.get("text", "")), list(message.get("blocks") or [])
+            )
+        except SlackCallError as exc:
+            self._settle(row, status="failed", error=f"chart: {why}; text fallback: {exc.error}")
+            self.stats.add("failed")
+            return
+        self._settle(
+            row,
+            status="sent",
+            channel=posted.channel,
+            ts=posted.ts,
+            error=f"chart not uploaded ({why}); sent as text",
+        )
+        self.stats.add("sent")

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 
 from domain.periods import is_valid_timezone
+from domain.problems import InputProblems
 
 HEADER = ["slack_id", "email", "name", "manager_slack_id", "role", "timezone", "hr_admin"]
 _SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
@@ -28,10 +29,8 @@ class OrgRow:
     hr_admin: bool
 
 
-class OrgFileError(Exception):
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
+class OrgFileError(InputProblems):
+    """Bad org chart rows."""
 
 
 def parse_org_csv(text: str, roles: set[str]) -> list[OrgRow]:

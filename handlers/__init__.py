@@ -10,6 +10,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from handlers.actions import checkin as checkin_actions
+from handlers.actions import digest as digest_actions
 from handlers.actions import feedback as feedback_actions
 from handlers.actions import reviews as review_actions
 from handlers.commands import cadence as cadence_command
@@ -17,6 +18,7 @@ from handlers.commands import checkin as checkin_command
 from handlers.commands import feedback as feedback_command
 from handlers.commands import kudos as kudos_command
 from handlers.events import home as home_events
+from handlers.views import action as action_views
 from handlers.views import checkin as checkin_views
 from handlers.views import feedback as feedback_views
 from handlers.views import reviews as review_views
@@ -39,6 +41,8 @@ def register_all(app: App, deps: Deps) -> None:
         feedback_actions,
         feedback_views,
     ):
+        module.register(app, deps)
+    for module in (digest_actions, action_views):
         module.register(app, deps)
 
     @app.error

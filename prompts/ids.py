@@ -122,3 +122,13 @@ ROUND_NOMINATE_MODAL = "round_nominate"  # private_metadata {"round": id}
 B_RD_NOMINEES, A_RD_NOMINEES = "b_rd_nominees", "a_rd_nominees"
 ROUND_APPROVE = "round_approve"  # button value: "round_id:subject_id"
 ROUND_RELEASE = "round_release"  # button value: "round_id:subject_id"
+# Manager digests and actions (issue 3).
+DIGEST_PLAN = "digest_plan_action"  # button value: {"r": report slack_id, "p": period, "s": signal}
+ACTION_DONE = "digest_action_done"  # button value: the action id
+ACTION_KEEP = "digest_action_keep"  # button value: the action id
+ACTION_MODAL = "digest_action_submit"  # callback_id; private_metadata {"r", "p", "s"}
+TEAM_MODAL = "digest_team_view"  # callback_id of /cadence team (no submit button)
+B_ACTION_WHAT, A_ACTION_WHAT = "b_action_what", "a_action_what"
+B_ACTION_OWNER, A_ACTION_OWNER = "b_action_owner", "a_action_owner"
+B_ACTION_OTHER, A_ACTION_OTHER = "b_action_other", "a_action_other"
+B_ACTION_DUE, A_ACTION_DUE = "b_action_due", "a_action_due"

@@ -83,6 +83,32 @@ class Renderer:
             raise RenderError(f"{name}: fallback text must be 1–4000 characters")
         return data
 
+    def groups(self, name: str, **context: Any) -> tuple[str, list[list[dict[str, Any]]]]:
+        """A long message as its fallback text and groups of blocks that stay together
+        (template output: {"text": ..., "groups": [[block, ...], ...]}), each validated."""
+        data = self.render(name, **context)
+        if not isinstance(data, dict) or not isinstance(data.get("groups"), list):
+            raise RenderError(f"{name} must render an object with text and groups")
+        text = str(data.get("text") or "")
+        if not text or len(text) > 3900:
+            raise RenderError(f"{name}: fallback text must be 1–3900 characters")
+        groups = [g for g in data["groups"] if g]
+        for group in groups:
+            validate_blocks(group, MESSAGE_BLOCKS, name)
+        return text, groups
+
+    def messages(self, name: str, **context: Any) -> list[dict[str, Any]]:
+        """A message too long for one post split into several, each within Slack's limits
+        (blocks and size); a group of blocks is never split across two messages."""
+        text, groups = self.groups(name, **context)
+        parts = pack(groups, MESSAGE_BLOCKS)
+        if len(parts) == 1:
+            return [{"text": text, "blocks": parts[0]}]
+        return [
+            {"text": f"{text} (part {i} of {len(parts)})", "blocks": blocks}
+            for i, blocks in enumerate(parts, start=1)
+        ]
+
     def view(self, name: str, **context: Any) -> dict[str, Any]:
         """A modal or home tab view, validated as a whole by slack_sdk's View model."""
         data = self.render(name, **context)
@@ -97,6 +123,25 @@ class Renderer:
         if len(meta) > 3000:
             raise RenderError(f"{name}: private_metadata over 3000 characters")
         return data
+
+
+MESSAGE_CHARS = 30_000  # JSON characters per message: far below what Slack accepts
+
+
+def pack(
+    groups: list[list[dict[str, Any]]], limit: int, max_chars: int = MESSAGE_CHARS
+) -> list[list[dict[str, Any]]]:
+    """Fill messages with whole groups, in order, up to `limit` blocks and `max_chars`."""
+    parts: list[list[dict[str, Any]]] = [[]]
+    size = 0
+    for group in groups:
+        group_size = len(json.dumps(group, ensure_ascii=False))
+        if parts[-1] and (len(parts[-1]) + len(group) > limit or size + group_size > max_chars):
+            parts.append([])
+            size = 0
+        parts[-1].extend(group)
+        size += group_size
+    return parts
 
 
 def validate_blocks(blocks: Any, limit: int, name: str) -> None:

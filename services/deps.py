@@ -13,7 +13,6 @@ from domain.clock import Clock
 from domain.roles import Role
 from domain.schedule import DEFAULT_SCHEDULE, Schedule
 from prompts.render import Renderer
-from services.sources import EvidenceSources
 
 
 def _nothing() -> None:
@@ -30,4 +29,3 @@ class Deps:
     slack: SlackGateway
     schedule: Schedule = DEFAULT_SCHEDULE
     wake_sender: Callable[[], None] = field(default=_nothing)
-    evidence: EvidenceSources = field(default_factory=EvidenceSources)

@@ -15,7 +15,7 @@ from domain.reviews import Evidence, KudosItem, WeekData, build_evidence
 from domain.roles import Role
 from domain.signals import BASELINE_WEEKS
 from services.deps import Deps
-from storage import feedback_repo, repo, review_repo
+from storage import digest_repo, feedback_repo, repo, review_repo
 from storage.models import KeyResult, Person
 
 
@@ -25,11 +25,11 @@ def week_data(
     """Each person's `weeks` in order. An imported (quality, output) takes precedence over the
     self-reported values of the same week."""
     rows = repo.checkins_in(person_ids, weeks, session=session)
-    imported = (
-        deps.evidence.imported_metrics(list(person_ids), list(weeks), session=session)
-        if deps.evidence.imported_metrics is not None
-        else {}
-    )
+    values = digest_repo.imported_values(weeks, person_ids, session=session)
+    imported: dict[tuple[int, str], tuple[float | None, float | None]] = {}
+    for (pid, week, kind), (value, _source) in values.items():
+        q, o = imported.get((pid, week), (None, None))
+        imported[(pid, week)] = (value, o) if kind == "quality" else (q, value)
     out: dict[int, list[WeekData]] = {}
     for pid in person_ids:
         series = []

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from services.checkins import JobReport, send_reminders, send_weekly_checkins
 from services.deps import Deps
+from services.digests import send_digests
 from services.reviews import send_review_prompts
 from services.rounds import run_rounds
 
@@ -17,6 +18,7 @@ JOBS: dict[str, Job] = {
     "reminders": send_reminders,
     "reviews": send_review_prompts,
     "rounds": run_rounds,
+    "digests": send_digests,
 }
 
 

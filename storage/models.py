@@ -220,3 +220,42 @@ class RoundRelease(SQLModel, table=True):
     subject_id: int = Field(foreign_key="person.id")
     manager_id: int | None = Field(default=None, foreign_key="person.id")
     released_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+
+
+class Action(SQLModel, table=True):
+    """What a manager decided to do about a report's signal (DESIGN.md sections 1 and 5). It
+    comes back in every digest until it is closed."""
+
+    __table_args__ = (Index("ix_action_manager_status", "manager_id", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    manager_id: int = Field(foreign_key="person.id")
+    report_id: int = Field(foreign_key="person.id", index=True)
+    period: str = Field(max_length=10)  # the digest week the signal was read for
+    signal: str = Field(max_length=32)  # SignalKind value
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    owner_kind: str = Field(max_length=16)  # manager | report | other
+    owner_slack_id: str = Field(max_length=32)
+    due: date
+    status: str = Field(default="open", max_length=16)  # open | done
+    idem_key: str | None = Field(default=None, unique=True, max_length=255)  # the modal's view id
+    created_at: datetime = Field(sa_column=_ts())
+    updated_at: datetime = Field(sa_column=_ts())
+    closed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+
+
+class MetricValue(SQLModel, table=True):
+    """A metric for one person and week from a system of record (CSV import or the API). It
+    takes precedence over the self-reported value of that week."""
+
+    __table_args__ = (
+        UniqueConstraint("person_id", "period", "kind", name="uq_metricvalue_person_period_kind"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id")
+    period: str = Field(max_length=10, index=True)
+    kind: str = Field(max_length=16)  # quality | output
+    value: float
+    source: str = Field(max_length=64)  # the system it came from (csv, zendesk, ...)
+    imported_at: datetime = Field(sa_column=_ts())

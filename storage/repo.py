@@ -360,7 +360,7 @@ def finish(
     if error is not None:
         values["last_error"] = error[:500]
     if status == "sent":
-        values.update(sent_at=now, slack_channel=channel, slack_ts=ts, last_error=None)
+        values.update(sent_at=now, slack_channel=channel, slack_ts=ts, last_error=error)
     if retry_at is not None:
         values["not_before"] = retry_at
     result = session.execute(

@@ -218,9 +218,11 @@ class HttpApp:
 def http_app(deps: Deps) -> Iterator[HttpApp]:
     from handlers import build_app
     from web import CadenceWSGI, make_server, run_until
+    from web.metrics_api import metrics_routes
 
     app = build_app(deps)
-    server = make_server(CadenceWSGI(app, deps.engine, SIGNING_SECRET), 0, host="127.0.0.1")
+    wsgi = CadenceWSGI(app, deps.engine, SIGNING_SECRET, routes=metrics_routes(deps))
+    server = make_server(wsgi, 0, host="127.0.0.1")
     stop = threading.Event()
     thread = threading.Thread(target=run_until, args=(server, stop), daemon=True)
     thread.start()

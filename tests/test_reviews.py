@@ -329,3 +329,30 @@ def test_export_reviews_is_audited(
     with read_scope(org.engine) as s:
         events = list(s.execute(select(AuditEvent)).scalars())
     assert [(e.actor, e.action) for e in events][-1] == ("cli", "export.reviews")
+
+
+def test_evidence_pack_prefers_imported_metrics(
+    org: Deps, fake: FakeSlack, sender: OutboxSender, http_app: HttpApp, clock: FixedClock
+) -> None:
+    from storage import digest_repo
+
+    clock.set(REVIEW_TIME)
+    seed_quarter(org, "U0ANA", range(40, 51), quality=80, output=50)
+    with session_scope(org.engine) as s:
+        ana = repo.person_by_slack_id("U0ANA", session=s)
+        assert ana is not None and ana.id is not None
+        digest_repo.upsert_metric_values(
+            [
+                digest_repo.ImportedMetric(ana.id, f"2026-W{w}", "quality", 95)
+                for w in range(40, 45)
+            ],
+            "zendesk",
+            clock.now(),
+            session=s,
+        )
+    send_review_prompts(org, REVIEW_TIME)
+    sender.drain()
+    view = open_view(http_app, fake, "U0ANA", ids.REVIEW_SELF_OPEN, QUARTER)
+    shown = json.dumps(view, ensure_ascii=False)
+    # October's five weeks come from the import (95 %), not the self-reported 80 %.
+    assert "Oct: 5 of 5 weeks · CSAT 95 %" in shown

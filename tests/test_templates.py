@@ -13,6 +13,7 @@ from slack_sdk.models.views import View
 from config import PROJECT_ROOT
 from domain.calibration import RatedReview, calibrate
 from domain.checkins import MOODS, TEXT_LIMIT
+from domain.digests import series_table
 from domain.feedback import VISIBILITIES
 from domain.goals import measure_options
 from domain.reviews import RATINGS as REVIEW_RATINGS
@@ -20,7 +21,9 @@ from domain.reviews import Assessment, Evidence, PairSummary
 from domain.roles import load_roles
 from domain.rounds import PEER_MODES, PERSPECTIVES
 from domain.rounds import RATINGS as ROUND_RATINGS
+from domain.signals import LABELS
 from prompts.render import TEMPLATES, Renderer, RenderError, escape_mrkdwn
+from tests.test_digest_model import sample_digest
 
 ROLES = load_roles(PROJECT_ROOT / "roles.toml")
 R = Renderer()
@@ -251,6 +254,32 @@ CONTEXTS: dict[str, dict[str, object]] = {
             [RatedReview(NASTY, i % 3, f"{NASTY} {i % 3}", [5, 5, 4, 5], PAIR) for i in range(30)]
         ),
     ),
+    "digest.json.j2": dict(d=sample_digest(NASTY, reports=60), labels=LABELS, plan=True),
+    "digest_chart_fallback.json.j2": dict(
+        title=NASTY, table=series_table(sample_digest(NASTY).series)
+    ),
+    "team_modal.json.j2": dict(
+        blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": escape_mrkdwn(NASTY)}}],
+        hidden=3,
+        period="2026-W47",
+    ),
+    "action_modal.json.j2": dict(
+        meta={"r": "U0ANA", "p": "2026-W47", "s": "strain"},
+        report_name=NASTY,
+        signal_label="Strain",
+        period_label="2026-W47",
+        suggested=NASTY,
+        due="2026-11-30",
+        text_limit=500,
+    ),
+    "action_assigned.json.j2": dict(
+        owner_kind="other",
+        manager_name=NASTY,
+        report_name="SECRET-REPORT",
+        signal_label="SECRET-SIGNAL",
+        text=NASTY,
+        due_label="Friday 27 Nov",
+    ),
 }
 
 
@@ -271,6 +300,10 @@ def test_every_template_has_a_rendering_test() -> None:
 def test_template_renders_valid_block_kit(name: str) -> None:
     context = CONTEXTS[name]
     rendered = R.render(name, **context)
+    if "groups" in rendered:  # a long message, split into several by the renderer
+        assert all(len(m["blocks"]) <= 50 for m in R.messages(name, **context))
+        rendered = {"text": rendered["text"], "blocks": R.messages(name, **context)[0]["blocks"]}
+        rendered["all"] = R.render(name, **context)["groups"]
     blocks = rendered["blocks"]
     if rendered.get("type") in {"modal", "home"}:
         View(**rendered).validate_json()
@@ -328,3 +361,8 @@ def test_renderer_refuses_what_slack_would_reject(tmp_path: Path) -> None:
         r.view("title.json.j2")
     with pytest.raises(Exception, match="missing"):
         r.message("strict.json.j2")
+
+
+def test_an_action_owned_by_someone_else_does_not_reveal_the_reports_signal() -> None:
+    dm = R.message("action_assigned.json.j2", **CONTEXTS["action_assigned.json.j2"])
+    assert "SECRET" not in json.dumps(dm)

@@ -1,4 +1,4 @@
-"""/cadence [help|review|goals|round|calibration]: what Cadence can do for you."""
+"""/cadence [help|team|review|goals|round|calibration]: what Cadence can do for you."""
 
 from __future__ import annotations
 
@@ -8,13 +8,14 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from services import calibration, goals, reviews, rounds
+from services import calibration, digests, goals, reviews, rounds
 from services.checkins import Outcome
 from services.deps import Deps
 
 HELP = (
     "*Cadence* keeps a steady rhythm of check-ins and feedback.\n"
     "• `/checkin` — answer this week's check-in (or last week's until Tuesday noon)\n"
+    "• `/cadence team` — managers: your team's digest for last week, privately\n"
     "• `/cadence review` — your quarterly self-assessment (open in the last two weeks of the "
     "quarter), with your quarter's evidence\n"
     "• `/cadence goals [next]` — add a goal for this (or next) quarter: an objective with "
@@ -32,6 +33,27 @@ HELP += (
 )
 
 Command = Callable[[Ack, dict[str, Any], WebClient, str], None]
+
+Subcommand = Callable[[Deps, Ack, dict[str, Any], WebClient], None]
+
+
+def _help(deps: Deps, ack: Ack, command: dict[str, Any], client: WebClient) -> None:
+    ack(text=HELP)
+
+
+def _team(deps: Deps, ack: Ack, command: dict[str, Any], client: WebClient) -> None:
+    outcome = digests.team_view(deps, command["user_id"])
+    if outcome.view is None:
+        ack(text=outcome.message or digests.NOT_A_MANAGER)
+        return
+    ack()
+    client.views_open(trigger_id=command["trigger_id"], view=outcome.view)
+
+
+SUBCOMMANDS: dict[str, Subcommand] = {
+    "help": _help,
+    "team": _team,
+}
 
 
 def register(app: App, deps: Deps) -> None:
@@ -52,6 +74,9 @@ def register(app: App, deps: Deps) -> None:
     def goals_(ack: Ack, command: dict[str, Any], client: WebClient, rest: str) -> None:
         open_or_say(ack, command, client, goals.open_goal(deps, command["user_id"], rest))
 
+    def team(ack: Ack, command: dict[str, Any], client: WebClient, rest: str) -> None:
+        open_or_say(ack, command, client, digests.team_view(deps, command["user_id"]))
+
     def round_(ack: Ack, command: dict[str, Any], client: WebClient, rest: str) -> None:
         open_or_say(ack, command, client, rounds.open_round_modal(deps, command["user_id"]))
 
@@ -65,6 +90,7 @@ def register(app: App, deps: Deps) -> None:
 
     subcommands: dict[str, Command] = {
         "help": help_,
+        "team": team,
         "review": review,
         "goals": goals_,
         "round": round_,

@@ -2,38 +2,25 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from slack_bolt import Ack, App
 
+from handlers.views.common import answer as _answer
+from handlers.views.common import metadata
+from handlers.views.common import state_values as _values
 from prompts import ids
 from services import feedback, rounds
 from services.deps import Deps
 
 
 def _meta(view: dict[str, Any], key: str) -> str:
-    try:
-        return str(json.loads(view.get("private_metadata") or "{}").get(key) or "")
-    except (json.JSONDecodeError, AttributeError):
-        return ""
+    return metadata(view).get(key, "")
 
 
 def _meta_id(view: dict[str, Any], key: str) -> int:
     value = _meta(view, key)
     return int(value) if value.isdigit() else 0
-
-
-def _values(view: dict[str, Any]) -> dict[str, Any]:
-    values: dict[str, Any] = (view.get("state") or {}).get("values") or {}
-    return values
-
-
-def _answer(ack: Ack, errors: dict[str, str]) -> None:
-    if errors:
-        ack(response_action="errors", errors=errors)
-    else:
-        ack()
 
 
 def register(app: App, deps: Deps) -> None:

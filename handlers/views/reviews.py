@@ -3,34 +3,16 @@ self or manager assessment closed without saving is kept as a draft)."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from slack_bolt import Ack, App
 
+from handlers.views.common import answer as _answer
+from handlers.views.common import metadata as _meta
+from handlers.views.common import state_values as _values
 from prompts import ids
 from services import goals, reviews
 from services.deps import Deps
-
-
-def _meta(view: dict[str, Any]) -> dict[str, str]:
-    try:
-        data = json.loads(view.get("private_metadata") or "{}")
-    except json.JSONDecodeError:
-        return {}
-    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
-
-
-def _values(view: dict[str, Any]) -> dict[str, Any]:
-    values = (view.get("state") or {}).get("values") or {}
-    return values if isinstance(values, dict) else {}
-
-
-def _answer(ack: Ack, errors: dict[str, str]) -> None:
-    if errors:
-        ack(response_action="errors", errors=errors)
-    else:
-        ack()
 
 
 def register(app: App, deps: Deps) -> None:

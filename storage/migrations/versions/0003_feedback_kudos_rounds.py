@@ -1,7 +1,7 @@
 """feedback, kudos, rounds
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-22 03:06:14.444617
 """
 
@@ -15,7 +15,7 @@ import storage.db
 
 
 revision: str = '0003'
-down_revision: str | None = '0001'
+down_revision: str | None = '0002'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,439 @@
+"""A manager's weekly digest, built from plain data (DESIGN.md sections 5 and 9).
+
+Pure: no SQL, no Slack, no clock. The service hands in each report's last WINDOW weeks of
+effective values (an imported value wins over the self-reported one), the open actions and the
+teams below; this module reads the signals, orders the reports so the first screen answers
+"who needs me this week, and why", and prepares every number as the digest shows it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from domain.checkins import sparkline
+from domain.roles import Metric, Role, fmt
+from domain.signals import MetricReading, Signal, SignalKind, below_floor, read_pair
+
+WINDOW = 12  # weeks of history a digest reads: the chart's span (baselines need 5, sparklines 8)
+SPARK_WEEKS = 8
+BLOCKERS_SHOWN = 600  # characters of blockers per report in the digest
+
+# Most urgent first; the first screen lists the flagged and missing reports in this order.
+ORDER: dict[SignalKind, int] = {
+    SignalKind.QUALITY_BELOW_FLOOR: 0,
+    SignalKind.STRAIN: 1,
+    SignalKind.SUPPORT: 2,
+    SignalKind.STALL: 3,
+    SignalKind.MISSING: 4,
+    SignalKind.NOT_ENOUGH_HISTORY: 5,
+    SignalKind.HEALTHY: 6,
+}
+EMOJI: dict[SignalKind, str] = {
+    SignalKind.QUALITY_BELOW_FLOOR: "🔴",
+    SignalKind.STRAIN: "🟠",
+    SignalKind.SUPPORT: "🟠",
+    SignalKind.STALL: "🟡",
+    SignalKind.MISSING: "⚪",
+    SignalKind.NOT_ENOUGH_HISTORY: "⚪",
+    SignalKind.HEALTHY: "🟢",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Week:
+    """One person's week as the digest reads it. `*_source` is "self", the system an imported
+    value came from, or "" when there is no value."""
+
+    status: str = "none"  # answered | skipped | none (no check-in row)
+    quality: float | None = None
+    output: float | None = None
+    quality_source: str = ""
+    output_source: str = ""
+    mood: int | None = None
+    blockers: str = ""
+
+
+NO_WEEK = Week()
+
+
+@dataclass(frozen=True, slots=True)
+class ReportInput:
+    person_id: int
+    slack_id: str
+    name: str
+    role: Role
+    weeks: Sequence[Week]  # oldest first; the last one is the digest's week
+
+
+@dataclass(frozen=True, slots=True)
+class MetricLine:
+    kind: str  # quality | output
+    name: str
+    unit: str
+    value: str  # "82.5 %" or "–"
+    bound: str  # "floor 85" / "target 60"
+    change: str  # "−6 vs baseline 88.5 ▼ worse", "" without a baseline
+    spark: str
+    source: str  # "self-reported", "imported from zendesk", ""
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRow:
+    report: ReportInput
+    signal: Signal
+    quality: MetricLine
+    output: MetricLine
+
+    @property
+    def week(self) -> Week:
+        return self.report.weeks[-1] if self.report.weeks else NO_WEEK
+
+    @property
+    def kind(self) -> SignalKind:
+        return self.signal.kind
+
+    @property
+    def emoji(self) -> str:
+        return EMOJI[self.signal.kind]
+
+    @property
+    def checkin(self) -> str:
+        return {"answered": "checked in", "skipped": "skipped the week"}.get(
+            self.week.status, "no check-in"
+        )
+
+    @property
+    def blockers(self) -> str:
+        text = self.week.blockers.strip()
+        return text if len(text) <= BLOCKERS_SHOWN else text[: BLOCKERS_SHOWN - 1] + "…"
+
+
+@dataclass(frozen=True, slots=True)
+class ActionInput:
+    id: int
+    report_name: str
+    text: str
+    owner_label: str
+    due: date
+    period: str
+    signal: SignalKind
+    status: str  # open | done
+    created_at: datetime
+    closed_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class TeamStats:
+    people: int
+    checked_in: int
+    with_output: int
+    at_target: int
+    with_quality: int
+    below_floor: int
+    mood: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Rollup:
+    """A team below a manager of managers: aggregates only, never a person's answers."""
+
+    manager_name: str
+    stats: TeamStats
+    flagged: int
+
+    @property
+    def line(self) -> str:
+        t = self.stats
+        mood = f"mood {fmt(t.mood)}/5" if t.mood is not None else "no mood"
+        return (
+            f"{self.manager_name}'s team ({t.people}): {self.flagged} flagged · "
+            f"{t.below_floor} below floor · {t.at_target}/{t.with_output} at target · "
+            f"{t.checked_in}/{t.people} checked in · {mood}"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RoleSeries:
+    """One role's team means per week, for the trend chart and its text fallback."""
+
+    role: str
+    quality_name: str
+    quality_unit: str
+    floor: float | None
+    output_name: str
+    output_unit: str
+    target: float | None
+    periods: list[str]
+    quality: list[float | None]
+    output: list[float | None]
+    answered: list[int]
+    people: int
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    manager_slack_id: str
+    manager_name: str
+    period: str
+    period_label: str
+    rows: list[ReportRow]
+    team: TeamStats
+    last_week: TeamStats
+    actions: list[ActionInput]
+    actions_last_week: tuple[int, int]  # (closed since the last digest, open at the last digest)
+    rollups: list[Rollup]
+    series: list[RoleSeries]
+    recognised: list[str] = field(default_factory=list)
+
+    @property
+    def needs_you(self) -> list[ReportRow]:
+        return [r for r in self.rows if r.signal.flagged or r.kind == SignalKind.MISSING]
+
+    @property
+    def team_line(self) -> str:
+        return team_line(self.team)
+
+    @property
+    def movement(self) -> str:
+        return movement(self.team, self.last_week)
+
+
+def mean(values: Sequence[float]) -> float:
+    """Plain float mean (statistics.mean is exact but ~20x slower; digests compute many)."""
+    return sum(values) / len(values)
+
+
+# ---------------------------------------------------------------- reading one report
+
+
+def _values(weeks: Sequence[Week], kind: str) -> list[float | None]:
+    return [w.quality if kind == "quality" else w.output for w in weeks]
+
+
+def _change(r: MetricReading) -> str:
+    if r.change is None or r.baseline is None:
+        return ""
+    sign = "+" if r.change > 0 else ("−" if r.change < 0 else "±")
+    amount = fmt(round(abs(r.change), 2))
+    word = {"up": "▲ better", "down": "▼ worse", "flat": "steady"}[r.trend or "flat"]
+    return f"{sign}{amount} vs baseline {fmt(round(r.baseline, 2))} · {word}"
+
+
+def _source(week: Week, kind: str) -> str:
+    source = week.quality_source if kind == "quality" else week.output_source
+    if not source:
+        return ""
+    return "self-reported" if source == "self" else f"imported from {source}"
+
+
+def _line(metric: Metric, week: Week, weeks: Sequence[Week], reading: MetricReading) -> MetricLine:
+    values = _values(weeks, metric.kind)
+    value = values[-1] if values else None
+    if metric.kind == "quality":
+        bound = f"floor {fmt(metric.floor)}"
+        spark = sparkline(values[-SPARK_WEEKS:], metric.min, metric.max)
+    else:
+        bound = f"target {fmt(metric.target)}"
+        spark = sparkline(values[-SPARK_WEEKS:])
+    return MetricLine(
+        kind=metric.kind,
+        name=metric.name,
+        unit=metric.unit,
+        value=f"{fmt(value)} {metric.unit}" if value is not None else "–",
+        bound=bound,
+        change=_change(reading),
+        spark=spark,
+        source=_source(week, metric.kind),
+    )
+
+
+def read_report(report: ReportInput) -> ReportRow:
+    """The signal and the display lines for one report's digest week."""
+    weeks = list(report.weeks) or [NO_WEEK]
+    role = report.role
+    week = weeks[-1]
+    signal = read_pair(
+        role,
+        week.quality,
+        week.output,
+        _values(weeks[:-1], "quality"),
+        _values(weeks[:-1], "output"),
+    )
+    return ReportRow(
+        report=report,
+        signal=signal,
+        quality=_line(role.quality, week, weeks, signal.quality),
+        output=_line(role.output, week, weeks, signal.output),
+    )
+
+
+# ---------------------------------------------------------------- team figures
+
+
+def meets_target(metric: Metric, value: float) -> bool:
+    if metric.target is None:
+        return True
+    return value >= metric.target if metric.higher_is_better else value <= metric.target
+
+
+def team_stats(people: Sequence[tuple[Role, Week]]) -> TeamStats:
+    outputs = [(r, w.output) for r, w in people if w.output is not None]
+    qualities = [(r, w.quality) for r, w in people if w.quality is not None]
+    moods = [w.mood for _, w in people if w.mood is not None]
+    return TeamStats(
+        people=len(people),
+        checked_in=sum(1 for _, w in people if w.status == "answered"),
+        with_output=len(outputs),
+        at_target=sum(1 for r, v in outputs if meets_target(r.output, v)),
+        with_quality=len(qualities),
+        below_floor=sum(1 for r, v in qualities if below_floor(r.quality, v)),
+        mood=round(mean(moods), 1) if moods else None,
+    )
+
+
+def team_line(t: TeamStats) -> str:
+    mood = f"mood {fmt(t.mood)}/5" if t.mood is not None else "no mood yet"
+    return (
+        f"Output: {t.at_target} of {t.with_output} at target · "
+        f"Quality: {t.below_floor} of {t.with_quality} below floor · "
+        f"Check-ins: {t.checked_in} of {t.people} · {mood}"
+    )
+
+
+def _delta(now: float | None, before: float | None, better_when_higher: bool = True) -> str:
+    if now is None or before is None:
+        return "–"
+    diff = round(now - before, 1)
+    if diff == 0:
+        return "±0"
+    arrow = "▲" if (diff > 0) == better_when_higher else "▼"
+    return f"{'+' if diff > 0 else '−'}{fmt(abs(diff))} {arrow}"
+
+
+def movement(now: TeamStats, before: TeamStats) -> str:
+    """How the team moved since last week (▲ better, ▼ worse)."""
+    if before.people == 0 or (before.with_output == 0 and before.checked_in == 0):
+        return "Since last week: no figures for last week to compare with."
+    return (
+        f"Since last week: at target {_delta(now.at_target, before.at_target)} · "
+        f"below floor {_delta(now.below_floor, before.below_floor, better_when_higher=False)} · "
+        f"check-ins {_delta(now.checked_in, before.checked_in)} · "
+        f"mood {_delta(now.mood, before.mood)}"
+    )
+
+
+def rollup(manager_name: str, rows: Sequence[ReportRow]) -> Rollup:
+    stats = team_stats([(r.report.role, r.week) for r in rows])
+    return Rollup(manager_name, stats, sum(1 for r in rows if r.signal.flagged))
+
+
+def role_series(rows: Sequence[ReportRow], periods: Sequence[str]) -> list[RoleSeries]:
+    """Per role on the team, the mean of each metric per week (the trend chart's data)."""
+    by_role: dict[str, list[ReportRow]] = {}
+    for row in rows:
+        by_role.setdefault(row.report.role.key, []).append(row)
+    out = []
+    for key in sorted(by_role):
+        members = by_role[key]
+        role = members[0].report.role
+        quality, output, answered = [], [], []
+        for i in range(len(periods)):
+            weeks = [m.report.weeks[i] for m in members if i < len(m.report.weeks)]
+            qs = [w.quality for w in weeks if w.quality is not None]
+            os_ = [w.output for w in weeks if w.output is not None]
+            quality.append(round(mean(qs), 2) if qs else None)
+            output.append(round(mean(os_), 2) if os_ else None)
+            answered.append(sum(1 for w in weeks if w.status == "answered"))
+        out.append(
+            RoleSeries(
+                role=role.title,
+                quality_name=role.quality.name,
+                quality_unit=role.quality.unit,
+                floor=role.quality.floor,
+                output_name=role.output.name,
+                output_unit=role.output.unit,
+                target=role.output.target,
+                periods=list(periods),
+                quality=quality,
+                output=output,
+                answered=answered,
+                people=len(members),
+            )
+        )
+    return out
+
+
+def series_table(series: Sequence[RoleSeries]) -> str:
+    """The chart as a compact text table (the fallback when the picture cannot be uploaded)."""
+    lines = []
+    for s in series:
+        lines.append(
+            f"{s.role} ({s.people}): {s.quality_name} {s.quality_unit} (floor {fmt(s.floor)}) / "
+            f"{s.output_name} (target {fmt(s.target)})"
+        )
+        for period, q, o, n in zip(s.periods, s.quality, s.output, s.answered, strict=True):
+            lines.append(f"{period}  {fmt(q):>6}  {fmt(o):>6}  {n:>3} in")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- actions
+
+
+def actions_closed_since(actions: Sequence[ActionInput], since: datetime) -> tuple[int, int]:
+    """Of last week's actions (open at some time since `since`, the previous digest,
+    including those planned from it), how many are closed now."""
+    last_week = [a for a in actions if a.closed_at is None or a.closed_at >= since]
+    return sum(1 for a in last_week if a.status == "done"), len(last_week)
+
+
+# ---------------------------------------------------------------- the digest
+
+
+def sort_rows(rows: Sequence[ReportRow]) -> list[ReportRow]:
+    return sorted(rows, key=lambda r: (ORDER[r.kind], r.report.name.casefold(), r.report.slack_id))
+
+
+def build_digest(
+    *,
+    manager_slack_id: str,
+    manager_name: str,
+    period: str,
+    period_label: str,
+    rows: Sequence[ReportRow],
+    periods: Sequence[str],
+    actions: Sequence[ActionInput],
+    since: datetime,
+    rollups: Sequence[Rollup] = (),
+    recognised: Sequence[str] = (),
+) -> Digest:
+    """One manager's digest for `period`. `rows` are the direct reports only (individual data);
+    `rollups` the teams below them (aggregates); `recognised` the names of direct reports who
+    were recognised this week (kudos)."""
+    ordered = sort_rows(rows)
+    this_week = [(r.report.role, r.week) for r in ordered]
+    last_week = [
+        (r.report.role, r.report.weeks[-2] if len(r.report.weeks) > 1 else NO_WEEK) for r in ordered
+    ]
+    open_actions = sorted((a for a in actions if a.status == "open"), key=lambda a: (a.due, a.id))
+    return Digest(
+        manager_slack_id=manager_slack_id,
+        manager_name=manager_name,
+        period=period,
+        period_label=period_label,
+        rows=ordered,
+        team=team_stats(this_week),
+        last_week=team_stats(last_week),
+        actions=open_actions,
+        actions_last_week=actions_closed_since(actions, since),
+        rollups=sorted(rollups, key=lambda r: r.manager_name.casefold()),
+        series=role_series(ordered, periods),
+        recognised=sorted(set(recognised), key=str.casefold),
+    )
+
+
+def owner_label(owner_kind: str, owner_name: str | None, owner_slack_id: str) -> str:
+    """Who owns an action, as the manager reads it (a name is shown as text, escaped)."""
+    if owner_kind == "manager":
+        return "you"
+    return owner_name or f"Slack user {owner_slack_id}"

@@ -1,0 +1,365 @@
+"""Manager digests: the Monday job, `/cadence team`, and the data they read in bulk.
+
+Every digest reads the same WINDOW weeks for everyone it concerns with one query per kind of
+data (check-in numbers, imported metrics, this week's blockers), whatever the length of the
+history; signals are read once per person and shared by the manager's digest and the roll-ups
+of the managers above."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from domain.digests import (
+    WINDOW,
+    ActionInput,
+    Digest,
+    ReportInput,
+    ReportRow,
+    Week,
+    build_digest,
+    owner_label,
+    read_report,
+    rollup,
+    series_table,
+)
+from domain.periods import at_local, shift_week, week_day, week_label, weeks_back
+from domain.signals import LABELS, SignalKind
+from prompts.render import VIEW_BLOCKS
+from services.checkins import JobReport, Outcome
+from services.deps import Deps
+from services.people import resolve_timezones, timezone_of
+from storage import digest_repo, feedback_repo, repo
+from storage.db import read_scope, session_scope
+from storage.models import Action, Person
+
+log = logging.getLogger(__name__)
+
+DIGEST_KIND = "digest"
+CHART_KIND = "digest-chart"
+UPLOAD_METHOD = "files.upload"
+
+
+def kudos_counts(deps: Deps, person_ids: Sequence[int], period: str) -> Mapping[int, int]:
+    """How many kudos each person received in `period` (the ISO week, Monday to Monday UTC)."""
+    start = at_local(week_day(period, 1), time(0, 0), "UTC")
+    with read_scope(deps.engine) as session:
+        found = feedback_repo.kudos_received(
+            person_ids, start, start + timedelta(weeks=1), session=session
+        )
+    return {pid: len(items) for pid, items in found.items()}
+
+
+def digest_key(slack_id: str, period: str, part: int) -> str:
+    return f"digest:{slack_id}:{period}:{part}"
+
+
+def chart_key(slack_id: str, period: str) -> str:
+    return f"digest-chart:{slack_id}:{period}"
+
+
+# ---------------------------------------------------------------- the org chart, in memory
+
+
+@dataclass
+class Org:
+    people: dict[int, Person]
+    reports: dict[int, list[Person]]  # manager id → active direct reports with a known role
+    by_slack: dict[str, Person] = field(default_factory=dict)
+    _below: dict[int, list[Person]] = field(default_factory=dict)
+
+    def below(self, person_id: int) -> list[Person]:
+        """Everyone under `person_id`, at any depth (memoised; the chart has no cycles)."""
+        if person_id not in self._below:
+            found: list[Person] = []
+            stack = list(self.reports.get(person_id, []))
+            while stack:
+                p = stack.pop()
+                found.append(p)
+                stack.extend(self.reports.get(p.id or 0, []))
+            self._below[person_id] = found
+        return self._below[person_id]
+
+
+def load_org(deps: Deps) -> Org:
+    with read_scope(deps.engine) as session:
+        people = repo.active_people(session=session)
+    reports: dict[int, list[Person]] = {}
+    for p in people:
+        if p.manager_id is not None and p.role in deps.roles:
+            reports.setdefault(p.manager_id, []).append(p)
+    for members in reports.values():
+        members.sort(key=lambda p: (p.name.casefold(), p.slack_id))
+    return Org(
+        people={p.id: p for p in people if p.id is not None},
+        reports=reports,
+        by_slack={p.slack_id: p for p in people},
+    )
+
+
+# ---------------------------------------------------------------- reading the weeks
+
+
+def read_rows(
+    deps: Deps, people: Sequence[Person], period: str, *, everyone: bool = False
+) -> dict[int, ReportRow]:
+    """Each person's signal and display lines for `period`, from WINDOW weeks read in bulk.
+    `everyone` reads the weeks for the whole organisation (cheaper than long IN lists when
+    most people are concerned, as in the Monday job)."""
+    periods = weeks_back(period, WINDOW)
+    ids = [p.id for p in people if p.id is not None]
+    scope = None if everyone else ids
+    with read_scope(deps.engine) as session:
+        checkins = digest_repo.week_rows(periods, scope, session=session)
+        imported = digest_repo.imported_values(periods, scope, session=session)
+        blockers = digest_repo.blockers_in(period, scope, session=session)
+    wanted = set(ids)
+    by_key = {(c[0], c[1]): c for c in checkins if c[0] in wanted}
+    rows: dict[int, ReportRow] = {}
+    for person in people:
+        pid, role_key = person.id, person.role  # read once: ORM attribute access is not free
+        if pid is None or role_key not in deps.roles:
+            continue
+        weeks = []
+        for p in periods:
+            c = by_key.get((pid, p))
+            answered = c is not None and c[2] == "answered"
+            q = c[3] if c is not None and answered else None
+            o = c[4] if c is not None and answered else None
+            q_source = "self" if q is not None else ""
+            o_source = "self" if o is not None else ""
+            if imported:
+                q_imp = imported.get((pid, p, "quality"))
+                o_imp = imported.get((pid, p, "output"))
+                if q_imp:
+                    q, q_source = q_imp
+                if o_imp:
+                    o, o_source = o_imp
+            weeks.append(
+                Week(
+                    status=c[2] if c is not None else "none",
+                    quality=q,
+                    output=o,
+                    quality_source=q_source,
+                    output_source=o_source,
+                    mood=c[5] if c is not None and answered else None,
+                    blockers=blockers.get(pid, "") if answered and p == period else "",
+                )
+            )
+        rows[pid] = read_report(
+            ReportInput(pid, person.slack_id, person.name, deps.roles[role_key], weeks)
+        )
+    return rows
+
+
+def _action_inputs(org: Org, actions: Iterable[Action]) -> dict[int, list[ActionInput]]:
+    by_manager: dict[int, list[ActionInput]] = {}
+    for a in actions:
+        assert a.id is not None  # noqa: S101
+        report = org.people.get(a.report_id)
+        owner = org.by_slack.get(a.owner_slack_id)
+        try:
+            signal = SignalKind(a.signal)
+        except ValueError:
+            signal = SignalKind.SUPPORT
+        by_manager.setdefault(a.manager_id, []).append(
+            ActionInput(
+                id=a.id,
+                report_name=report.name if report else "a former report",
+                text=a.text,
+                owner_label=owner_label(
+                    a.owner_kind, owner.name if owner else None, a.owner_slack_id
+                ),
+                due=a.due,
+                period=a.period,
+                signal=signal,
+                status=a.status,
+                created_at=a.created_at,
+                closed_at=a.closed_at,
+            )
+        )
+    return by_manager
+
+
+def _since(deps: Deps, period: str, tz: str) -> datetime:
+    """When the previous digest was due: 'last week's actions' are those open then."""
+    return deps.schedule.digest.for_period(shift_week(period, -1), tz)
+
+
+def build_digests(
+    deps: Deps,
+    org: Org,
+    due: Sequence[tuple[Person, str]],
+    *,
+    everyone: bool = False,
+) -> list[Digest]:
+    """The digests of these (manager, period) pairs, reading every week they need in bulk."""
+    digests: list[Digest] = []
+    by_period: dict[str, list[Person]] = {}
+    for manager, period in due:
+        by_period.setdefault(period, []).append(manager)
+    for period, managers in sorted(by_period.items()):
+        concerned: dict[int, Person] = {}
+        for m in managers:
+            for p in org.below(m.id or 0):
+                concerned[p.id or 0] = p
+        rows = read_rows(deps, list(concerned.values()), period, everyone=everyone)
+        periods = weeks_back(period, WINDOW)
+        since = min(_since(deps, period, m.timezone or "UTC") for m in managers)
+        with read_scope(deps.engine) as session:
+            actions = digest_repo.actions_for_digests(
+                [m.id for m in managers if m.id is not None], since, session=session
+            )
+        action_inputs = _action_inputs(org, actions)
+        direct_ids = [p.id for m in managers for p in org.reports.get(m.id or 0, []) if p.id]
+        kudos = kudos_counts(deps, direct_ids, period)
+        for m in managers:
+            assert m.id is not None  # noqa: S101
+            direct = [rows[p.id] for p in org.reports.get(m.id, []) if p.id in rows]
+            rollups = [
+                rollup(sub.name, [rows[p.id] for p in org.below(sub.id) if p.id in rows])
+                for sub in org.reports.get(m.id, [])
+                if sub.id is not None and org.reports.get(sub.id)
+            ]
+            digests.append(
+                build_digest(
+                    manager_slack_id=m.slack_id,
+                    manager_name=m.name,
+                    period=period,
+                    period_label=week_label(period),
+                    rows=direct,
+                    periods=periods,
+                    actions=action_inputs.get(m.id, []),
+                    since=_since(deps, period, m.timezone or "UTC"),
+                    rollups=rollups,
+                    recognised=[r.report.name for r in direct if kudos.get(r.report.person_id)],
+                )
+            )
+    return digests
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def render_digest(deps: Deps, digest: Digest, *, plan: bool = True) -> list[dict[str, Any]]:
+    """The digest as one or more messages within Slack's limits."""
+    return deps.renderer.messages("digest.json.j2", d=digest, labels=LABELS, plan=plan)
+
+
+def chart_payload(deps: Deps, digest: Digest) -> dict[str, Any]:
+    """The trend chart's outbox payload: the series (drawn at send time) and a text fallback."""
+    title = f"Team trend, 12 weeks to {digest.period}"
+    fallback = deps.renderer.message(
+        "digest_chart_fallback.json.j2", title=title, table=series_table(digest.series)
+    )
+    return {
+        "filename": f"team-trend-{digest.period}.png",
+        "title": title,
+        "alt_text": f"{title}: team mean quality and output per week, per role",
+        "series": [
+            {
+                "role": s.role,
+                "quality_name": s.quality_name,
+                "quality_unit": s.quality_unit,
+                "floor": s.floor,
+                "output_name": s.output_name,
+                "output_unit": s.output_unit,
+                "target": s.target,
+                "periods": s.periods,
+                "quality": s.quality,
+                "output": s.output,
+            }
+            for s in digest.series
+        ],
+        "fallback": fallback,
+    }
+
+
+def _outgoing(deps: Deps, digest: Digest) -> list[repo.OutgoingMessage]:
+    to = digest.manager_slack_id
+    out = [
+        repo.OutgoingMessage(
+            key=digest_key(to, digest.period, i), kind=DIGEST_KIND, recipient=to, payload=payload
+        )
+        for i, payload in enumerate(render_digest(deps, digest), start=1)
+    ]
+    if digest.series:
+        out.append(
+            repo.OutgoingMessage(
+                key=chart_key(to, digest.period),
+                kind=CHART_KIND,
+                recipient=to,
+                payload=chart_payload(deps, digest),
+                method=UPLOAD_METHOD,
+                update_of=digest_key(to, digest.period, 1),  # posted in the digest's DM
+            )
+        )
+    return out
+
+
+# ---------------------------------------------------------------- the Monday job
+
+
+def send_digests(deps: Deps, now: datetime) -> JobReport:
+    """Monday 09:00 in each manager's zone: one digest (maybe in several messages) for the
+    week just ended, plus its trend chart. Idempotent by key; catches up missed ticks until
+    the answer deadline, never at night."""
+    report = JobReport("digests", now)
+    org = load_org(deps)
+    managers = [org.people[mid] for mid in org.reports if mid in org.people]
+    managers = resolve_timezones(deps, managers, now)
+    due = [(m, p) for m in managers for p in deps.schedule.digest_due(now, m.timezone)]
+    if not due:
+        return report
+    with read_scope(deps.engine) as session:
+        done = repo.deliveries_by_keys(
+            [digest_key(m.slack_id, p, 1) for m, p in due], session=session
+        )
+    todo = [(m, p) for m, p in due if digest_key(m.slack_id, p, 1) not in done]
+    if not todo:
+        return report
+    everyone = len(todo) * 4 >= len(managers)  # most of the org: read the weeks for everyone
+    digests = build_digests(deps, org, todo, everyone=everyone)
+    messages = [m for d in digests for m in _outgoing(deps, d)]
+    with session_scope(deps.engine) as session:
+        queued = repo.enqueue(messages, now, session=session)
+    report.add("digests", len(digests))
+    report.add("messages queued", queued)
+    deps.wake_sender()
+    return report
+
+
+# ---------------------------------------------------------------- /cadence team
+
+NOT_A_MANAGER = (
+    "Nobody reports to you in Cadence's org chart, so there's no team digest for you. "
+    "If that's wrong, ask your HR team to update the org chart. Your own check-ins are on "
+    "Cadence's Home tab."
+)
+
+
+def team_view(deps: Deps, slack_id: str) -> Outcome:
+    """The current digest (last check-in week) for a manager, as a private modal."""
+    org = load_org(deps)
+    manager = org.by_slack.get(slack_id)
+    if manager is None or manager.id is None or not org.reports.get(manager.id):
+        return Outcome(message=NOT_A_MANAGER)
+    now = deps.clock.now()
+    tz = timezone_of(deps, manager, now)
+    period = deps.schedule.candidate_periods(now, tz)[0]  # the week that ended last
+    [digest] = build_digests(deps, org, [(manager, period)])
+    _, groups = deps.renderer.groups("digest.json.j2", d=digest, labels=LABELS, plan=True)
+    blocks: list[dict[str, Any]] = []
+    shown = 0
+    for group in groups:
+        if len(blocks) + len(group) > VIEW_BLOCKS - 1:
+            break
+        blocks.extend(group)
+        shown += 1
+    view = deps.renderer.view(
+        "team_modal.json.j2", blocks=blocks, hidden=len(groups) - shown, period=period
+    )
+    return Outcome(view=view)

@@ -1,0 +1,200 @@
+"""The digest model built from plain data: order, team figures, movement, actions, chart data."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+
+from config import PROJECT_ROOT
+from domain.digests import (
+    BLOCKERS_SHOWN,
+    NO_WEEK,
+    WINDOW,
+    ActionInput,
+    Digest,
+    ReportInput,
+    Week,
+    actions_closed_since,
+    build_digest,
+    movement,
+    read_report,
+    role_series,
+    rollup,
+    series_table,
+    team_stats,
+)
+from domain.periods import weeks_back
+from domain.roles import load_roles
+from domain.signals import SignalKind
+
+ROLES = load_roles(PROJECT_ROOT / "roles.toml")
+SUPPORT = ROLES["support"]
+PERIOD = "2026-W47"
+PERIODS = weeks_back(PERIOD, WINDOW)
+MONDAY = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+
+
+def wk(q: float | None, o: float | None, *, mood: int | None = 4, source: str = "self") -> Week:
+    if q is None and o is None:
+        return NO_WEEK
+    return Week("answered", q, o, source, source, mood)
+
+
+def person(name: str, this: Week, steady: tuple[float, float] = (92, 60), role: str = "support"):  # type: ignore[no-untyped-def]
+    past = [wk(*steady) for _ in range(WINDOW - 1)]
+    pid = abs(hash(name)) % 10_000
+    return read_report(ReportInput(pid, f"U{pid}", name, ROLES[role], [*past, this]))
+
+
+def digest(rows, actions=(), rollups=(), recognised=()) -> Digest:  # type: ignore[no-untyped-def]
+    return build_digest(
+        manager_slack_id="UMGR",
+        manager_name="Mia Manager",
+        period=PERIOD,
+        period_label="2026-W47 (16–22 Nov)",
+        rows=rows,
+        periods=PERIODS,
+        actions=actions,
+        since=MONDAY - timedelta(days=7),
+        rollups=rollups,
+        recognised=recognised,
+    )
+
+
+def sample_digest(nasty: str, reports: int = 6) -> Digest:
+    """A digest with every kind of row, an open action and a roll-up; `nasty` as user text."""
+    rows = [
+        person(f"{nasty} {i}", replace(wk(80 + i, 70), blockers=nasty * 3)) for i in range(reports)
+    ]
+    rows.append(person("Missing Max", NO_WEEK))
+    action = ActionInput(
+        1, nasty, nasty, nasty, date(2026, 11, 27), PERIOD, SignalKind.STRAIN, "open", MONDAY, None
+    )
+    return digest(rows, [action], [rollup(nasty, rows[:3])], [nasty])
+
+
+def test_first_screen_lists_who_needs_you_most_urgent_first() -> None:
+    d = digest(
+        [
+            person("Hal Healthy", wk(93, 61)),
+            person("Mo Missing", NO_WEEK),
+            person("Sam Strain", wk(88, 75)),  # output up, quality down (above the floor)
+            person("Fay Floor", wk(80, 80)),  # below floor beats more output
+            person("Sue Support", wk(87, 40)),
+        ]
+    )
+    assert [r.report.name for r in d.rows] == [
+        "Fay Floor",
+        "Sam Strain",
+        "Sue Support",
+        "Mo Missing",
+        "Hal Healthy",
+    ]
+    assert [r.report.name for r in d.needs_you] == [
+        "Fay Floor",
+        "Sam Strain",
+        "Sue Support",
+        "Mo Missing",
+    ]
+
+
+def test_rows_show_values_units_baseline_change_source_and_sparklines() -> None:
+    row = person("Ana", replace(wk(84.5, 66, source="zendesk"), output_source="self"))
+    assert row.kind == SignalKind.QUALITY_BELOW_FLOOR
+    assert (row.quality.value, row.quality.bound) == ("84.5 %", "floor 85")
+    assert row.quality.change == "−7.5 vs baseline 92 · ▼ worse"
+    assert row.quality.source == "imported from zendesk"
+    assert row.output.source == "self-reported"
+    assert row.output.change == "+6 vs baseline 60 · steady"  # within 10 % of 60
+    assert len(row.quality.spark) == len(row.output.spark) == 8
+
+
+def test_a_skipped_week_reads_missing_and_says_so() -> None:
+    row = person("Sid", Week(status="skipped"))
+    assert row.kind == SignalKind.MISSING and row.checkin == "skipped the week"
+    assert row.quality.value == "–" and row.quality.change == ""
+
+
+def test_not_enough_history_for_a_newcomer() -> None:
+    new = read_report(ReportInput(1, "U1", "New", SUPPORT, [NO_WEEK] * 11 + [wk(90, 60)]))
+    assert new.kind == SignalKind.NOT_ENOUGH_HISTORY and new.quality.change == ""
+    assert new not in digest([new]).needs_you
+
+
+def test_team_figures_count_the_floor_and_target_edges_and_lower_is_better() -> None:
+    lower = replace(
+        SUPPORT,
+        output=replace(SUPPORT.output, higher_is_better=False, target=10),
+    )
+    stats = team_stats(
+        [
+            (SUPPORT, wk(85, 60, mood=2)),  # exactly on floor and target: fine
+            (SUPPORT, wk(84.9, 59, mood=4)),  # below both
+            (lower, wk(90, 9, mood=None)),  # 9 minutes per ticket, target 10: at target
+            (SUPPORT, Week(status="skipped")),
+        ]
+    )
+    assert (stats.people, stats.checked_in) == (4, 3)
+    assert (stats.at_target, stats.with_output) == (2, 3)
+    assert (stats.below_floor, stats.with_quality) == (1, 3)
+    assert stats.mood == 3
+
+
+def test_movement_since_last_week() -> None:
+    this = team_stats([(SUPPORT, wk(90, 61, mood=4)), (SUPPORT, wk(80, 70, mood=4))])
+    last = team_stats([(SUPPORT, wk(90, 50, mood=3)), (SUPPORT, wk(90, 50, mood=3))])
+    text = movement(this, last)
+    assert "at target +2 ▲" in text and "below floor +1 ▼" in text and "mood +1 ▲" in text
+    assert "no figures" in movement(this, team_stats([]))
+
+
+def test_last_weeks_actions_closed_counts_those_open_since_the_last_digest() -> None:
+    since = MONDAY - timedelta(days=7)
+
+    def action(i: int, created: datetime, closed: datetime | None) -> ActionInput:
+        status = "done" if closed else "open"
+        return ActionInput(
+            i, "R", "t", "you", date(2026, 12, 1), PERIOD, SignalKind.STALL, status, created, closed
+        )
+
+    actions = [
+        action(1, since - timedelta(days=3), MONDAY - timedelta(days=1)),  # closed this week
+        action(2, since - timedelta(days=3), None),  # still open
+        action(3, since - timedelta(days=10), since - timedelta(days=1)),  # closed before: no
+        action(4, since + timedelta(hours=1), MONDAY - timedelta(hours=1)),  # planned, done
+    ]
+    assert actions_closed_since(actions, since) == (2, 3)
+    d = digest([person("A", wk(90, 60))], actions)
+    assert [a.id for a in d.actions] == [2]
+
+
+def test_chart_series_are_team_means_per_role_and_week() -> None:
+    rows = [
+        person("A", wk(90, 50), steady=(90, 60)),
+        person("B", NO_WEEK, steady=(80, 40)),
+        person("E", wk(70, 2), role="engineering", steady=(70, 2)),
+    ]
+    series = role_series(rows, PERIODS)
+    assert [s.role for s in series] == ["Engineering", "Customer support"]  # by role key
+    support = next(s for s in series if s.role == "Customer support")
+    assert support.quality[0] == 85 and support.output[0] == 50
+    assert support.quality[-1] == 90 and support.answered[-1] == 1
+    table = series_table(series)
+    assert "2026-W47" in table and "floor 85" in table
+
+
+def test_recognised_is_empty_by_default_and_sorted_when_given() -> None:
+    rows = [person("A", wk(90, 60))]
+    assert digest(rows).recognised == []
+    assert digest(rows, recognised=["zed", "Amy", "zed"]).recognised == ["Amy", "zed"]
+
+
+def test_long_blockers_are_clipped_for_the_digest() -> None:
+    row = person("B", replace(wk(90, 60), blockers="x" * 5000))
+    assert len(row.blockers) == BLOCKERS_SHOWN
+
+
+def test_rollups_carry_figures_only() -> None:
+    r = rollup("Ben", [person("Cat", replace(wk(80, 60), blockers="SECRET"))])
+    assert "SECRET" not in repr(r) and "Cat" not in repr(r)
+    assert r.line.startswith("Ben's team (1): 1 flagged · 1 below floor")
