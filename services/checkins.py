@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TextIO
 
+from sqlmodel import Session
+
 from domain.checkins import MOODS, TEXT_LIMIT, RawAnswers, sparkline, validate_answers
 from domain.periods import current_week, local_now, week_label, weeks_back
 from domain.roles import Metric, Role, fmt
@@ -270,10 +272,10 @@ def read_modal_state(values: dict[str, Any]) -> RawAnswers:
 
 
 def _status_update(
-    deps: Deps, person: Person, period: str, checkin: Checkin, now: datetime
+    deps: Deps, person: Person, period: str, checkin: Checkin, now: datetime, *, session: Session
 ) -> None:
     """Turn the DM (and the reminder, if one went out) into a done/skipped note with an edit
-    button, through the outbox."""
+    button, through the outbox, in the transaction that stored the check-in."""
     can_edit = period in deps.schedule.answerable_periods(now, person.timezone or "UTC")
     summary = ""
     role = deps.roles[person.role]
@@ -292,25 +294,21 @@ def _status_update(
         summary=summary,
     )
     originals = [prompt_key(person.slack_id, period), reminder_key(person.slack_id, period)]
-    with session_scope(deps.engine) as session:
-        for original in repo.deliveries_by_keys(originals, session=session):
-            # A DM not sent yet is withdrawn instead of being sent and then updated.
-            repo.skip_pending(
-                original, f"{checkin.status} before it was sent", now, session=session
-            )
-            repo.replace_pending(
-                repo.OutgoingMessage(
-                    key=f"update:{original}",
-                    kind="checkin-status",
-                    recipient=person.slack_id,
-                    payload=payload,
-                    method="chat.update",
-                    update_of=original,
-                ),
-                now,
-                session=session,
-            )
-    deps.wake_sender()
+    for original in repo.deliveries_by_keys(originals, session=session):
+        # A DM not sent yet is withdrawn instead of being sent and then updated.
+        repo.skip_pending(original, f"{checkin.status} before it was sent", now, session=session)
+        repo.replace_pending(
+            repo.OutgoingMessage(
+                key=f"update:{original}",
+                kind="checkin-status",
+                recipient=person.slack_id,
+                payload=payload,
+                method="chat.update",
+                update_of=original,
+            ),
+            now,
+            session=session,
+        )
 
 
 def submit_checkin(deps: Deps, slack_id: str, period: str, raw: RawAnswers) -> dict[str, str]:
@@ -332,7 +330,8 @@ def submit_checkin(deps: Deps, slack_id: str, period: str, raw: RawAnswers) -> d
     assert person.id is not None  # noqa: S101
     with session_scope(deps.engine) as session:
         checkin = repo.save_answers(person.id, period, answers, now, session=session)
-    _status_update(deps, person, period, checkin, now)
+        _status_update(deps, person, period, checkin, now, session=session)
+    deps.wake_sender()
     return {}
 
 
@@ -349,7 +348,8 @@ def skip_week(deps: Deps, slack_id: str, period: str) -> str:
     assert person.id is not None  # noqa: S101
     with session_scope(deps.engine) as session:
         checkin = repo.mark_skipped(person.id, period, now, session=session)
-    _status_update(deps, person, period, checkin, now)
+        _status_update(deps, person, period, checkin, now, session=session)
+    deps.wake_sender()
     if checkin.status == "answered":
         return f"You already answered {week_label(period)}, so nothing was skipped."
     return f"Skipped {week_label(period)}. No reminder this week; see you next Friday."

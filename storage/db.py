@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import DateTime, event, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import QueuePool
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, create_engine
 
@@ -57,7 +57,11 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
-            poolclass=NullPool if ":memory:" not in url else None,
+            # Pooled connections: opening one (and the WAL checkpoint on closing the last one)
+            # cost more than the short transactions themselves.
+            poolclass=QueuePool,
+            pool_size=10,
+            max_overflow=30,
         )
         _configure_sqlite(engine)
         return engine
@@ -77,10 +81,42 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
 
+    # Writers in this process take turns on a lock before BEGIN IMMEDIATE, and end their
+    # transaction themselves before giving it back: SQLite's busy handler waits in sleeps of up
+    # to 100 ms, which under a burst of modal submissions turned 5 ms writes into seconds.
+    # Another process (a second `serve` on the same file) still meets the busy timeout.
+    write_turn = threading.Lock()
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        read_only = conn.get_execution_options().get("cadence_read_only", False)
-        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        if conn.get_execution_options().get("cadence_read_only", False):
+            conn.exec_driver_sql("BEGIN")
+            return
+        write_turn.acquire()
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            write_turn.release()
+            raise
+        conn.info["cadence_write_turn"] = True
+
+    def _end(conn: Any, statement: str) -> None:
+        if not conn.info.pop("cadence_write_turn", False):
+            return
+        try:
+            dbapi = conn.connection.dbapi_connection
+            if dbapi is not None and dbapi.in_transaction:
+                dbapi.execute(statement)  # SQLAlchemy's own commit/rollback then has no work
+        finally:
+            write_turn.release()
+
+    @event.listens_for(engine, "commit")
+    def _on_commit(conn: Any) -> None:
+        _end(conn, "COMMIT")
+
+    @event.listens_for(engine, "rollback")
+    def _on_rollback(conn: Any) -> None:
+        _end(conn, "ROLLBACK")
 
 
 @contextmanager

@@ -156,11 +156,10 @@ def _upsert_checkin(
         stmt = pg_insert(Checkin).values(**insert_values)
     else:
         stmt = sqlite_insert(Checkin).values(**insert_values)
-    stmt = stmt.on_conflict_do_update(index_elements=["person_id", "period"], set_=values)
-    session.execute(stmt)
-    session.expire_all()
-    found = checkin_for(person_id, period, session=session)
-    assert found is not None  # noqa: S101 - just written in this transaction
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["person_id", "period"], set_=values
+    ).returning(Checkin)
+    found: Checkin = session.scalars(stmt, execution_options={"populate_existing": True}).one()
     return found
 
 

@@ -170,6 +170,9 @@ def make_server(
     threads: int = 16,
 ) -> BaseWSGIServer | MultiSocketServer:
     """A waitress server (call .run(); .close() to stop). port=0 picks a free port."""
+    # waitress warns at every request that waits for a free thread; the latency benchmark and
+    # /healthz tell that story better than a log line per request.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     return create_server(
         wsgi,
         host=host,
