@@ -192,6 +192,8 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
             level=settings.cadence_log_level.upper(),
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         )
+        # A tick a minute is not news; the jobs log what they did.
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
         missing = settings.missing_for(command)
         if missing:
             raise Fatal(missing)
