@@ -60,10 +60,11 @@ def read_modal_state(values: dict[str, Any]) -> FeedbackDraft:
 
 
 def submit_feedback(
-    deps: Deps, giver_slack: str, draft: FeedbackDraft, link: str
+    deps: Deps, giver_slack: str, draft: FeedbackDraft, link: str, submission_key: str = ""
 ) -> dict[str, str]:
     """Validate against the stored org chart, store, and queue the DMs. Field errors keyed by
-    block id, or {} when done."""
+    block id, or {} when done. The same `submission_key` (the modal's view id) twice stores and
+    sends nothing new."""
     giver = active_person(deps, giver_slack)
     if giver is None:
         return {ids.B_FB_WHO: NOT_REGISTERED}
@@ -109,6 +110,7 @@ def submit_feedback(
             draft.improvements,
             link,
             now,
+            submission_key=submission_key,
             session=session,
         )
         messages = [

@@ -37,9 +37,18 @@ def add_feedback(
     context_link: str,
     now: datetime,
     *,
+    submission_key: str | None = None,
     session: Session,
 ) -> Feedback:
+    """Store feedback once per submission: a repeated `submission_key` returns the stored row."""
+    if submission_key:
+        found: Feedback | None = session.execute(
+            select(Feedback).where(col(Feedback.submission_key) == submission_key)
+        ).scalar_one_or_none()
+        if found is not None:
+            return found
     row = Feedback(
+        submission_key=submission_key or None,
         giver_id=giver_id,
         receiver_id=receiver_id,
         visibility=visibility,

@@ -143,6 +143,8 @@ class Feedback(SQLModel, table=True):
     strengths: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     improvements: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     context_link: str = Field(default="", max_length=500)  # permalink of a message, or ""
+    # Slack's view id of the submitted modal: a retried or double submission stores nothing new.
+    submission_key: str | None = Field(default=None, max_length=64, unique=True)
     created_at: datetime = Field(sa_column=_ts())
 
 

@@ -257,7 +257,10 @@ def button_click(
 
 
 def view_submission(
-    user_id: str, view: dict[str, Any], values: dict[str, dict[str, Any]]
+    user_id: str,
+    view: dict[str, Any],
+    values: dict[str, dict[str, Any]],
+    view_id: str | None = None,
 ) -> dict[str, Any]:
     """A view_submission in the envelope Slack sends, for a modal we rendered, with
     `state.values` in Slack's shapes."""
@@ -265,6 +268,8 @@ def view_submission(
     data["user"]["id"] = user_id
     data["view"].update(
         {
+            # Each opened modal has its own id; pass one to replay the same submission.
+            "id": view_id or f"V{uuid.uuid4().hex[:10].upper()}",
             "callback_id": view["callback_id"],
             "private_metadata": view.get("private_metadata", ""),
             "blocks": view["blocks"],

@@ -47,7 +47,8 @@ def open_plan(http: HttpApp, fake: FakeSlack, user: str, value: str = PLAN_ANA) 
 
 
 def submit(http: HttpApp, user: str, view: dict[str, Any], values: dict[str, Any]) -> Any:
-    data = view_submission(user, view, values)
+    # The same opened modal keeps its view id across submissions (as in Slack).
+    data = view_submission(user, view, values, view_id=f"V{id(view)}")
     resp = http.interactive(data)
     assert resp.status == 200
     return resp.json()

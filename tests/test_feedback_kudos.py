@@ -177,3 +177,22 @@ def test_kudos_fall_back_to_dms_when_the_bot_cannot_post_and_show_on_home(
     http_app.event(home_event("U0ANA"))
     home = fake.wait_for("views.publish", 1)[0].args["view"]
     assert "KUDOS-X" in json.dumps(home) and "Lea Lead" in json.dumps(home)
+
+
+def test_a_repeated_submission_stores_and_sends_feedback_once(
+    org: Deps, fake: FakeSlack, http_app: HttpApp, sender: OutboxSender
+) -> None:
+    view = open_feedback(http_app, fake, "U0BEN")
+    values = feedback_values("U0ANA", "ONCE clear handover")
+    for _ in range(2):  # a double click, or Slack retrying the same submission
+        resp = http_app.interactive(view_submission("U0BEN", view, values, view_id="V0SAME"))
+        assert resp.status == 200 and not resp.body
+    sender.drain()
+    with read_scope(org.engine) as s:
+        assert len(s.execute(select(Feedback)).scalars().all()) == 1
+    assert len(fake.messages_to("U0ANA")) == 1 and len(fake.messages_to("U0LEAD")) == 1
+    # A new modal is new feedback, even with the same words.
+    view = open_feedback(http_app, fake, "U0BEN")
+    http_app.interactive(view_submission("U0BEN", view, values))
+    with read_scope(org.engine) as s:
+        assert len(s.execute(select(Feedback)).scalars().all()) == 2

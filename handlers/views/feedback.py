@@ -27,7 +27,11 @@ def register(app: App, deps: Deps) -> None:
     @app.view(ids.FEEDBACK_MODAL)
     def submit_feedback(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         draft = feedback.read_modal_state(_values(view))
-        _answer(ack, feedback.submit_feedback(deps, body["user"]["id"], draft, _meta(view, "link")))
+        view_id = str(view.get("id") or "")
+        errors = feedback.submit_feedback(
+            deps, body["user"]["id"], draft, _meta(view, "link"), view_id
+        )
+        _answer(ack, errors)
 
     @app.view(ids.ROUND_MODAL)
     def submit_round(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
