@@ -344,7 +344,7 @@ def main(argv: list[str] | None = None) -> int:
         "--case", choices=["5", "50", "none"], action="append", help="only these cases"
     )
     parser.add_argument("--n", type=int, help="override every case's number of DMs")
-    parser.add_argument("--workers", type=int, default=4, help="sender threads (default 4)")
+    parser.add_argument("--workers", type=int, default=8, help="sender threads (default 8)")
     parser.add_argument("--fake", choices=["process", "inprocess"], default="process")
     parser.add_argument("--postgres", metavar="URL", help="PostgreSQL instead of SQLite")
     args = parser.parse_args(argv)

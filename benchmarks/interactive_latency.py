@@ -23,6 +23,8 @@ import argparse
 import asyncio
 import hashlib
 import hmac
+import json
+import logging
 import multiprocessing
 import statistics
 import tempfile
@@ -34,7 +36,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
@@ -182,14 +183,9 @@ def submissions(deps: Deps, people: range) -> list[bytes]:
         view = open_checkin(deps, user, PERIOD).view
         assert view is not None, f"no modal for {user}"
         data = view_submission(user, view, values(quality="91.5", output="42", wins="Shipped"))
-        bodies.append(urllib.parse.urlencode({"payload": _json(data)}).encode())
+        payload = json.dumps(data, separators=(",", ":"))
+        bodies.append(urllib.parse.urlencode({"payload": payload}).encode())
     return bodies
-
-
-def _json(data: Any) -> str:
-    import json
-
-    return json.dumps(data, separators=(",", ":"))
 
 
 # ------------------------------------------------------------------ report
@@ -232,7 +228,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=1000, help="per run (default 1000)")
     parser.add_argument("--sender-workers", type=int, default=4)
     parser.add_argument("--people", type=int, default=PEOPLE, help="size of the fan-out")
+    parser.add_argument(
+        "--fanout-limit",
+        type=float,
+        metavar="R",
+        help="limit the fake to R chat.postMessage per second during the fan-out (default: none)",
+    )
     args = parser.parse_args(argv)
+    # Saturation is the point here: waitress's queue-depth warnings and Bolt's "didn't call
+    # ack()" warnings would drown the figures (a late ack shows up as a non-200 below).
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    logging.getLogger("slack_bolt").setLevel(logging.ERROR)
 
     fake = RemoteFake()
     load = LoadGenerator()
@@ -249,7 +255,8 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"interactive latency: {args.clients} concurrent clients, {args.requests} signed "
             f"view_submissions per run, waitress {deps.settings.cadence_http_threads} threads, "
-            f"SQLite; fan-out {args.people} DMs, {args.sender_workers} sender threads",
+            f"SQLite; fan-out {args.people} DMs, {args.sender_workers} sender threads, "
+            f"fake Slack limit {f'{args.fanout_limit:g}/s' if args.fanout_limit else 'none'}",
             flush=True,
         )
         from handlers import build_app
@@ -260,6 +267,7 @@ def main(argv: list[str] | None = None) -> int:
         with serve(CadenceWSGI(build_app(deps), engine, SIGNING_SECRET)) as port:
             idle = measure(load, "cadence", port, idle_bodies, args.clients, args.requests)
             print(idle.line(bare), flush=True)
+            fake.rate_limit(POST, args.fanout_limit)
             sender = OutboxSender(
                 engine, deps.slack, clock, rate=SENDER_CEILING, workers=args.sender_workers
             ).start()

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from delivery.charts import ChartError, render_png
@@ -65,12 +65,12 @@ def _backoff(attempt: int) -> timedelta:
 
 
 @contextmanager
-def _write_scope(bind: Engine | Connection) -> Iterator[Session]:
+def _write_scope(engine: Engine) -> Iterator[Session]:
     """storage.db.session_scope for the sender's writes (claims and settlements by id). The
     session holds no objects when they run, so the ORM need not mirror each UPDATE into them
     (synchronize_session=False): that bookkeeping cost more than the UPDATE itself."""
     options = {"synchronize_session": False}
-    with Session(bind, expire_on_commit=False, execution_options=options) as session:
+    with Session(engine, expire_on_commit=False, execution_options=options) as session:
         try:
             yield session
             session.commit()
@@ -107,17 +107,14 @@ class _Outcome:
 class _Settler:
     """Records outcomes. Threads settling at the same moment share one transaction (group
     commit): the first one writes everything queued, the others wait for it. Every caller
-    returns only once its own outcome is committed. While outcomes keep coming, the writer
-    keeps its database connection between transactions (opening one per transaction, and on
-    SQLite closing the last one, which checkpoints the WAL, cost more than the writes)."""
+    returns only once its own outcome is committed."""
 
     def __init__(self, engine: Engine, clock: Clock) -> None:
         self.engine = engine
         self.clock = clock
         self._cond = threading.Condition()
         self._queue: list[_Outcome] = []
-        self._writing = False  # a leader is writing (and owns self._conn)
-        self._conn: Connection | None = None
+        self._writing = False
 
     def settle(self, row: Delivery, values: dict[str, Any]) -> None:
         mine = _Outcome(row, values)
@@ -131,7 +128,6 @@ class _Settler:
                 self._writing = True
                 batch, self._queue = self._queue, []
         if batch:
-            idle = True
             try:
                 self._write(batch)
             except Exception as exc:
@@ -141,31 +137,15 @@ class _Settler:
                 with self._cond:
                     for outcome in batch:
                         outcome.done = True
-                    idle = not self._queue
-                    self._writing = idle  # keep the lead (and the connection) to close it
+                    self._writing = False
                     self._cond.notify_all()
-                if idle:
-                    self._disconnect()
-                    with self._cond:
-                        self._writing = False
-                        self._cond.notify_all()
         if mine.error is not None:
             raise SettleError(f"could not record the outcome of {row.key}") from mine.error
-
-    def _disconnect(self) -> None:
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            try:
-                conn.close()
-            except Exception:
-                log.warning("closing the outbox writer's connection failed", exc_info=True)
 
     def _write(self, batch: list[_Outcome]) -> None:
         for pause in (*SETTLE_RETRIES, None):
             try:
-                if self._conn is None:
-                    self._conn = self.engine.connect()
-                with _write_scope(self._conn) as session:
+                with _write_scope(self.engine) as session:
                     now = self.clock.now()
                     settled = [
                         repo.finish(
@@ -178,7 +158,6 @@ class _Settler:
                         for o in batch
                     ]
             except Exception:
-                self._disconnect()  # a broken connection is not reused
                 if pause is None:
                     raise
                 log.warning("recording %d outbox outcome(s) failed; retrying", len(batch))
@@ -373,7 +352,10 @@ class OutboxSender:
                 self.stats.add("skipped")
                 return None
             if original.status != "sent" or not original.slack_ts:
-                self._settle(row, status="pending", retry_at=self.clock.now() + UPDATE_WAIT)
+                # Look again once the original can have gone out (each look is a claim, and
+                # claims count as attempts).
+                retry_at = max(self.clock.now() + UPDATE_WAIT, original.not_before)
+                self._settle(row, status="pending", retry_at=retry_at)
                 return None
             channel = original.slack_channel or row.recipient
             ts = original.slack_ts if row.method == "chat.update" else None
