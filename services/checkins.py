@@ -83,6 +83,15 @@ def _due_people(deps: Deps, now: datetime, reminder: bool) -> list[tuple[Person,
     return [(p, period) for p in people for period in slot(now, p.timezone)]
 
 
+def _checkins_of(
+    due: list[tuple[Person, str]], *, session: Session
+) -> dict[tuple[int, str], Checkin]:
+    """The check-ins (answered or skipped) already stored for these (person, period) pairs."""
+    return repo.checkins_in(
+        [p.id for p, _ in due if p.id is not None], [period for _, period in due], session=session
+    )
+
+
 def send_weekly_checkins(deps: Deps, now: datetime) -> JobReport:
     """Record the check-in DM for everyone whose Friday 15:00 has come (catching up missed
     ticks until the answer deadline, never at night). Idempotent by key."""
@@ -94,11 +103,7 @@ def send_weekly_checkins(deps: Deps, now: datetime) -> JobReport:
         done = repo.deliveries_by_keys(
             [prompt_key(p.slack_id, period) for p, period in due], session=session
         )
-        answered = repo.checkins_in(
-            [p.id for p, _ in due if p.id is not None],
-            [period for _, period in due],
-            session=session,
-        )
+        answered = _checkins_of(due, session=session)
     todo = [(p, period) for p, period in due if prompt_key(p.slack_id, period) not in done]
     if not todo:
         return report
@@ -134,11 +139,7 @@ def send_reminders(deps: Deps, now: datetime) -> JobReport:
         reminders = repo.deliveries_by_keys(
             [reminder_key(p.slack_id, period) for p, period in due], session=session
         )
-        answered = repo.checkins_in(
-            [p.id for p, _ in due if p.id is not None],
-            [period for _, period in due],
-            session=session,
-        )
+        answered = _checkins_of(due, session=session)
     todo = []
     for person, period in due:
         prompt = prompts.get(prompt_key(person.slack_id, period))
