@@ -161,11 +161,12 @@ def serve(wsgi: CadenceWSGI) -> Iterator[int]:
 
 
 def bare_app(deps: Deps) -> App:
-    """The least a Bolt app can do with a view_submission: verify it and ack."""
+    """The least a Bolt app can do with a view_submission: verify it and ack, configured as
+    handlers.build_app configures Cadence's (listeners on the request thread)."""
     app = App(
         client=WebClient(token=deps.settings.slack_bot_token, base_url=deps.settings.slack_api_url),
         signing_secret=SIGNING_SECRET,
-        process_before_response=False,
+        process_before_response=True,
     )
 
     @app.view(ids.CHECKIN_MODAL)

@@ -272,44 +272,47 @@ def read_modal_state(values: dict[str, Any]) -> RawAnswers:
     )
 
 
-def _status_update(
-    deps: Deps, person: Person, period: str, checkin: Checkin, now: datetime, *, session: Session
-) -> None:
-    """Turn the DM (and the reminder, if one went out) into a done/skipped note with an edit
-    button, through the outbox, in the transaction that stored the check-in."""
-    can_edit = period in deps.schedule.answerable_periods(now, person.timezone or "UTC")
-    summary = ""
-    role = deps.roles[person.role]
-    if checkin.status == "answered":
-        summary = (
-            f"{role.quality.name}: {fmt(checkin.quality_value)} {role.quality.unit} · "
-            f"{role.output.name}: {fmt(checkin.output_value)} {role.output.unit} · "
-            f"mood {checkin.mood}/5"
-        )
-    payload = deps.renderer.message(
+def _summary(role: Role, quality: float | None, output: float | None, mood: int | None) -> str:
+    return (
+        f"{role.quality.name}: {fmt(quality)} {role.quality.unit} · "
+        f"{role.output.name}: {fmt(output)} {role.output.unit} · mood {mood}/5"
+    )
+
+
+def _status_message(
+    deps: Deps, person: Person, period: str, status: str, summary: str, now: datetime
+) -> dict[str, Any]:
+    """The done/skipped note that replaces the week's DM, with an edit button while open."""
+    return deps.renderer.message(
         "checkin_status.json.j2",
         period=period,
         period_label=week_label(period),
-        status=checkin.status,
-        can_edit=can_edit,
+        status=status,
+        can_edit=period in deps.schedule.answerable_periods(now, person.timezone or "UTC"),
         summary=summary,
     )
-    originals = [prompt_key(person.slack_id, period), reminder_key(person.slack_id, period)]
-    for original in repo.deliveries_by_keys(originals, session=session):
-        # A DM not sent yet is withdrawn instead of being sent and then updated.
-        repo.skip_pending(original, f"{checkin.status} before it was sent", now, session=session)
-        repo.replace_pending(
-            repo.OutgoingMessage(
-                key=f"update:{original}",
-                kind="checkin-status",
-                recipient=person.slack_id,
-                payload=payload,
-                method="chat.update",
-                update_of=original,
-            ),
-            now,
-            session=session,
-        )
+
+
+def _queue_status_update(
+    person: Person,
+    period: str,
+    status: str,
+    message: dict[str, Any],
+    now: datetime,
+    *,
+    session: Session,
+) -> None:
+    """Turn the DM (and the reminder, if one went out) into `message` through the outbox, in
+    the transaction that stored the check-in; a DM not sent yet is withdrawn instead."""
+    repo.update_dms(
+        [prompt_key(person.slack_id, period), reminder_key(person.slack_id, period)],
+        kind="checkin-status",
+        recipient=person.slack_id,
+        payload=message,
+        reason=f"{status} before it was sent",
+        now=now,
+        session=session,
+    )
 
 
 def submit_checkin(deps: Deps, slack_id: str, period: str, raw: RawAnswers) -> dict[str, str]:
@@ -329,9 +332,12 @@ def submit_checkin(deps: Deps, slack_id: str, period: str, raw: RawAnswers) -> d
     if answers is None:
         return errors
     assert person.id is not None  # noqa: S101
+    # Rendered before the write transaction: other writers wait only for the two statements.
+    summary = _summary(role, answers.quality, answers.output, answers.mood)
+    message = _status_message(deps, person, period, "answered", summary, now)
     with session_scope(deps.engine) as session:
-        checkin = repo.save_answers(person.id, period, answers, now, session=session)
-        _status_update(deps, person, period, checkin, now, session=session)
+        repo.save_answers(person.id, period, answers, now, session=session)
+        _queue_status_update(person, period, "answered", message, now, session=session)
     deps.wake_sender()
     return {}
 
@@ -339,7 +345,7 @@ def submit_checkin(deps: Deps, slack_id: str, period: str, raw: RawAnswers) -> d
 def skip_week(deps: Deps, slack_id: str, period: str) -> str:
     """Skip a week from the DM's button; returns what to tell the person."""
     try:
-        person, _ = _person(deps, slack_id)
+        person, role = _person(deps, slack_id)
     except NotRegistered:
         return NOT_REGISTERED
     now = deps.clock.now()
@@ -349,7 +355,11 @@ def skip_week(deps: Deps, slack_id: str, period: str) -> str:
     assert person.id is not None  # noqa: S101
     with session_scope(deps.engine) as session:
         checkin = repo.mark_skipped(person.id, period, now, session=session)
-        _status_update(deps, person, period, checkin, now, session=session)
+        summary = ""
+        if checkin.status == "answered":
+            summary = _summary(role, checkin.quality_value, checkin.output_value, checkin.mood)
+        message = _status_message(deps, person, period, checkin.status, summary, now)
+        _queue_status_update(person, period, checkin.status, message, now, session=session)
     deps.wake_sender()
     if checkin.status == "answered":
         return f"You already answered {week_label(period)}, so nothing was skipped."

@@ -347,19 +347,13 @@ def _status_update(
 ) -> None:
     """Turn a review DM into a one-line 'done' note (through the outbox), or withdraw it if it
     has not gone out yet."""
-    if repo.delivery_by_key(original, session=session) is None:
-        return
-    repo.skip_pending(original, "done before it was sent", now, session=session)
-    repo.replace_pending(
-        repo.OutgoingMessage(
-            key=f"update:{original}",
-            kind="review-status",
-            recipient=recipient,
-            payload=deps.renderer.message("review_status.json.j2", line=line),
-            method="chat.update",
-            update_of=original,
-        ),
-        now,
+    repo.update_dms(
+        [original],
+        kind="review-status",
+        recipient=recipient,
+        payload=deps.renderer.message("review_status.json.j2", line=line),
+        reason="done before it was sent",
+        now=now,
         session=session,
     )
 

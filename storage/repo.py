@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Integer, String, Table, Text, and_, bindparam, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
@@ -163,13 +164,42 @@ def _upsert_checkin(
     return found
 
 
+_ANSWER_COLUMNS = (
+    "status",
+    "quality_value",
+    "output_value",
+    "mood",
+    "wins",
+    "blockers",
+    "priorities",
+    "source",
+    "updated_at",
+)
+
+
+@functools.cache
+def _save_answers_stmt(dialect: str) -> Any:
+    """INSERT .. ON CONFLICT (person, period) DO UPDATE, built once per dialect: Core against
+    the table, so a modal submission pays neither statement construction nor the ORM."""
+    table: Table = Checkin.__table__  # type: ignore[attr-defined]
+    stmt: Any = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+    stmt = stmt.values({c.name: bindparam(c.name, type_=c.type) for c in table.c if c.name != "id"})
+    return stmt.on_conflict_do_update(
+        index_elements=["person_id", "period"],
+        set_={name: stmt.excluded[name] for name in _ANSWER_COLUMNS},
+    )
+
+
 def save_answers(
     person_id: int, period: str, answers: CheckinAnswers, now: datetime, *, session: Session
-) -> Checkin:
-    return _upsert_checkin(
-        person_id,
-        period,
+) -> None:
+    """Store a person's answers for a week: the one row for (person, period), race-free."""
+    conn = session.connection()
+    conn.execute(
+        _save_answers_stmt(conn.dialect.name),
         {
+            "person_id": person_id,
+            "period": period,
             "status": "answered",
             "quality_value": answers.quality,
             "output_value": answers.output,
@@ -178,10 +208,9 @@ def save_answers(
             "blockers": answers.blockers,
             "priorities": answers.priorities,
             "source": "self",
+            "submitted_at": now,
             "updated_at": now,
         },
-        now,
-        session=session,
     )
 
 
@@ -277,6 +306,77 @@ def replace_pending(message: OutgoingMessage, now: datetime, *, session: Session
             claimed_until=None,
             claim_token=None,
         )
+    )
+
+
+@functools.cache
+def _withdraw_stmts(dialect: str) -> tuple[Any, Any]:
+    """The two statements of `update_dms`, built once per dialect."""
+    table: Table = Delivery.__table__  # type: ignore[attr-defined]
+    keys: Any = bindparam("keys", expanding=True)
+    withdraw = (
+        update(table)
+        .where(table.c.key.in_(keys), table.c.status == "pending")
+        .values(status="skipped", last_error=bindparam("reason"), sent_at=None)
+    )
+    original = table.alias("original")
+    now = bindparam("now", type_=table.c.not_before.type)
+    columns = ["key", "kind", "recipient", "method", "payload", "update_of", "status"]
+    columns += ["attempts", "not_before", "created_at"]
+    updates = select(
+        literal("update:", String) + original.c.key,
+        bindparam("kind", type_=String),
+        bindparam("recipient", type_=String),
+        literal("chat.update", String),
+        bindparam("payload", type_=Text),
+        original.c.key,
+        literal("pending", String),
+        literal(0, Integer),
+        now,
+        now,
+    ).where(original.c.key.in_(keys))
+    queue: Any = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+    queue = queue.from_select(columns, updates).on_conflict_do_update(
+        index_elements=["key"],
+        set_={
+            "payload": queue.excluded.payload,
+            "status": "pending",
+            "attempts": 0,
+            "last_error": None,
+            "not_before": queue.excluded.not_before,
+            "claimed_until": None,
+            "claim_token": None,
+        },
+    )
+    return withdraw, queue
+
+
+def update_dms(
+    originals: Sequence[str],
+    *,
+    kind: str,
+    recipient: str,
+    payload: dict[str, Any],
+    reason: str,
+    now: datetime,
+    session: Session,
+) -> None:
+    """Turn earlier DMs into `payload` through chat.update (key `update:<original>`, queued
+    again with the new payload if an update was already recorded), and withdraw those of them
+    not sent yet. Keys never recorded are ignored. Two statements, whatever the count."""
+    conn = session.connection()
+    withdraw, queue = _withdraw_stmts(conn.dialect.name)
+    keys = list(originals)
+    conn.execute(withdraw, {"keys": keys, "reason": reason[:500]})
+    conn.execute(
+        queue,
+        {
+            "keys": keys,
+            "kind": kind,
+            "recipient": recipient,
+            "payload": json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
+            "now": now,
+        },
     )
 
 
