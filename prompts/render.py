@@ -58,6 +58,7 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=False,
+            auto_reload=False,  # templates ship with the code: no stat() per render
         )
         self.env.filters["tojson"] = _tojson
         self.env.filters["esc"] = escape_mrkdwn

@@ -335,9 +335,13 @@ def submit_checkin(deps: Deps, slack_id: str, period: str, raw: RawAnswers) -> d
     # Rendered before the write transaction: other writers wait only for the two statements.
     summary = _summary(role, answers.quality, answers.output, answers.mood)
     message = _status_message(deps, person, period, "answered", summary, now)
-    with session_scope(deps.engine) as session:
-        repo.save_answers(person.id, period, answers, now, session=session)
+    person_id = person.id
+
+    def store(session: Session) -> None:
+        repo.save_answers(person_id, period, answers, now, session=session)
         _queue_status_update(person, period, "answered", message, now, session=session)
+
+    deps.writes.run(store)
     deps.wake_sender()
     return {}
 

@@ -13,6 +13,7 @@ from domain.clock import Clock
 from domain.roles import Role
 from domain.schedule import DEFAULT_SCHEDULE, Schedule
 from prompts.render import Renderer
+from storage.db import GroupCommit
 
 
 def _nothing() -> None:
@@ -29,3 +30,7 @@ class Deps:
     slack: SlackGateway
     schedule: Schedule = DEFAULT_SCHEDULE
     wake_sender: Callable[[], None] = field(default=_nothing)
+    writes: GroupCommit = field(init=False)  # interactive writes, committed together
+
+    def __post_init__(self) -> None:
+        self.writes = GroupCommit(self.engine)

@@ -22,9 +22,12 @@ from storage.models import AuditEvent, Checkin, Delivery, Person
 # ---------------------------------------------------------------- people
 
 
+_PERSON_BY_SLACK_ID = select(Person).where(col(Person.slack_id) == bindparam("slack_id"))
+
+
 def person_by_slack_id(slack_id: str, *, session: Session) -> Person | None:
-    stmt = select(Person).where(col(Person.slack_id) == slack_id)
-    return session.execute(stmt).scalars().first()
+    # Built once: every interactive request starts here.
+    return session.execute(_PERSON_BY_SLACK_ID, {"slack_id": slack_id}).scalars().first()
 
 
 def people_by_ids(ids: Iterable[int], *, session: Session) -> dict[int, Person]:

@@ -1,0 +1,141 @@
+"""Check-in submissions that arrive together are committed together (storage.db.GroupCommit):
+every one is stored and acknowledged, each DM is updated once, and one failing write fails only
+its own request."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from sqlmodel import Session, select
+
+from delivery.sender import OutboxSender
+from prompts import ids
+from services.checkins import send_weekly_checkins
+from services.deps import Deps
+from storage import repo
+from storage.db import GroupCommit, read_scope
+from storage.models import Delivery
+from tests.conftest import ORG_HEADER, HttpApp, load_org, view_submission
+from tests.fakeslack import FakeSlack
+from tests.test_checkin_flow import FRIDAY_PARIS_15, checkins, open_modal, values
+
+PEOPLE = [f"U0P{i:03d}" for i in range(20)]
+
+
+def test_twenty_simultaneous_submissions_are_all_stored_and_each_dm_updated_once(
+    deps: Deps, fake: FakeSlack, sender: OutboxSender, http_app: HttpApp
+) -> None:
+    load_org(
+        deps,
+        ORG_HEADER
+        + "".join(
+            f"{p},{p.lower()}@example.com,Person {p},,support,Europe/Paris,false\n" for p in PEOPLE
+        ),
+    )
+    send_weekly_checkins(deps, FRIDAY_PARIS_15)
+    sender.drain()
+    posts = fake.calls("chat.postMessage")
+    assert sorted(c.args["channel"] for c in posts) == PEOPLE
+    dms = sorted((c.response["channel"], c.response["ts"]) for c in posts if c.response)
+    assert len(dms) == len(PEOPLE)
+    views = {p: open_modal(http_app, fake, p, "2026-W47") for p in PEOPLE}
+
+    start = threading.Barrier(len(PEOPLE))
+    answers: dict[str, Any] = {}
+
+    def submit(person: str, quality: str) -> None:
+        start.wait()
+        resp = http_app.interactive(view_submission(person, views[person], values(quality)))
+        answers[person] = (resp.status, resp.body)
+
+    threads = [threading.Thread(target=submit, args=(p, str(80 + i))) for i, p in enumerate(PEOPLE)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    # Every modal closed (an empty 200), and every answer is stored as its own person gave it.
+    assert answers == {p: (200, b"") for p in PEOPLE}
+    for i, p in enumerate(PEOPLE):
+        [stored] = checkins(deps, p)
+        assert stored.quality_value == 80 + i
+
+    fake.clear()
+    sender.drain()
+    updates = fake.calls("chat.update")
+    assert sorted((u.args["channel"], u.args["ts"]) for u in updates) == dms
+    assert all("done" in u.args["text"] for u in updates)
+    assert {b["action_id"] for u in updates for b in _buttons(u.args["blocks"])} == {
+        ids.CHECKIN_OPEN
+    }
+
+
+def _buttons(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
+
+
+def _note(key: str) -> repo.OutgoingMessage:
+    return repo.OutgoingMessage(
+        key=key,
+        kind="test",
+        recipient="U0ANA",
+        payload={"text": key, "blocks": []},
+    )
+
+
+def test_a_failing_write_fails_alone_and_the_others_in_its_batch_commit(deps: Deps) -> None:
+    writes = GroupCommit(deps.engine)
+    now = deps.clock.now()
+    holding = threading.Event()
+    release = threading.Event()
+
+    def first(session: Session) -> str:
+        holding.set()
+        release.wait(10)  # holds the turn while the others queue up behind it
+        repo.enqueue([_note("first")], now, session=session)
+        return "first"
+
+    def good(key: str) -> Any:
+        def work(session: Session) -> str:
+            repo.enqueue([_note(key)], now, session=session)
+            return key
+
+        return work
+
+    def bad(session: Session) -> str:
+        repo.enqueue([_note("bad")], now, session=session)
+        raise ValueError("this request's own problem")
+
+    outcomes: dict[str, object] = {}
+
+    def run(name: str, work: Any) -> None:
+        try:
+            outcomes[name] = writes.run(work)
+        except ValueError as exc:
+            outcomes[name] = exc
+
+    leader = threading.Thread(target=run, args=("first", first))
+    leader.start()
+    assert holding.wait(10)
+    others = [
+        threading.Thread(target=run, args=("a", good("a"))),
+        threading.Thread(target=run, args=("bad", bad)),
+        threading.Thread(target=run, args=("b", good("b"))),
+    ]
+    for t in others:
+        t.start()
+    deadline = time.monotonic() + 10
+    while len(writes._queue) < 3 and time.monotonic() < deadline:  # all three wait together
+        time.sleep(0.005)
+    assert len(writes._queue) == 3
+    release.set()
+    for t in [leader, *others]:
+        t.join(10)
+
+    assert outcomes["first"] == "first"
+    assert (outcomes["a"], outcomes["b"]) == ("a", "b")
+    assert isinstance(outcomes["bad"], ValueError)
+    with read_scope(deps.engine) as session:
+        stored = {d.key for d in session.execute(select(Delivery)).scalars()}
+    assert stored == {"first", "a", "b"}  # nothing of the failed request, all of the others
