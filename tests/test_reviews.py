@@ -8,7 +8,8 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlmodel import select
+from sqlalchemy import update
+from sqlmodel import col, select
 
 from delivery.sender import OutboxSender
 from domain.checkins import CheckinAnswers
@@ -18,7 +19,7 @@ from services.deps import Deps
 from services.reviews import send_review_prompts
 from storage import repo
 from storage.db import read_scope, session_scope
-from storage.models import AuditEvent, Review
+from storage.models import AuditEvent, Person, Review
 from tests.conftest import ORG, HttpApp, button_click, load_org, payload, view_submission
 from tests.fakeslack import FakeSlack
 
@@ -32,7 +33,8 @@ def seed_quarter(deps: Deps, slack_id: str, weeks: range, quality: float, output
         person = repo.person_by_slack_id(slack_id, session=s)
         assert person is not None and person.id is not None
         first = datetime.fromisocalendar(2026, weeks[0], 1).replace(tzinfo=UTC)
-        person.created_at = min(person.created_at, first)
+        since = min(person.created_at, first)
+        s.execute(update(Person).where(col(Person.id) == person.id).values(created_at=since))
         for w in weeks:
             answers = CheckinAnswers(quality, output, 4, f"Win in week {w} <!channel>", "", "")
             repo.save_answers(person.id, f"2026-W{w:02d}", answers, deps.clock.now(), session=s)
