@@ -5,7 +5,7 @@ app, at 20 concurrent clients.
     python -m benchmarks.interactive_latency
     python -m benchmarks.interactive_latency --requests 2000 --sender-workers 8
 
-Three runs, each with the same load:
+Three kinds of run, each with the same load (--rounds of each; bare and cadence alternate):
   bare      a slack_bolt App whose only listener acks, behind the same CadenceWSGI + waitress
   cadence   the real app (handlers.build_app): validate, upsert the check-in, queue the DM update
   fan-out   the real app while an OutboxSender in the same process sends a 10,000-DM fan-out
@@ -227,6 +227,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="p50/p99 of a signed view_submission")
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--requests", type=int, default=1000, help="per run (default 1000)")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="runs of each kind; bare and cadence alternate, so drift on a shared machine hits "
+        "both (default 3)",
+    )
     parser.add_argument("--sender-workers", type=int, default=4)
     parser.add_argument("--people", type=int, default=PEOPLE, help="size of the fan-out")
     parser.add_argument(
@@ -262,23 +269,42 @@ def main(argv: list[str] | None = None) -> int:
         )
         from handlers import build_app
 
-        with serve(CadenceWSGI(bare_app(deps), engine, SIGNING_SECRET)) as port:
-            bare = measure(load, "bare", port, idle_bodies, args.clients, args.requests)
-        print(bare.line(None), flush=True)
-        with serve(CadenceWSGI(build_app(deps), engine, SIGNING_SECRET)) as port:
-            idle = measure(load, "cadence", port, idle_bodies, args.clients, args.requests)
-            print(idle.line(bare), flush=True)
+        bare_wsgi = CadenceWSGI(bare_app(deps), engine, SIGNING_SECRET)
+        cadence_wsgi = CadenceWSGI(build_app(deps), engine, SIGNING_SECRET)
+        bares: list[Run] = []
+        idles: list[Run] = []
+        busies: list[Run] = []
+        with serve(bare_wsgi) as bare_port, serve(cadence_wsgi) as port:
+            for _ in range(args.rounds):
+                bares.append(
+                    measure(load, "bare", bare_port, idle_bodies, args.clients, args.requests)
+                )
+                print(bares[-1].line(None), flush=True)
+                idles.append(
+                    measure(load, "cadence", port, idle_bodies, args.clients, args.requests)
+                )
+                print(idles[-1].line(bares[-1]), flush=True)
             fake.rate_limit(POST, args.fanout_limit)
             sender = OutboxSender(
                 engine, deps.slack, clock, rate=SENDER_CEILING, workers=args.sender_workers
             ).start()
             time.sleep(1.0)  # the sender is in full flow
-            sent_before, t0 = sender.stats.sent, time.monotonic()
-            busy = measure(load, "fan-out", port, busy_bodies, args.clients, args.requests)
-            rate = (sender.stats.sent - sent_before) / (time.monotonic() - t0)
-            busy.note = f"  (sender meanwhile: {rate:.0f} DMs/s)"
-            print(busy.line(bare), flush=True)
+            for _ in range(args.rounds):
+                sent_before, t0 = sender.stats.sent, time.monotonic()
+                busy = measure(load, "fan-out", port, busy_bodies, args.clients, args.requests)
+                rate = (sender.stats.sent - sent_before) / (time.monotonic() - t0)
+                busy.note = f"  (sender meanwhile: {rate:.0f} DMs/s)"
+                busies.append(busy)
+                print(busy.line(bares[len(busies) - 1]), flush=True)
             sender.stop()
+        bare_p99 = statistics.median(r.pct(99) for r in bares)
+        for name, runs in (("cadence", idles), ("fan-out", busies)):
+            p99 = statistics.median(r.pct(99) for r in runs)
+            p50 = statistics.median(r.pct(50) for r in runs)
+            print(
+                f"median of {args.rounds}: {name} p50 {p50:.1f} ms, p99 {p99:.1f} ms = "
+                f"{p99 / bare_p99:.2f} x bare p99 ({bare_p99:.1f} ms)"
+            )
         summary = fake.summary(POST)
         engine.dispose()
     load.stop()

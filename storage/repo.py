@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, String, Table, Text, and_, bindparam, literal, or_, select, update
+from sqlalchemy import Integer, String, Table, Text, bindparam, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
@@ -416,34 +416,44 @@ def claim_due(now: datetime, limit: int, lease: timedelta, *, session: Session) 
     """Claim up to `limit` due messages for this sender: pending ones whose time has come, and
     ones whose previous claim expired (a sender that died mid-batch). On PostgreSQL several
     senders claim disjoint rows with FOR UPDATE SKIP LOCKED."""
-    token = str(uuid.uuid4())
-    due = or_(
-        and_(col(Delivery.status) == "pending", col(Delivery.not_before) <= now),
-        and_(col(Delivery.status) == "sending", col(Delivery.claimed_until) < now),
-    )
-    pick = (
-        select(col(Delivery.id))
-        .where(due)
-        .order_by(col(Delivery.not_before), col(Delivery.id))
-        .limit(limit)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        pick = pick.with_for_update(skip_locked=True)
-    ids = list(session.execute(pick).scalars())
+    table: Table = Delivery.__table__  # type: ignore[attr-defined]
+    postgres = session.get_bind().dialect.name == "postgresql"
+    # Two index range scans on (status, not_before), each stopping at `limit`: one OR over
+    # both statuses made SQLite sort every due row (10 ms with 10,000 queued), inside the write
+    # transaction that interactive requests wait for.
+    picks = [
+        select(table.c.id)
+        .where(table.c.status == "sending", table.c.claimed_until < now)
+        .order_by(table.c.not_before, table.c.id),
+        select(table.c.id)
+        .where(table.c.status == "pending", table.c.not_before <= now)
+        .order_by(table.c.not_before, table.c.id),
+    ]
+    conn = session.connection()
+    ids: list[int] = []
+    for pick in picks:
+        if len(ids) >= limit:
+            break
+        if postgres:
+            pick = pick.with_for_update(skip_locked=True)
+        ids += conn.execute(pick.limit(limit - len(ids))).scalars()
     if not ids:
         return []
-    session.execute(
-        update(Delivery)
-        .where(col(Delivery.id).in_(ids))
+    conn.execute(
+        update(table)
+        .where(table.c.id.in_(ids))
         .values(
             status="sending",
-            claim_token=token,
+            claim_token=str(uuid.uuid4()),
             claimed_until=now + lease,
-            attempts=Delivery.attempts + 1,
+            attempts=table.c.attempts + 1,
         )
     )
     rows = session.execute(
-        select(Delivery).where(col(Delivery.claim_token) == token).order_by(col(Delivery.id))
+        select(Delivery)
+        .where(col(Delivery.id).in_(ids))
+        .order_by(col(Delivery.id))
+        .execution_options(populate_existing=True)
     ).scalars()
     return list(rows)
 
