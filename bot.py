@@ -126,6 +126,7 @@ def _sender(deps: Deps) -> OutboxSender:
         deps.clock,
         rate=deps.settings.cadence_send_rate,
         workers=deps.settings.cadence_send_workers,
+        foreground=deps.foreground,
     )
     deps.wake_sender = sender.wake
     return sender
@@ -149,7 +150,13 @@ def _serve(deps: Deps, stop: threading.Event) -> None:
     from web.metrics_api import metrics_routes
 
     server = make_server(
-        CadenceWSGI(app, deps.engine, settings.slack_signing_secret, routes=metrics_routes(deps)),
+        CadenceWSGI(
+            app,
+            deps.engine,
+            settings.slack_signing_secret,
+            routes=metrics_routes(deps),
+            foreground=deps.foreground,
+        ),
         settings.port,
         threads=settings.cadence_http_threads,
     )

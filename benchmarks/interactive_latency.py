@@ -270,7 +270,9 @@ def main(argv: list[str] | None = None) -> int:
         from handlers import build_app
 
         bare_wsgi = CadenceWSGI(bare_app(deps), engine, SIGNING_SECRET)
-        cadence_wsgi = CadenceWSGI(build_app(deps), engine, SIGNING_SECRET)
+        cadence_wsgi = CadenceWSGI(
+            build_app(deps), engine, SIGNING_SECRET, foreground=deps.foreground
+        )
         bares: list[Run] = []
         idles: list[Run] = []
         busies: list[Run] = []
@@ -286,7 +288,12 @@ def main(argv: list[str] | None = None) -> int:
                 print(idles[-1].line(bares[-1]), flush=True)
             fake.rate_limit(POST, args.fanout_limit)
             sender = OutboxSender(
-                engine, deps.slack, clock, rate=SENDER_CEILING, workers=args.sender_workers
+                engine,
+                deps.slack,
+                clock,
+                rate=SENDER_CEILING,
+                workers=args.sender_workers,
+                foreground=deps.foreground,  # as bot.py wires it: requests first
             ).start()
             time.sleep(1.0)  # the sender is in full flow
             for _ in range(args.rounds):

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 
 class Pacer:
@@ -118,3 +119,33 @@ class Pacer:
             self._epoch += 1
             self._window_start, self._window_sent = now, 0
             self._probe_at = self._paused_until + self.probe_every
+
+
+class Foreground:
+    """Interactive requests being served right now (web.CadenceWSGI counts them). The outbox
+    sender gives way: before each Slack call it waits up to its `patience` for a moment with
+    none in progress. Someone clicking in Slack has 3 seconds; a fan-out can finish a little
+    later. The wait is bounded, so a stream of requests slows the sender but never stops it."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._serving = 0
+        self._quiet = threading.Event()
+        self._quiet.set()
+
+    @contextmanager
+    def serving(self) -> Iterator[None]:
+        with self._lock:
+            self._serving += 1
+            self._quiet.clear()
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._serving -= 1
+                if self._serving == 0:
+                    self._quiet.set()
+
+    def wait_quiet(self, patience: float) -> bool:
+        """True at once, or as soon as no request is in progress; False after `patience`."""
+        return self._quiet.wait(patience)

@@ -41,7 +41,7 @@ from sqlmodel import Session
 
 from delivery.charts import ChartError, render_png
 from delivery.gateway import Posted, SlackCallError, SlackGateway, Upload
-from delivery.pacing import Pacer
+from delivery.pacing import Foreground, Pacer
 from domain.clock import Clock
 from storage import repo
 from storage.db import read_scope
@@ -52,6 +52,7 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6
 LEASE = timedelta(minutes=5)
 LEASE_MARGIN = timedelta(seconds=60)  # never start a send with less of the lease left
+FOREGROUND_PATIENCE = 0.2  # longest wait per message for a moment without interactive requests
 LONG_WAIT = 30.0  # a longer Retry-After gives the claimed rows back instead of holding them
 UPDATE_WAIT = timedelta(seconds=5)  # a chat.update whose original is not sent yet looks again then
 CLAIM_SECONDS = 2.0  # claim about this many seconds of sending at the current pace
@@ -183,6 +184,8 @@ class OutboxSender:
         workers: int = 2,
         batch: int = 200,
         idle_poll: float = 1.0,
+        foreground: Foreground | None = None,
+        patience: float = FOREGROUND_PATIENCE,
     ) -> None:
         self.engine = engine
         self.gateway = gateway
@@ -193,6 +196,8 @@ class OutboxSender:
         self.workers = max(1, workers)
         self.batch = max(1, batch)
         self.idle_poll = idle_poll
+        self.foreground = foreground
+        self.patience = patience
         self.stats = SendStats()
         self._settler = _Settler(engine, clock)
         self._stop = threading.Event()
@@ -364,6 +369,8 @@ class OutboxSender:
             self.stats.add("failed")
             return None
         pacer = self.pacers[row.method]
+        if self.foreground is not None:
+            self.foreground.wait_quiet(self.patience)
         while True:
             if not pacer.acquire(self._stop):
                 return 0.0

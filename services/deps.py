@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 
 from config import Settings
 from delivery.gateway import SlackGateway
+from delivery.pacing import Foreground
 from domain.clock import Clock
 from domain.roles import Role
 from domain.schedule import DEFAULT_SCHEDULE, Schedule
@@ -31,6 +32,7 @@ class Deps:
     schedule: Schedule = DEFAULT_SCHEDULE
     wake_sender: Callable[[], None] = field(default=_nothing)
     writes: GroupCommit = field(init=False)  # interactive writes, committed together
+    foreground: Foreground = field(default_factory=Foreground)  # requests the sender yields to
 
     def __post_init__(self) -> None:
         self.writes = GroupCommit(self.engine)

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from delivery.gateway import Posted, SlackGateway, SlackUser, Upload
-from delivery.pacing import Pacer
+from delivery.pacing import Foreground, Pacer
 from delivery.sender import LEASE, OutboxSender
 from domain.clock import FixedClock
 from services.checkins import prompt_key, send_weekly_checkins, skip_week
@@ -437,3 +437,46 @@ def test_an_update_of_a_message_that_was_never_sent_is_skipped(
     update = table[f"update:{prompt_key('U0ANA', PERIOD)}"]
     assert (update.status, update.last_error) == ("skipped", "nothing to update")
     assert sender.stats.skipped == 1
+
+
+def test_the_sender_gives_way_while_a_request_is_being_served(deps: Deps, fake: FakeSlack) -> None:
+    enqueue(deps, 1)
+    foreground = Foreground()
+    sender = OutboxSender(
+        deps.engine, deps.slack, deps.clock, rate=500, foreground=foreground, patience=10
+    )
+    with foreground.serving():
+        sender.start()
+        time.sleep(0.5)
+        assert fake.calls("chat.postMessage") == []  # nothing goes out mid-request
+    try:
+        [sent] = fake.wait_for("chat.postMessage", 1, timeout=3)  # ... and goes right after
+    finally:
+        sender.stop()
+    assert sent.args["channel"] == user(0)
+
+
+def test_a_stream_of_requests_slows_the_sender_but_never_stops_it(
+    deps: Deps, fake: FakeSlack
+) -> None:
+    enqueue(deps, 3)
+    foreground = Foreground()
+    sender = OutboxSender(
+        deps.engine,
+        deps.slack,
+        deps.clock,
+        rate=500,
+        workers=1,
+        foreground=foreground,
+        patience=0.2,
+    )
+    with foreground.serving():  # never a quiet moment
+        t0 = time.monotonic()
+        sender.start()
+        try:
+            sent = fake.wait_for("chat.postMessage", 3, timeout=5)
+        finally:
+            sender.stop()
+        took = time.monotonic() - t0
+    assert sorted(c.args["channel"] for c in sent) == [user(0), user(1), user(2)]
+    assert took >= 0.5  # each one waited its patience first

@@ -18,6 +18,7 @@ from slack_bolt import App, BoltRequest
 from sqlalchemy.engine import Engine
 from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
 
+from delivery.pacing import Foreground
 from storage.db import ping
 
 if TYPE_CHECKING:
@@ -56,8 +57,10 @@ class CadenceWSGI:
         engine: Engine,
         signing_secret: str,
         routes: dict[tuple[str, str], Route] | None = None,
+        foreground: Foreground | None = None,
     ) -> None:
         self.bolt = bolt
+        self.foreground = foreground or Foreground()
         self.engine = engine
         self.secret = signing_secret.encode()
         self.routes = dict(routes or {})
@@ -94,7 +97,8 @@ class CadenceWSGI:
             return route(environ, raw)
         if method != "POST":
             return _text(405, "use POST")
-        return self._slack(environ, raw)
+        with self.foreground.serving():  # the outbox sender gives way meanwhile
+            return self._slack(environ, raw)
 
     def _signed(self, raw: bytes, timestamp: str | None, signature: str | None) -> bool:
         """Slack's v0 signature over the raw bytes, within five minutes."""
