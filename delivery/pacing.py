@@ -146,6 +146,10 @@ class Foreground:
                 if self._serving == 0:
                     self._quiet.set()
 
+    @property
+    def busy(self) -> bool:
+        return not self._quiet.is_set()
+
     def wait_quiet(self, patience: float) -> bool:
         """True at once, or as soon as no request is in progress; False after `patience`."""
         return self._quiet.wait(patience)

@@ -253,6 +253,12 @@ class OutboxSender:
 
     # ------------------------------------------------------------ claiming
     def _claim_size(self, floor: int = 1) -> int:
+        if self.foreground is not None and self.foreground.busy:
+            # SQLite hands the GIL over for every row it reads, and while requests keep the
+            # other threads busy each handover can wait out Python's switch interval (5 ms):
+            # a 200-row claim then held the write lock, and every request behind it, for
+            # tens of milliseconds. Small claims while requests are being served.
+            return floor
         pace = min(p.rate for p in self.pacers.values())
         return max(floor, min(self.batch, math.ceil(pace * CLAIM_SECONDS)))
 

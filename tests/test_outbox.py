@@ -480,3 +480,30 @@ def test_a_stream_of_requests_slows_the_sender_but_never_stops_it(
         took = time.monotonic() - t0
     assert sorted(c.args["channel"] for c in sent) == [user(0), user(1), user(2)]
     assert took >= 0.5  # each one waited its patience first
+
+
+def test_while_requests_are_served_the_sender_claims_no_more_than_it_can_send(
+    deps: Deps, fake: FakeSlack
+) -> None:
+    enqueue(deps, 50)
+    foreground = Foreground()
+    sender = OutboxSender(
+        deps.engine,
+        deps.slack,
+        deps.clock,
+        rate=500,
+        workers=2,
+        foreground=foreground,
+        patience=10,
+    )
+    with foreground.serving():
+        sender.start()
+        time.sleep(0.5)
+        claimed = [d for d in rows(deps.engine).values() if d.status == "sending"]
+        # One in hand and one queued per worker, not a whole batch held under the write lock
+        # and the lease (50 at this rate when no request is in progress).
+        assert len(claimed) == 4
+    try:
+        fake.wait_for("chat.postMessage", 50, timeout=10)
+    finally:
+        sender.stop()
