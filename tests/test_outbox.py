@@ -439,12 +439,24 @@ def test_an_update_of_a_message_that_was_never_sent_is_skipped(
     assert sender.stats.skipped == 1
 
 
-def test_the_sender_gives_way_while_a_request_is_being_served(deps: Deps, fake: FakeSlack) -> None:
-    enqueue(deps, 1)
+def giving_way(deps: Deps, workers: int, patience: float) -> tuple[OutboxSender, Foreground]:
+    """A sender wired as bot.py wires it: it gives way to requests being served."""
     foreground = Foreground()
     sender = OutboxSender(
-        deps.engine, deps.slack, deps.clock, rate=500, foreground=foreground, patience=10
+        deps.engine,
+        deps.slack,
+        deps.clock,
+        rate=500,
+        workers=workers,
+        foreground=foreground,
+        patience=patience,
     )
+    return sender, foreground
+
+
+def test_the_sender_gives_way_while_a_request_is_being_served(deps: Deps, fake: FakeSlack) -> None:
+    enqueue(deps, 1)
+    sender, foreground = giving_way(deps, workers=2, patience=10)
     with foreground.serving():
         sender.start()
         time.sleep(0.5)
@@ -460,16 +472,7 @@ def test_a_stream_of_requests_slows_the_sender_but_never_stops_it(
     deps: Deps, fake: FakeSlack
 ) -> None:
     enqueue(deps, 3)
-    foreground = Foreground()
-    sender = OutboxSender(
-        deps.engine,
-        deps.slack,
-        deps.clock,
-        rate=500,
-        workers=1,
-        foreground=foreground,
-        patience=0.2,
-    )
+    sender, foreground = giving_way(deps, workers=1, patience=0.2)
     with foreground.serving():  # never a quiet moment
         t0 = time.monotonic()
         sender.start()
@@ -486,16 +489,7 @@ def test_while_requests_are_served_the_sender_claims_no_more_than_it_can_send(
     deps: Deps, fake: FakeSlack
 ) -> None:
     enqueue(deps, 50)
-    foreground = Foreground()
-    sender = OutboxSender(
-        deps.engine,
-        deps.slack,
-        deps.clock,
-        rate=500,
-        workers=2,
-        foreground=foreground,
-        patience=10,
-    )
+    sender, foreground = giving_way(deps, workers=2, patience=10)
     with foreground.serving():
         sender.start()
         time.sleep(0.5)
