@@ -18,7 +18,7 @@ from services import nudges
 from services.deps import Deps
 from services.people import away_ids, first_name, resolve_timezones, timezone_of
 from storage import repo
-from storage.db import read_scope, session_scope
+from storage.db import one_read, read_scope, session_scope
 from storage.models import Checkin, Person
 
 log = logging.getLogger(__name__)
@@ -190,8 +190,8 @@ class Outcome:
 
 
 def _person(deps: Deps, slack_id: str) -> tuple[Person, Role]:
-    with read_scope(deps.engine) as session:
-        person = repo.person_by_slack_id(slack_id, session=session)
+    with one_read(deps.engine) as conn:
+        person = repo.person_by_slack_id(slack_id, session=conn)
     if person is None or not person.active or person.role not in deps.roles:
         raise NotRegistered(slack_id)
     return person, deps.roles[person.role]

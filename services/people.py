@@ -11,7 +11,7 @@ from domain.checkins import is_away
 from domain.periods import is_valid_timezone
 from services.deps import Deps
 from storage import repo
-from storage.db import read_scope, session_scope
+from storage.db import one_read, session_scope
 from storage.models import Person
 
 log = logging.getLogger(__name__)
@@ -81,6 +81,6 @@ def away_ids(deps: Deps, slack_ids: Iterable[str], now: datetime) -> set[str]:
 
 def active_person(deps: Deps, slack_id: str) -> Person | None:
     """The person with this Slack ID from the stored org chart, if they are active."""
-    with read_scope(deps.engine) as session:
-        person = repo.person_by_slack_id(slack_id, session=session)
+    with one_read(deps.engine) as conn:
+        person = repo.person_by_slack_id(slack_id, session=conn)
     return person if person is not None and person.active else None

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import DateTime, event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, create_engine
@@ -93,7 +93,10 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        if conn.get_execution_options().get("cadence_read_only", False):
+        options = conn.get_execution_options()
+        if options.get("cadence_one_statement", False):
+            return  # SQLite runs a lone statement as its own transaction
+        if options.get("cadence_read_only", False):
             conn.exec_driver_sql("BEGIN")
             return
         write_turn.acquire()
@@ -195,6 +198,17 @@ class GroupCommit:
             raise
         for job, result in zip(batch, results, strict=True):
             job.result, job.finished = result, True
+
+
+@contextmanager
+def one_read(engine: Engine) -> Iterator[Connection]:
+    """A connection for a single read statement (on SQLite without BEGIN and ROLLBACK around
+    it: a lone SELECT is its own transaction). Reads that must agree with each other belong
+    in one read_scope."""
+    with engine.execution_options(
+        cadence_read_only=True, cadence_one_statement=True
+    ).connect() as conn:
+        yield conn
 
 
 @contextmanager

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Integer, String, Table, Text, bindparam, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, col
 
 from domain.checkins import CheckinAnswers
@@ -27,10 +28,12 @@ _PERSON_BY_SLACK_ID = select(Person.__table__).where(  # type: ignore[attr-defin
 )
 
 
-def person_by_slack_id(slack_id: str, *, session: Session) -> Person | None:
+def person_by_slack_id(slack_id: str, *, session: Session | Connection) -> Person | None:
     """The person, detached from the session (changes go through the update functions).
-    Core and a statement built once: every interactive request starts here."""
-    row = session.connection().execute(_PERSON_BY_SLACK_ID, {"slack_id": slack_id}).first()
+    Core and a statement built once: every interactive request starts here (services pass a
+    storage.db.one_read connection)."""
+    conn = session.connection() if isinstance(session, Session) else session
+    row = conn.execute(_PERSON_BY_SLACK_ID, {"slack_id": slack_id}).first()
     return None if row is None else Person(**row._mapping)
 
 
