@@ -293,25 +293,25 @@ def _status_message(
     )
 
 
-def _queue_status_update(
+def _status_update_writes(
     person: Person,
     period: str,
     status: str,
     message: dict[str, Any],
     now: datetime,
     *,
-    session: Session,
-) -> None:
+    dialect: str,
+) -> list[repo.Write]:
     """Turn the DM (and the reminder, if one went out) into `message` through the outbox, in
-    the transaction that stored the check-in; a DM not sent yet is withdrawn instead."""
-    repo.update_dms(
+    the transaction that stores the check-in; a DM not sent yet is withdrawn instead."""
+    return repo.dm_update_writes(
         [prompt_key(person.slack_id, period), reminder_key(person.slack_id, period)],
         kind="checkin-status",
         recipient=person.slack_id,
         payload=message,
         reason=f"{status} before it was sent",
         now=now,
-        session=session,
+        dialect=dialect,
     )
 
 
@@ -335,13 +335,13 @@ def submit_checkin(deps: Deps, slack_id: str, period: str, raw: RawAnswers) -> d
     # Rendered before the write transaction: other writers wait only for the two statements.
     summary = _summary(role, answers.quality, answers.output, answers.mood)
     message = _status_message(deps, person, period, "answered", summary, now)
-    person_id = person.id
-
-    def store(session: Session) -> None:
-        repo.save_answers(person_id, period, answers, now, session=session)
-        _queue_status_update(person, period, "answered", message, now, session=session)
-
-    deps.writes.run(store)
+    dialect = deps.engine.dialect.name
+    deps.writes.execute(
+        [
+            repo.answers_write(person.id, period, answers, now, dialect=dialect),
+            *_status_update_writes(person, period, "answered", message, now, dialect=dialect),
+        ]
+    )
     deps.wake_sender()
     return {}
 
@@ -363,7 +363,11 @@ def skip_week(deps: Deps, slack_id: str, period: str) -> str:
         if checkin.status == "answered":
             summary = _summary(role, checkin.quality_value, checkin.output_value, checkin.mood)
         message = _status_message(deps, person, period, checkin.status, summary, now)
-        _queue_status_update(person, period, checkin.status, message, now, session=session)
+        dialect = session.get_bind().dialect.name
+        writes = _status_update_writes(
+            person, period, checkin.status, message, now, dialect=dialect
+        )
+        repo.apply(writes, session=session)
     deps.wake_sender()
     if checkin.status == "answered":
         return f"You already answered {week_label(period)}, so nothing was skipped."

@@ -347,15 +347,16 @@ def _status_update(
 ) -> None:
     """Turn a review DM into a one-line 'done' note (through the outbox), or withdraw it if it
     has not gone out yet."""
-    repo.update_dms(
+    writes = repo.dm_update_writes(
         [original],
         kind="review-status",
         recipient=recipient,
         payload=deps.renderer.message("review_status.json.j2", line=line),
         reason="done before it was sent",
         now=now,
-        session=session,
+        dialect=session.get_bind().dialect.name,
     )
+    repo.apply(writes, session=session)
 
 
 def save_self_assessment(

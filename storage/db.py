@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -139,10 +139,15 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 
 
 class _Job:
-    __slots__ = ("work", "finished", "result", "error")
+    __slots__ = ("work", "writes", "finished", "result", "error")
 
-    def __init__(self, work: Callable[[Session], Any]) -> None:
+    def __init__(
+        self,
+        work: Callable[[Session], Any] | None = None,
+        writes: Sequence[tuple[Any, dict[str, Any]]] = (),
+    ) -> None:
         self.work = work
+        self.writes = writes
         self.finished = False
         self.result: Any = None
         self.error: BaseException | None = None
@@ -154,8 +159,12 @@ class GroupCommit:
     transaction, and each caller returns once the transaction holding its work has committed.
     A failing piece of work is retried alone, so it fails only its own request.
 
-    Work must touch nothing but the session (it may run twice: once in a batch that failed
-    because of another request, then alone)."""
+    `run(work)` takes a function of the session; it must touch nothing but the session (it
+    may run twice: once in a batch that failed because of another request, then alone).
+    `execute(writes)` takes statements with their parameters: the writes of requests queued
+    together run as one executemany per statement, statement by statement in order of first
+    use, parameters in queue order. Use it for writes whose effects do not depend on other
+    requests' writes of the same batch except that the later request's values win."""
 
     def __init__(self, engine: Engine, max_batch: int = 64) -> None:
         self._engine = engine
@@ -165,7 +174,12 @@ class GroupCommit:
         self._queue: list[_Job] = []
 
     def run(self, work: Callable[[Session], Any]) -> Any:
-        job = _Job(work)
+        return self._wait(_Job(work=work))
+
+    def execute(self, writes: Sequence[tuple[Any, dict[str, Any]]]) -> None:
+        self._wait(_Job(writes=writes))
+
+    def _wait(self, job: _Job) -> Any:
         with self._queue_lock:
             self._queue.append(job)
         while not job.finished:
@@ -183,7 +197,7 @@ class GroupCommit:
     def _commit(self, batch: list[_Job]) -> None:
         try:
             with session_scope(self._engine) as session:
-                results = [job.work(session) for job in batch]
+                results = self._apply(batch, session)
         except Exception as exc:
             if len(batch) == 1:
                 batch[0].error = exc
@@ -198,6 +212,28 @@ class GroupCommit:
             raise
         for job, result in zip(batch, results, strict=True):
             job.result, job.finished = result, True
+
+    @staticmethod
+    def _apply(batch: list[_Job], session: Session) -> list[Any]:
+        results: list[Any] = []
+        pending: dict[Any, list[dict[str, Any]]] = {}  # statement -> parameter sets, in order
+
+        def flush() -> None:
+            conn = session.connection()
+            for statement, params in pending.items():
+                conn.execute(statement, params)
+            pending.clear()
+
+        for job in batch:
+            if job.work is None:
+                for statement, params in job.writes:
+                    pending.setdefault(statement, []).append(params)
+                results.append(None)
+            else:
+                flush()
+                results.append(job.work(session))
+        flush()
+        return results
 
 
 @contextmanager

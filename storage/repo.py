@@ -20,6 +20,17 @@ from domain.checkins import CheckinAnswers
 from domain.org import OrgRow
 from storage.models import AuditEvent, Checkin, Delivery, Person
 
+# A statement and its parameters, to run now or in a storage.db.GroupCommit batch.
+Write = tuple[Any, dict[str, Any]]
+
+
+def apply(writes: Iterable[Write], *, session: Session) -> None:
+    """Run writes now, in the session's transaction."""
+    conn = session.connection()
+    for statement, params in writes:
+        conn.execute(statement, params)
+
+
 # ---------------------------------------------------------------- people
 
 
@@ -200,13 +211,12 @@ def _save_answers_stmt(dialect: str) -> Any:
     )
 
 
-def save_answers(
-    person_id: int, period: str, answers: CheckinAnswers, now: datetime, *, session: Session
-) -> None:
+def answers_write(
+    person_id: int, period: str, answers: CheckinAnswers, now: datetime, *, dialect: str
+) -> Write:
     """Store a person's answers for a week: the one row for (person, period), race-free."""
-    conn = session.connection()
-    conn.execute(
-        _save_answers_stmt(conn.dialect.name),
+    return (
+        _save_answers_stmt(dialect),
         {
             "person_id": person_id,
             "period": period,
@@ -222,6 +232,13 @@ def save_answers(
             "updated_at": now,
         },
     )
+
+
+def save_answers(
+    person_id: int, period: str, answers: CheckinAnswers, now: datetime, *, session: Session
+) -> None:
+    dialect = session.get_bind().dialect.name
+    apply([answers_write(person_id, period, answers, now, dialect=dialect)], session=session)
 
 
 def mark_skipped(person_id: int, period: str, now: datetime, *, session: Session) -> Checkin:
@@ -320,10 +337,12 @@ def replace_pending(message: OutgoingMessage, now: datetime, *, session: Session
 
 
 @functools.cache
-def _withdraw_stmts(dialect: str) -> tuple[Any, Any]:
-    """The two statements of `update_dms`, built once per dialect."""
+def _dm_update_stmts(dialect: str, originals: int) -> tuple[Any, Any]:
+    """The two statements of `dm_update_writes` for a number of originals, built once per
+    dialect (plain parameters, not an expanding IN, so that requests committed together can
+    share one executemany)."""
     table: Table = Delivery.__table__  # type: ignore[attr-defined]
-    keys: Any = bindparam("keys", expanding=True)
+    keys = [bindparam(f"original_{i}", type_=String) for i in range(originals)]
     withdraw = (
         update(table)
         .where(table.c.key.in_(keys), table.c.status == "pending")
@@ -361,7 +380,7 @@ def _withdraw_stmts(dialect: str) -> tuple[Any, Any]:
     return withdraw, queue
 
 
-def update_dms(
+def dm_update_writes(
     originals: Sequence[str],
     *,
     kind: str,
@@ -369,25 +388,26 @@ def update_dms(
     payload: dict[str, Any],
     reason: str,
     now: datetime,
-    session: Session,
-) -> None:
+    dialect: str,
+) -> list[Write]:
     """Turn earlier DMs into `payload` through chat.update (key `update:<original>`, queued
     again with the new payload if an update was already recorded), and withdraw those of them
     not sent yet. Keys never recorded are ignored. Two statements, whatever the count."""
-    conn = session.connection()
-    withdraw, queue = _withdraw_stmts(conn.dialect.name)
-    keys = list(originals)
-    conn.execute(withdraw, {"keys": keys, "reason": reason[:500]})
-    conn.execute(
-        queue,
-        {
-            "keys": keys,
-            "kind": kind,
-            "recipient": recipient,
-            "payload": json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
-            "now": now,
-        },
-    )
+    withdraw, queue = _dm_update_stmts(dialect, len(originals))
+    keys = {f"original_{i}": key for i, key in enumerate(originals)}
+    return [
+        (withdraw, {**keys, "reason": reason[:500]}),
+        (
+            queue,
+            {
+                **keys,
+                "kind": kind,
+                "recipient": recipient,
+                "payload": json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
+                "now": now,
+            },
+        ),
+    ]
 
 
 def delivery_by_key(key: str, *, session: Session) -> Delivery | None:

@@ -11,6 +11,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from delivery.sender import OutboxSender
+from domain.checkins import CheckinAnswers
 from prompts import ids
 from services.checkins import send_weekly_checkins
 from services.deps import Deps
@@ -139,3 +140,81 @@ def test_a_failing_write_fails_alone_and_the_others_in_its_batch_commit(deps: De
     with read_scope(deps.engine) as session:
         stored = {d.key for d in session.execute(select(Delivery)).scalars()}
     assert stored == {"first", "a", "b"}  # nothing of the failed request, all of the others
+
+
+def _queued_together(
+    writes: GroupCommit, jobs: list[tuple[str, list[repo.Write]]]
+) -> dict[str, object]:
+    """Queue `jobs` in this order behind a held turn, so that one transaction takes them all;
+    what each request got back ("stored" or its exception)."""
+    holding, release = threading.Event(), threading.Event()
+
+    def hold(session: Session) -> None:
+        holding.set()
+        release.wait(10)
+
+    outcomes: dict[str, object] = {}
+
+    def run(name: str, job: list[repo.Write]) -> None:
+        try:
+            writes.execute(job)
+            outcomes[name] = "stored"
+        except Exception as exc:  # the database's own error for a bad request
+            outcomes[name] = exc
+
+    leader = threading.Thread(target=writes.run, args=(hold,))
+    leader.start()
+    assert holding.wait(10)
+    threads = []
+    for name, job in jobs:
+        threads.append(threading.Thread(target=run, args=(name, job)))
+        threads[-1].start()
+        deadline = time.monotonic() + 10
+        while len(writes._queue) < len(threads) and time.monotonic() < deadline:
+            time.sleep(0.002)
+    assert len(writes._queue) == len(jobs)
+    release.set()
+    for t in [leader, *threads]:
+        t.join(10)
+    return outcomes
+
+
+def _answer(deps: Deps, slack_id: str | None, quality: float) -> list[repo.Write]:
+    person_id = 999_999  # nobody: the foreign key refuses it
+    if slack_id is not None:
+        with read_scope(deps.engine) as session:
+            person = repo.person_by_slack_id(slack_id, session=session)
+        assert person is not None and person.id is not None
+        person_id = person.id
+    answers = CheckinAnswers(quality, 40, 4, f"win {quality}", "", "")
+    now, dialect = deps.clock.now(), deps.engine.dialect.name
+    return [repo.answers_write(person_id, "2026-W47", answers, now, dialect=dialect)]
+
+
+def test_writes_committed_together_keep_each_request_and_the_later_answer(org: Deps) -> None:
+    outcomes = _queued_together(
+        GroupCommit(org.engine),
+        [
+            ("ana first", _answer(org, "U0ANA", 81)),
+            ("lea", _answer(org, "U0LEAD", 90)),
+            ("ana again", _answer(org, "U0ANA", 88)),
+        ],
+    )
+    assert outcomes == {"ana first": "stored", "lea": "stored", "ana again": "stored"}
+    assert [(c.quality_value, c.wins) for c in checkins(org, "U0ANA")] == [(88, "win 88")]
+    assert [c.quality_value for c in checkins(org, "U0LEAD")] == [90]
+
+
+def test_a_bad_write_committed_with_others_fails_only_its_own_request(org: Deps) -> None:
+    outcomes = _queued_together(
+        GroupCommit(org.engine),
+        [
+            ("ana", _answer(org, "U0ANA", 81)),
+            ("nobody", _answer(org, None, 70)),
+            ("lea", _answer(org, "U0LEAD", 90)),
+        ],
+    )
+    assert isinstance(outcomes.pop("nobody"), Exception)
+    assert outcomes == {"ana": "stored", "lea": "stored"}
+    assert [c.quality_value for c in checkins(org, "U0ANA")] == [81]
+    assert [c.quality_value for c in checkins(org, "U0LEAD")] == [90]
