@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -139,32 +139,23 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 
 
 class _Job:
-    __slots__ = ("work", "writes", "finished", "result", "error")
+    __slots__ = ("writes", "finished", "error")
 
-    def __init__(
-        self,
-        work: Callable[[Session], Any] | None = None,
-        writes: Sequence[tuple[Any, dict[str, Any]]] = (),
-    ) -> None:
-        self.work = work
+    def __init__(self, writes: Sequence[tuple[Any, dict[str, Any]]]) -> None:
         self.writes = writes
         self.finished = False
-        self.result: Any = None
         self.error: BaseException | None = None
 
 
 class GroupCommit:
-    """Short write transactions of concurrent requests, committed together: a request queues
-    its work; whoever holds the turn runs everything queued (up to `max_batch`) in one
-    transaction, and each caller returns once the transaction holding its work has committed.
-    A failing piece of work is retried alone, so it fails only its own request.
-
-    `run(work)` takes a function of the session; it must touch nothing but the session (it
-    may run twice: once in a batch that failed because of another request, then alone).
-    `execute(writes)` takes statements with their parameters: the writes of requests queued
-    together run as one executemany per statement, statement by statement in order of first
-    use, parameters in queue order. Use it for writes whose effects do not depend on other
-    requests' writes of the same batch except that the later request's values win."""
+    """Short writes of concurrent requests, committed together: a request queues its writes
+    (statements with their parameters); whoever holds the turn runs everything queued (up to
+    `max_batch`) in one transaction, one executemany per statement, statement by statement in
+    order of first use, parameters in queue order, and each caller returns once the
+    transaction holding its writes has committed. A failing batch is retried request by
+    request, so a bad write fails only its own request. Use it for writes whose effects do not
+    depend on other requests' writes of the same batch, except that a later request's values
+    win."""
 
     def __init__(self, engine: Engine, max_batch: int = 64) -> None:
         self._engine = engine
@@ -173,13 +164,8 @@ class GroupCommit:
         self._queue_lock = threading.Lock()
         self._queue: list[_Job] = []
 
-    def run(self, work: Callable[[Session], Any]) -> Any:
-        return self._wait(_Job(work=work))
-
     def execute(self, writes: Sequence[tuple[Any, dict[str, Any]]]) -> None:
-        self._wait(_Job(writes=writes))
-
-    def _wait(self, job: _Job) -> Any:
+        job = _Job(writes)
         with self._queue_lock:
             self._queue.append(job)
         while not job.finished:
@@ -192,12 +178,17 @@ class GroupCommit:
                 self._commit(batch)
         if job.error is not None:
             raise job.error
-        return job.result
 
     def _commit(self, batch: list[_Job]) -> None:
+        statements: dict[Any, list[dict[str, Any]]] = {}  # statement -> parameter sets
+        for job in batch:
+            for statement, params in job.writes:
+                statements.setdefault(statement, []).append(params)
         try:
             with session_scope(self._engine) as session:
-                results = self._apply(batch, session)
+                conn = session.connection()
+                for statement, param_sets in statements.items():
+                    conn.execute(statement, param_sets)
         except Exception as exc:
             if len(batch) == 1:
                 batch[0].error = exc
@@ -210,30 +201,8 @@ class GroupCommit:
             for job in batch:
                 job.error, job.finished = exc, True
             raise
-        for job, result in zip(batch, results, strict=True):
-            job.result, job.finished = result, True
-
-    @staticmethod
-    def _apply(batch: list[_Job], session: Session) -> list[Any]:
-        results: list[Any] = []
-        pending: dict[Any, list[dict[str, Any]]] = {}  # statement -> parameter sets, in order
-
-        def flush() -> None:
-            conn = session.connection()
-            for statement, params in pending.items():
-                conn.execute(statement, params)
-            pending.clear()
-
         for job in batch:
-            if job.work is None:
-                for statement, params in job.writes:
-                    pending.setdefault(statement, []).append(params)
-                results.append(None)
-            else:
-                flush()
-                results.append(job.work(session))
-        flush()
-        return results
+            job.finished = True
 
 
 @contextmanager

@@ -425,16 +425,6 @@ def deliveries_by_keys(keys: Iterable[str], *, session: Session) -> dict[str, De
     return found
 
 
-def skip_pending(key: str, reason: str, now: datetime, *, session: Session) -> bool:
-    """Withdraw a message that has not gone out yet. False when it is already sent or in flight."""
-    result = session.execute(
-        update(Delivery)
-        .where(col(Delivery.key) == key, col(Delivery.status) == "pending")
-        .values(status="skipped", last_error=reason[:500], sent_at=None)
-    )
-    return bool(getattr(result, "rowcount", 0))
-
-
 def claim_due(now: datetime, limit: int, lease: timedelta, *, session: Session) -> list[Delivery]:
     """Claim up to `limit` due messages for this sender: pending ones whose time has come, and
     ones whose previous claim expired (a sender that died mid-batch). On PostgreSQL several

@@ -1,14 +1,12 @@
 """Check-in submissions that arrive together are committed together (storage.db.GroupCommit):
-every one is stored and acknowledged, each DM is updated once, and one failing write fails only
-its own request."""
+every one is stored and acknowledged, each DM is updated once, the later answer wins, and one
+failing write fails only its own request."""
 
 from __future__ import annotations
 
 import threading
 import time
 from typing import Any
-
-from sqlmodel import Session, select
 
 from delivery.sender import OutboxSender
 from domain.checkins import CheckinAnswers
@@ -17,7 +15,6 @@ from services.checkins import send_weekly_checkins
 from services.deps import Deps
 from storage import repo
 from storage.db import GroupCommit, read_scope
-from storage.models import Delivery
 from tests.conftest import ORG_HEADER, HttpApp, load_org, view_submission
 from tests.fakeslack import FakeSlack
 from tests.test_checkin_flow import FRIDAY_PARIS_15, checkins, open_modal, values
@@ -76,83 +73,11 @@ def _buttons(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
 
 
-def _note(key: str) -> repo.OutgoingMessage:
-    return repo.OutgoingMessage(
-        key=key,
-        kind="test",
-        recipient="U0ANA",
-        payload={"text": key, "blocks": []},
-    )
-
-
-def test_a_failing_write_fails_alone_and_the_others_in_its_batch_commit(deps: Deps) -> None:
-    writes = GroupCommit(deps.engine)
-    now = deps.clock.now()
-    holding = threading.Event()
-    release = threading.Event()
-
-    def first(session: Session) -> str:
-        holding.set()
-        release.wait(10)  # holds the turn while the others queue up behind it
-        repo.enqueue([_note("first")], now, session=session)
-        return "first"
-
-    def good(key: str) -> Any:
-        def work(session: Session) -> str:
-            repo.enqueue([_note(key)], now, session=session)
-            return key
-
-        return work
-
-    def bad(session: Session) -> str:
-        repo.enqueue([_note("bad")], now, session=session)
-        raise ValueError("this request's own problem")
-
-    outcomes: dict[str, object] = {}
-
-    def run(name: str, work: Any) -> None:
-        try:
-            outcomes[name] = writes.run(work)
-        except ValueError as exc:
-            outcomes[name] = exc
-
-    leader = threading.Thread(target=run, args=("first", first))
-    leader.start()
-    assert holding.wait(10)
-    others = [
-        threading.Thread(target=run, args=("a", good("a"))),
-        threading.Thread(target=run, args=("bad", bad)),
-        threading.Thread(target=run, args=("b", good("b"))),
-    ]
-    for t in others:
-        t.start()
-    deadline = time.monotonic() + 10
-    while len(writes._queue) < 3 and time.monotonic() < deadline:  # all three wait together
-        time.sleep(0.005)
-    assert len(writes._queue) == 3
-    release.set()
-    for t in [leader, *others]:
-        t.join(10)
-
-    assert outcomes["first"] == "first"
-    assert (outcomes["a"], outcomes["b"]) == ("a", "b")
-    assert isinstance(outcomes["bad"], ValueError)
-    with read_scope(deps.engine) as session:
-        stored = {d.key for d in session.execute(select(Delivery)).scalars()}
-    assert stored == {"first", "a", "b"}  # nothing of the failed request, all of the others
-
-
 def _queued_together(
     writes: GroupCommit, jobs: list[tuple[str, list[repo.Write]]]
 ) -> dict[str, object]:
-    """Queue `jobs` in this order behind a held turn, so that one transaction takes them all;
-    what each request got back ("stored" or its exception)."""
-    holding, release = threading.Event(), threading.Event()
-
-    def hold(session: Session) -> None:
-        holding.set()
-        release.wait(10)
-
+    """Queue `jobs` in this order while the turn is held, so that one transaction takes them
+    all; what each request got back ("stored" or its exception)."""
     outcomes: dict[str, object] = {}
 
     def run(name: str, job: list[repo.Write]) -> None:
@@ -162,19 +87,16 @@ def _queued_together(
         except Exception as exc:  # the database's own error for a bad request
             outcomes[name] = exc
 
-    leader = threading.Thread(target=writes.run, args=(hold,))
-    leader.start()
-    assert holding.wait(10)
     threads = []
-    for name, job in jobs:
-        threads.append(threading.Thread(target=run, args=(name, job)))
-        threads[-1].start()
-        deadline = time.monotonic() + 10
-        while len(writes._queue) < len(threads) and time.monotonic() < deadline:
-            time.sleep(0.002)
-    assert len(writes._queue) == len(jobs)
-    release.set()
-    for t in [leader, *threads]:
+    with writes._turn:  # as a request committing an earlier batch would
+        for name, job in jobs:
+            threads.append(threading.Thread(target=run, args=(name, job)))
+            threads[-1].start()
+            deadline = time.monotonic() + 10
+            while len(writes._queue) < len(threads) and time.monotonic() < deadline:
+                time.sleep(0.002)
+        assert len(writes._queue) == len(jobs)
+    for t in threads:
         t.join(10)
     return outcomes
 
