@@ -26,15 +26,15 @@ from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from config import Settings
-from delivery.gateway import WebClientGateway
-from delivery.sender import OutboxSender
-from domain.clock import Clock, FixedClock, SystemClock
-from domain.problems import InputProblems
-from domain.roles import RolesFileError, load_roles
-from prompts.render import Renderer
-from services.deps import Deps
-from services.jobs import JOBS
+from cadence.config import Settings
+from cadence.delivery.gateway import WebClientGateway
+from cadence.delivery.sender import OutboxSender
+from cadence.domain.clock import Clock, FixedClock, SystemClock
+from cadence.domain.problems import InputProblems
+from cadence.domain.roles import RolesFileError, load_roles
+from cadence.prompts.render import Renderer
+from cadence.services.deps import Deps
+from cadence.services.jobs import JOBS
 
 log = logging.getLogger("cadence")
 
@@ -94,7 +94,7 @@ def _parse_at(value: str | None) -> datetime | None:
 
 def build_deps(settings: Settings, clock: Clock) -> Deps:
     """Everything a command needs, with the database migrated to the newest schema."""
-    from storage.db import make_engine, migrate
+    from cadence.storage.db import make_engine, migrate
 
     try:
         roles = load_roles(settings.roles_file)
@@ -133,7 +133,7 @@ def _sender(deps: Deps) -> OutboxSender:
 
 
 def _serve(deps: Deps, stop: threading.Event) -> None:
-    from handlers import build_app
+    from cadence.handlers import build_app
 
     settings = deps.settings
     app = build_app(deps)
@@ -146,8 +146,8 @@ def _serve(deps: Deps, stop: threading.Event) -> None:
         stop.wait()
         handler.close()  # type: ignore[no-untyped-call]
         return
-    from web import CadenceWSGI, make_server, run_until
-    from web.metrics_api import metrics_routes
+    from cadence.web import CadenceWSGI, make_server, run_until
+    from cadence.web.metrics_api import metrics_routes
 
     server = make_server(
         CadenceWSGI(
@@ -171,7 +171,7 @@ def _run(command: str, settings: Settings) -> int:
         signal.signal(sig, lambda *_: stop.set())
     sender = scheduler = None
     if command in {"run", "scheduler"}:
-        from scheduler import build_scheduler
+        from cadence.scheduler import build_scheduler
 
         sender = _sender(deps).start()
         scheduler = build_scheduler(deps)
@@ -211,7 +211,7 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
             print("Database is up to date.", file=out)  # noqa: T201
             return 0
         if command == "import-org":
-            from services.org import import_org
+            from cadence.services.org import import_org
 
             result = import_org(build_deps(settings, SystemClock()), args.file)
             print(  # noqa: T201
@@ -222,7 +222,7 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
             )
             return 0
         if command == "import-metrics":
-            from services.metrics import import_metrics_file
+            from cadence.services.metrics import import_metrics_file
 
             deps = build_deps(settings, SystemClock())
             imported = import_metrics_file(deps, args.file, args.source)
@@ -247,9 +247,9 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
             )
             return 0
         if command == "export":
-            from services.checkins import export_checkins
-            from services.feedback import export_feedback
-            from services.reviews import export_reviews
+            from cadence.services.checkins import export_checkins
+            from cadence.services.feedback import export_feedback
+            from cadence.services.reviews import export_reviews
 
             exporter, label = {
                 "checkins": (export_checkins, "check-in"),

@@ -34,16 +34,16 @@ from sqlalchemy import bindparam, create_engine, insert, text, update  # noqa: E
 from sqlalchemy.engine import Engine  # noqa: E402
 from sqlmodel import col  # noqa: E402
 
-from config import PROJECT_ROOT, Settings  # noqa: E402
-from delivery.gateway import WebClientGateway  # noqa: E402
-from domain.clock import FixedClock  # noqa: E402
-from domain.periods import weeks_back  # noqa: E402
-from domain.roles import load_roles  # noqa: E402
-from prompts.render import Renderer  # noqa: E402
-from services.deps import Deps  # noqa: E402
-from services.digests import build_digests, load_org, render_digest, send_digests  # noqa: E402
-from storage.db import make_engine, migrate  # noqa: E402
-from storage.models import Person  # noqa: E402
+from cadence.config import PROJECT_ROOT, Settings  # noqa: E402
+from cadence.delivery.gateway import WebClientGateway  # noqa: E402
+from cadence.domain.clock import FixedClock  # noqa: E402
+from cadence.domain.periods import weeks_back  # noqa: E402
+from cadence.domain.roles import load_roles  # noqa: E402
+from cadence.prompts.render import Renderer  # noqa: E402
+from cadence.services.deps import Deps  # noqa: E402
+from cadence.services.digests import build_digests, load_org, render_digest, send_digests  # noqa: E402
+from cadence.storage.db import make_engine, migrate  # noqa: E402
+from cadence.storage.models import Person  # noqa: E402
 
 PERIOD = "2026-W47"
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # Monday 09:00 in Paris

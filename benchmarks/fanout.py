@@ -36,16 +36,16 @@ from typing import Any, Protocol
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
-from config import PROJECT_ROOT, Settings
-from delivery.gateway import WebClientGateway
-from delivery.sender import OutboxSender
-from domain.org import OrgRow
-from domain.roles import load_roles
-from prompts.render import Renderer
-from services.checkins import send_weekly_checkins
-from services.deps import Deps
-from storage import repo
-from storage.db import make_engine, migrate, read_scope, session_scope
+from cadence.config import PROJECT_ROOT, Settings
+from cadence.delivery.gateway import WebClientGateway
+from cadence.delivery.sender import OutboxSender
+from cadence.domain.org import OrgRow
+from cadence.domain.roles import load_roles
+from cadence.prompts.render import Renderer
+from cadence.services.checkins import send_weekly_checkins
+from cadence.services.deps import Deps
+from cadence.storage import repo
+from cadence.storage.db import make_engine, migrate, read_scope, session_scope
 from tests.fakeslack import FakeSlack
 
 # Friday 2026-11-20 15:00 in Paris: everybody's weekly check-in is due.

@@ -53,14 +53,14 @@ from benchmarks.fanout import (
     populate,
     slack_id,
 )
-from delivery.sender import OutboxSender
-from prompts import ids
-from services.checkins import open_checkin
-from services.deps import Deps
-from storage.db import make_engine, migrate
+from cadence.delivery.sender import OutboxSender
+from cadence.prompts import ids
+from cadence.services.checkins import open_checkin
+from cadence.services.deps import Deps
+from cadence.storage.db import make_engine, migrate
+from cadence.web import CadenceWSGI, make_server
 from tests.conftest import view_submission
 from tests.test_checkin_flow import values
-from web import CadenceWSGI, make_server
 
 SIGNING_SECRET = "bench-signing-secret"  # make_deps uses the same one
 PEOPLE = 10_000
@@ -267,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
             f"fake Slack limit {f'{args.fanout_limit:g}/s' if args.fanout_limit else 'none'}",
             flush=True,
         )
-        from handlers import build_app
+        from cadence.handlers import build_app
 
         bare_wsgi = CadenceWSGI(bare_app(deps), engine, SIGNING_SECRET)
         cadence_wsgi = CadenceWSGI(

@@ -39,13 +39,13 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from delivery.charts import ChartError, render_png
-from delivery.gateway import Posted, SlackCallError, SlackGateway, Upload
-from delivery.pacing import Foreground, Pacer
-from domain.clock import Clock
-from storage import repo
-from storage.db import read_scope
-from storage.models import Delivery
+from cadence.delivery.charts import ChartError, render_png
+from cadence.delivery.gateway import Posted, SlackCallError, SlackGateway, Upload
+from cadence.delivery.pacing import Foreground, Pacer
+from cadence.domain.clock import Clock
+from cadence.storage import repo
+from cadence.storage.db import read_scope
+from cadence.storage.models import Delivery
 
 log = logging.getLogger(__name__)
 

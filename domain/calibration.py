@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from domain.reviews import PairSummary
+from cadence.domain.reviews import PairSummary
 
 GAP = 0.75  # a manager's mean this far from everyone else's is flagged
 MIN_RATINGS = 8  # ... when both sides have at least this many competency ratings

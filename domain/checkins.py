@@ -6,7 +6,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from domain.roles import Metric, Role
+from cadence.domain.roles import Metric, Role
 
 MOODS: dict[int, str] = {
     1: "1 · Rough",

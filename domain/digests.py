@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from domain.checkins import sparkline
-from domain.roles import Metric, Role, fmt
-from domain.signals import MetricReading, Signal, SignalKind, below_floor, read_pair
+from cadence.domain.checkins import sparkline
+from cadence.domain.roles import Metric, Role, fmt
+from cadence.domain.signals import MetricReading, Signal, SignalKind, below_floor, read_pair
 
 WINDOW = 12  # weeks of history a digest reads: the chart's span (baselines need 5, sparklines 8)
 SPARK_WEEKS = 8

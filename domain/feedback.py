@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from domain.periods import local_now
+from cadence.domain.periods import local_now
 
 TEXT_LIMIT = 2000  # per free-text answer (rendered sections stay under Slack's 3000)
 KUDOS_LIMIT = 1500

@@ -13,9 +13,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from domain.quarters import quarter_end, quarter_start
-from domain.roles import Role, fmt
-from domain.signals import BASELINE_WEEKS
+from cadence.domain.quarters import quarter_end, quarter_start
+from cadence.domain.roles import Role, fmt
+from cadence.domain.signals import BASELINE_WEEKS
 
 KINDS = ("quality", "output", "other")
 OBJECTIVE_LIMIT = 300

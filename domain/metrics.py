@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from domain.periods import is_week
-from domain.problems import InputProblems
-from domain.roles import Role
+from cadence.domain.periods import is_week
+from cadence.domain.problems import InputProblems
+from cadence.domain.roles import Role
 
 HEADER = ["slack_id", "period", "metric", "value"]
 KINDS = ("quality", "output")

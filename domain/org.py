@@ -7,8 +7,8 @@ import io
 import re
 from dataclasses import dataclass
 
-from domain.periods import is_valid_timezone
-from domain.problems import InputProblems
+from cadence.domain.periods import is_valid_timezone
+from cadence.domain.problems import InputProblems
 
 HEADER = ["slack_id", "email", "name", "manager_slack_id", "role", "timezone", "hr_admin"]
 _SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from domain.periods import week_day, week_of
+from cadence.domain.periods import week_day, week_of
 
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 REVIEW_WINDOW_DAYS = 14  # self-assessment prompts: the last two weeks of the quarter

@@ -10,9 +10,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from domain.quarters import month_of_week
-from domain.roles import Metric, Role, fmt
-from domain.signals import BASELINE_WEEKS, LABELS, SignalKind, below_floor, read_pair
+from cadence.domain.quarters import month_of_week
+from cadence.domain.roles import Metric, Role, fmt
+from cadence.domain.signals import BASELINE_WEEKS, LABELS, SignalKind, below_floor, read_pair
 
 RATINGS: dict[int, str] = {
     1: "1 · Well below expectations",

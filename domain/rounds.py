@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from domain.periods import at_local, local_now
+from cadence.domain.periods import at_local, local_now
 
 PERSPECTIVES: dict[str, str] = {
     "self": "Self",

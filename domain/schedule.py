@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time
 
-from domain.periods import at_local, local_now, shift_week, week_day, week_of
+from cadence.domain.periods import at_local, local_now, shift_week, week_day, week_of
 
 
 @dataclass(frozen=True, slots=True)

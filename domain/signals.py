@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
-from domain.roles import Metric, Role
+from cadence.domain.roles import Metric, Role
 
 BASELINE_WEEKS = 4
 MIN_HISTORY = 2

@@ -9,20 +9,20 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from handlers.actions import checkin as checkin_actions
-from handlers.actions import digest as digest_actions
-from handlers.actions import feedback as feedback_actions
-from handlers.actions import reviews as review_actions
-from handlers.commands import cadence as cadence_command
-from handlers.commands import checkin as checkin_command
-from handlers.commands import feedback as feedback_command
-from handlers.commands import kudos as kudos_command
-from handlers.events import home as home_events
-from handlers.views import action as action_views
-from handlers.views import checkin as checkin_views
-from handlers.views import feedback as feedback_views
-from handlers.views import reviews as review_views
-from services.deps import Deps
+from cadence.handlers.actions import checkin as checkin_actions
+from cadence.handlers.actions import digest as digest_actions
+from cadence.handlers.actions import feedback as feedback_actions
+from cadence.handlers.actions import reviews as review_actions
+from cadence.handlers.commands import cadence as cadence_command
+from cadence.handlers.commands import checkin as checkin_command
+from cadence.handlers.commands import feedback as feedback_command
+from cadence.handlers.commands import kudos as kudos_command
+from cadence.handlers.events import home as home_events
+from cadence.handlers.views import action as action_views
+from cadence.handlers.views import checkin as checkin_views
+from cadence.handlers.views import feedback as feedback_views
+from cadence.handlers.views import reviews as review_views
+from cadence.services.deps import Deps
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, Undefined
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from domain.roles import fmt
-from prompts import ids
+from cadence.domain.roles import fmt
+from cadence.prompts import ids
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 

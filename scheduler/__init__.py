@@ -11,8 +11,8 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import text
 
-from services.deps import Deps
-from services.jobs import JOBS
+from cadence.services.deps import Deps
+from cadence.services.jobs import JOBS
 
 log = logging.getLogger(__name__)
 

@@ -8,17 +8,17 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from domain.actions import ACTION_TEXT_LIMIT, RawAction, validate_action
-from domain.periods import local_now, week_label
-from domain.signals import ACTIONS, LABELS, SignalKind
-from prompts import ids
-from prompts.render import escape_mrkdwn
-from services.checkins import Outcome
-from services.deps import Deps
-from services.people import timezone_of
-from storage import digest_repo, repo
-from storage.db import read_scope, session_scope
-from storage.models import Person
+from cadence.domain.actions import ACTION_TEXT_LIMIT, RawAction, validate_action
+from cadence.domain.periods import local_now, week_label
+from cadence.domain.signals import ACTIONS, LABELS, SignalKind
+from cadence.prompts import ids
+from cadence.prompts.render import escape_mrkdwn
+from cadence.services.checkins import Outcome
+from cadence.services.deps import Deps
+from cadence.services.people import timezone_of
+from cadence.storage import digest_repo, repo
+from cadence.storage.db import read_scope, session_scope
+from cadence.storage.models import Person
 
 log = logging.getLogger(__name__)
 

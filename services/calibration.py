@@ -7,16 +7,22 @@ import io
 import json
 from datetime import datetime
 
-from delivery.gateway import SlackCallError, Upload
-from domain.calibration import Calibration, RatedReview, calibrate
-from domain.periods import local_now
-from domain.quarters import is_quarter, quarter_end, quarter_label, quarter_of, shift_quarter
-from domain.reviews import Assessment, summarise_pair
-from services.checkins import Outcome
-from services.deps import Deps
-from services.evidence import quarter_weeks_for, week_data
-from storage import repo, review_repo
-from storage.db import read_scope, session_scope
+from cadence.delivery.gateway import SlackCallError, Upload
+from cadence.domain.calibration import Calibration, RatedReview, calibrate
+from cadence.domain.periods import local_now
+from cadence.domain.quarters import (
+    is_quarter,
+    quarter_end,
+    quarter_label,
+    quarter_of,
+    shift_quarter,
+)
+from cadence.domain.reviews import Assessment, summarise_pair
+from cadence.services.checkins import Outcome
+from cadence.services.deps import Deps
+from cadence.services.evidence import quarter_weeks_for, week_data
+from cadence.storage import repo, review_repo
+from cadence.storage.db import read_scope, session_scope
 
 HR_ONLY = "Calibration is for HR admins (hr_admin in the org chart)."
 

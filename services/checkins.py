@@ -10,16 +10,16 @@ from typing import Any, TextIO
 
 from sqlmodel import Session
 
-from domain.checkins import MOODS, TEXT_LIMIT, RawAnswers, sparkline, validate_answers
-from domain.periods import current_week, local_now, week_label, weeks_back
-from domain.roles import Metric, Role, fmt
-from prompts import ids
-from services import nudges
-from services.deps import Deps
-from services.people import away_ids, first_name, resolve_timezones, timezone_of
-from storage import repo
-from storage.db import one_read, read_scope, session_scope
-from storage.models import Checkin, Person
+from cadence.domain.checkins import MOODS, TEXT_LIMIT, RawAnswers, sparkline, validate_answers
+from cadence.domain.periods import current_week, local_now, week_label, weeks_back
+from cadence.domain.roles import Metric, Role, fmt
+from cadence.prompts import ids
+from cadence.services import nudges
+from cadence.services.deps import Deps
+from cadence.services.people import away_ids, first_name, resolve_timezones, timezone_of
+from cadence.storage import repo
+from cadence.storage.db import one_read, read_scope, session_scope
+from cadence.storage.models import Checkin, Person
 
 log = logging.getLogger(__name__)
 

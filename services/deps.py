@@ -7,14 +7,14 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
 
-from config import Settings
-from delivery.gateway import SlackGateway
-from delivery.pacing import Foreground
-from domain.clock import Clock
-from domain.roles import Role
-from domain.schedule import DEFAULT_SCHEDULE, Schedule
-from prompts.render import Renderer
-from storage.db import GroupCommit
+from cadence.config import Settings
+from cadence.delivery.gateway import SlackGateway
+from cadence.delivery.pacing import Foreground
+from cadence.domain.clock import Clock
+from cadence.domain.roles import Role
+from cadence.domain.schedule import DEFAULT_SCHEDULE, Schedule
+from cadence.prompts.render import Renderer
+from cadence.storage.db import GroupCommit
 
 
 def _nothing() -> None:

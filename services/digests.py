@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from domain.digests import (
+from cadence.domain.digests import (
     WINDOW,
     ActionInput,
     Digest,
@@ -26,15 +26,15 @@ from domain.digests import (
     rollup,
     series_table,
 )
-from domain.periods import at_local, shift_week, week_day, week_label, weeks_back
-from domain.signals import LABELS, SignalKind
-from prompts.render import VIEW_BLOCKS
-from services.checkins import JobReport, Outcome
-from services.deps import Deps
-from services.people import resolve_timezones, timezone_of
-from storage import digest_repo, feedback_repo, repo
-from storage.db import read_scope, session_scope
-from storage.models import Action, Person
+from cadence.domain.periods import at_local, shift_week, week_day, week_label, weeks_back
+from cadence.domain.signals import LABELS, SignalKind
+from cadence.prompts.render import VIEW_BLOCKS
+from cadence.services.checkins import JobReport, Outcome
+from cadence.services.deps import Deps
+from cadence.services.people import resolve_timezones, timezone_of
+from cadence.storage import digest_repo, feedback_repo, repo
+from cadence.storage.db import read_scope, session_scope
+from cadence.storage.models import Action, Person
 
 log = logging.getLogger(__name__)
 

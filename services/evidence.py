@@ -8,15 +8,15 @@ from datetime import date, datetime, time, timedelta
 
 from sqlmodel import Session
 
-from domain.goals import current_from_checkins, key_result_line
-from domain.periods import at_local, local_now, shift_week, week_day, week_of
-from domain.quarters import quarter_end, quarter_start, quarter_weeks, weeks_until
-from domain.reviews import Evidence, KudosItem, WeekData, build_evidence
-from domain.roles import Role
-from domain.signals import BASELINE_WEEKS
-from services.deps import Deps
-from storage import digest_repo, feedback_repo, repo, review_repo
-from storage.models import KeyResult, Person
+from cadence.domain.goals import current_from_checkins, key_result_line
+from cadence.domain.periods import at_local, local_now, shift_week, week_day, week_of
+from cadence.domain.quarters import quarter_end, quarter_start, quarter_weeks, weeks_until
+from cadence.domain.reviews import Evidence, KudosItem, WeekData, build_evidence
+from cadence.domain.roles import Role
+from cadence.domain.signals import BASELINE_WEEKS
+from cadence.services.deps import Deps
+from cadence.storage import digest_repo, feedback_repo, repo, review_repo
+from cadence.storage.models import KeyResult, Person
 
 
 def week_data(

@@ -7,7 +7,7 @@ import csv
 import json
 from typing import Any, TextIO
 
-from domain.feedback import (
+from cadence.domain.feedback import (
     TEXT_LIMIT,
     VISIBILITIES,
     FeedbackDraft,
@@ -15,14 +15,14 @@ from domain.feedback import (
     mentioned_user,
     validate_feedback,
 )
-from domain.periods import week_of
-from prompts import ids
-from services import kudos, rounds
-from services.checkins import NOT_REGISTERED, Outcome, csv_safe
-from services.deps import Deps
-from services.people import active_person, first_name
-from storage import feedback_repo, repo
-from storage.db import read_scope, session_scope
+from cadence.domain.periods import week_of
+from cadence.prompts import ids
+from cadence.services import kudos, rounds
+from cadence.services.checkins import NOT_REGISTERED, Outcome, csv_safe
+from cadence.services.deps import Deps
+from cadence.services.people import active_person, first_name
+from cadence.storage import feedback_repo, repo
+from cadence.storage.db import read_scope, session_scope
 
 
 def open_feedback(

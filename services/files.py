@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from domain.problems import InputProblems
+from cadence.domain.problems import InputProblems
 
 
 def read_csv_text(path: Path) -> str:

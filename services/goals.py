@@ -9,19 +9,25 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from domain.goals import RawKeyResult, measure_options, validate_goal
-from domain.periods import local_now
-from domain.quarters import is_quarter, quarter_end, quarter_label, quarter_of, shift_quarter
-from domain.roles import fmt
-from prompts import ids
-from services.checkins import Outcome
-from services.deps import Deps
-from services.evidence import goal_lines
-from services.people import timezone_of
-from services.reviews import active_person as _person
-from storage import review_repo
-from storage.db import read_scope, session_scope
-from storage.models import Person
+from cadence.domain.goals import RawKeyResult, measure_options, validate_goal
+from cadence.domain.periods import local_now
+from cadence.domain.quarters import (
+    is_quarter,
+    quarter_end,
+    quarter_label,
+    quarter_of,
+    shift_quarter,
+)
+from cadence.domain.roles import fmt
+from cadence.prompts import ids
+from cadence.services.checkins import Outcome
+from cadence.services.deps import Deps
+from cadence.services.evidence import goal_lines
+from cadence.services.people import timezone_of
+from cadence.services.reviews import active_person as _person
+from cadence.storage import review_repo
+from cadence.storage.db import read_scope, session_scope
+from cadence.storage.models import Person
 
 NOT_REGISTERED = (
     "You're not in Cadence's org chart yet, so you can't set goals here. "

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from prompts.render import VIEW_BLOCKS
-from services import checkins, feedback, goals, reviews
-from services.deps import Deps
-from storage import repo
-from storage.db import read_scope
+from cadence.prompts.render import VIEW_BLOCKS
+from cadence.services import checkins, feedback, goals, reviews
+from cadence.services.deps import Deps
+from cadence.storage import repo
+from cadence.storage.db import read_scope
 
 
 def home_view(deps: Deps, slack_id: str) -> dict[str, Any]:

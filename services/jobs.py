@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from services.checkins import JobReport, send_reminders, send_weekly_checkins
-from services.deps import Deps
-from services.digests import send_digests
-from services.reviews import send_review_prompts
-from services.rounds import run_rounds
+from cadence.services.checkins import JobReport, send_reminders, send_weekly_checkins
+from cadence.services.deps import Deps
+from cadence.services.digests import send_digests
+from cadence.services.reviews import send_review_prompts
+from cadence.services.rounds import run_rounds
 
 Job = Callable[[Deps, datetime], JobReport]
 

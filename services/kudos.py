@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from domain.feedback import KudosError, local_day_bounds, parse_kudos
-from services.checkins import NOT_REGISTERED
-from services.deps import Deps
-from services.people import active_person, timezone_of
-from storage import feedback_repo, repo
-from storage.db import read_scope, session_scope
-from storage.models import Kudos, Person
+from cadence.domain.feedback import KudosError, local_day_bounds, parse_kudos
+from cadence.services.checkins import NOT_REGISTERED
+from cadence.services.deps import Deps
+from cadence.services.people import active_person, timezone_of
+from cadence.storage import feedback_repo, repo
+from cadence.storage.db import read_scope, session_scope
+from cadence.storage.models import Kudos, Person
 
 HOME_KUDOS = 5
 HOME_KUDOS_DAYS = 90

@@ -8,19 +8,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from domain.metrics import (
+from cadence.domain.metrics import (
     MetricRow,
     MetricsError,
     check_source,
     parse_metrics_csv,
     parse_metrics_json,
 )
-from domain.periods import current_week, shift_week
-from domain.roles import Role
-from services.deps import Deps
-from services.files import read_csv_text
-from storage import digest_repo, repo
-from storage.db import read_scope, session_scope
+from cadence.domain.periods import current_week, shift_week
+from cadence.domain.roles import Role
+from cadence.services.deps import Deps
+from cadence.services.files import read_csv_text
+from cadence.storage import digest_repo, repo
+from cadence.storage.db import read_scope, session_scope
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,9 +6,9 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from domain.rounds import NUDGE_KINDS, NUDGES_PER_WEEK, iso_week_bounds
-from storage import feedback_repo
-from storage.models import Person
+from cadence.domain.rounds import NUDGE_KINDS, NUDGES_PER_WEEK, iso_week_bounds
+from cadence.storage import feedback_repo
+from cadence.storage.models import Person
 
 BUDGET_REASON = "weekly reminder budget reached"
 

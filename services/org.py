@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from domain.org import parse_org_csv
-from services.deps import Deps
-from services.files import read_csv_text
-from storage import repo
-from storage.db import session_scope
+from cadence.domain.org import parse_org_csv
+from cadence.services.deps import Deps
+from cadence.services.files import read_csv_text
+from cadence.storage import repo
+from cadence.storage.db import session_scope
 
 
 def import_org(deps: Deps, path: Path) -> repo.ImportResult:

@@ -6,13 +6,13 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime
 
-from delivery.gateway import SlackCallError
-from domain.checkins import is_away
-from domain.periods import is_valid_timezone
-from services.deps import Deps
-from storage import repo
-from storage.db import one_read, session_scope
-from storage.models import Person
+from cadence.delivery.gateway import SlackCallError
+from cadence.domain.checkins import is_away
+from cadence.domain.periods import is_valid_timezone
+from cadence.services.deps import Deps
+from cadence.storage import repo
+from cadence.storage.db import one_read, session_scope
+from cadence.storage.models import Person
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ from typing import Any, TextIO
 
 from sqlmodel import Session
 
-from domain.periods import local_now
-from domain.quarters import (
+from cadence.domain.periods import local_now
+from cadence.domain.quarters import (
     quarter_end,
     quarter_label,
     quarter_of,
@@ -22,7 +22,7 @@ from domain.quarters import (
     review_window,
     shift_quarter,
 )
-from domain.reviews import (
+from cadence.domain.reviews import (
     ANSWER_LIMIT,
     RATINGS,
     Assessment,
@@ -30,15 +30,15 @@ from domain.reviews import (
     can_read_self_assessment,
     validate_assessment,
 )
-from domain.roles import Role
-from prompts import ids
-from services.checkins import JobReport, Outcome, csv_safe
-from services.deps import Deps
-from services.evidence import evidence_for
-from services.people import away_ids, first_name, resolve_timezones, timezone_of
-from storage import repo, review_repo
-from storage.db import read_scope, session_scope
-from storage.models import Person, Review
+from cadence.domain.roles import Role
+from cadence.prompts import ids
+from cadence.services.checkins import JobReport, Outcome, csv_safe
+from cadence.services.deps import Deps
+from cadence.services.evidence import evidence_for
+from cadence.services.people import away_ids, first_name, resolve_timezones, timezone_of
+from cadence.storage import repo, review_repo
+from cadence.storage.db import read_scope, session_scope
+from cadence.storage.models import Person, Review
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlmodel import Session
 
-from domain.periods import local_now
-from domain.rounds import (
+from cadence.domain.periods import local_now
+from cadence.domain.rounds import (
     NOT_AGAIN_WITHIN,
     PEER_MODES,
     PERSPECTIVES,
@@ -34,15 +34,15 @@ from domain.rounds import (
     validate_answer,
     validate_round_form,
 )
-from prompts import ids
-from prompts.render import TEMPLATES
-from services import nudges
-from services.checkins import NOT_REGISTERED, JobReport, Outcome
-from services.deps import Deps
-from services.people import active_person, away_ids, first_name, timezone_of
-from storage import feedback_repo, repo
-from storage.db import read_scope, session_scope
-from storage.models import FeedbackRound, Person, RoundRequest
+from cadence.prompts import ids
+from cadence.prompts.render import TEMPLATES
+from cadence.services import nudges
+from cadence.services.checkins import NOT_REGISTERED, JobReport, Outcome
+from cadence.services.deps import Deps
+from cadence.services.people import active_person, away_ids, first_name, timezone_of
+from cadence.storage import feedback_repo, repo
+from cadence.storage.db import read_scope, session_scope
+from cadence.storage.models import FeedbackRound, Person, RoundRequest
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
 
-from storage.models import Action, Checkin, MetricValue
+from cadence.storage.models import Action, Checkin, MetricValue
 
 CHUNK = 900  # bound parameters per IN list (SQLite's limit is 999 on old builds)
 

@@ -12,8 +12,8 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlmodel import Session, col
 
-from domain.rounds import Assignment
-from storage.models import (
+from cadence.domain.rounds import Assignment
+from cadence.storage.models import (
     Delivery,
     Feedback,
     FeedbackRound,

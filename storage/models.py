@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Column, Date, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from storage.db import UTCDateTime
+from cadence.storage.db import UTCDateTime
 
 
 def _ts(nullable: bool = False) -> Column[datetime]:

@@ -16,9 +16,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col
 
-from domain.checkins import CheckinAnswers
-from domain.org import OrgRow
-from storage.models import AuditEvent, Checkin, Delivery, Person
+from cadence.domain.checkins import CheckinAnswers
+from cadence.domain.org import OrgRow
+from cadence.storage.models import AuditEvent, Checkin, Delivery, Person
 
 # A statement and its parameters, to run now or in a storage.db.GroupCommit batch.
 Write = tuple[Any, dict[str, Any]]

@@ -13,9 +13,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
 
-from domain.goals import GoalInput
-from domain.reviews import Assessment
-from storage.models import Goal, KeyResult, Person, Review
+from cadence.domain.goals import GoalInput
+from cadence.domain.reviews import Assessment
+from cadence.storage.models import Goal, KeyResult, Person, Review
 
 # ---------------------------------------------------------------- org chart
 

@@ -24,16 +24,16 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
-from config import PROJECT_ROOT, Settings
-from delivery.gateway import WebClientGateway
-from delivery.sender import OutboxSender
-from domain.clock import FixedClock
-from domain.org import parse_org_csv
-from domain.roles import load_roles
-from prompts.render import Renderer
-from services.deps import Deps
-from storage import repo
-from storage.db import make_engine, migrate, session_scope
+from cadence.config import PROJECT_ROOT, Settings
+from cadence.delivery.gateway import WebClientGateway
+from cadence.delivery.sender import OutboxSender
+from cadence.domain.clock import FixedClock
+from cadence.domain.org import parse_org_csv
+from cadence.domain.roles import load_roles
+from cadence.prompts.render import Renderer
+from cadence.services.deps import Deps
+from cadence.storage import repo
+from cadence.storage.db import make_engine, migrate, session_scope
 from tests.fakeslack import FakeSlack
 from tests.shared_data import PAYLOADS
 
@@ -216,9 +216,9 @@ class HttpApp:
 
 @pytest.fixture
 def http_app(deps: Deps) -> Iterator[HttpApp]:
-    from handlers import build_app
-    from web import CadenceWSGI, make_server, run_until
-    from web.metrics_api import metrics_routes
+    from cadence.handlers import build_app
+    from cadence.web import CadenceWSGI, make_server, run_until
+    from cadence.web.metrics_api import metrics_routes
 
     app = build_app(deps)
     wsgi = CadenceWSGI(app, deps.engine, SIGNING_SECRET, routes=metrics_routes(deps))

@@ -9,12 +9,12 @@ from typing import Any
 
 from sqlmodel import select
 
-from delivery.sender import OutboxSender
-from domain.clock import FixedClock
-from prompts import ids
-from services.deps import Deps
-from storage.db import read_scope
-from storage.models import Action
+from cadence.delivery.sender import OutboxSender
+from cadence.domain.clock import FixedClock
+from cadence.prompts import ids
+from cadence.services.deps import Deps
+from cadence.storage.db import read_scope
+from cadence.storage.models import Action
 from tests.conftest import HttpApp, button_click, view_submission
 from tests.fakeslack import FakeSlack
 from tests.test_digests import MONDAY_PARIS_9, PERIOD, run_digests, team_week

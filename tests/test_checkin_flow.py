@@ -9,13 +9,13 @@ from typing import Any
 
 from sqlmodel import select
 
-from delivery.sender import OutboxSender
-from domain.clock import FixedClock
-from prompts import ids
-from services.checkins import send_reminders, send_weekly_checkins
-from services.deps import Deps
-from storage.db import read_scope
-from storage.models import Checkin, Delivery, Person
+from cadence.delivery.sender import OutboxSender
+from cadence.domain.clock import FixedClock
+from cadence.prompts import ids
+from cadence.services.checkins import send_reminders, send_weekly_checkins
+from cadence.services.deps import Deps
+from cadence.storage.db import read_scope
+from cadence.storage.models import Checkin, Delivery, Person
 from tests.conftest import HttpApp, button_click, view_submission
 from tests.fakeslack import FakeSlack
 

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-import bot
-from config import PROJECT_ROOT
-from storage.db import make_engine, read_scope
-from storage.models import Delivery, Person
+from cadence import bot
+from cadence.config import PROJECT_ROOT
+from cadence.storage.db import make_engine, read_scope
+from cadence.storage.models import Delivery, Person
 from tests.conftest import ORG, ORG_HEADER
 from tests.fakeslack import FakeSlack
 
@@ -145,9 +145,9 @@ def test_run_job_rejects_a_bad_time(env: Path) -> None:
 def test_export_checkins_csv(env: Path, db_url: str) -> None:
     from datetime import UTC, datetime
 
-    from domain.checkins import CheckinAnswers
-    from storage import repo
-    from storage.db import session_scope
+    from cadence.domain.checkins import CheckinAnswers
+    from cadence.storage import repo
+    from cadence.storage.db import session_scope
 
     (env / "org.csv").write_text(ORG)
     run("import-org", "org.csv")

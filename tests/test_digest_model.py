@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
-from config import PROJECT_ROOT
-from domain.digests import (
+from cadence.config import PROJECT_ROOT
+from cadence.domain.digests import (
     BLOCKERS_SHOWN,
     NO_WEEK,
     WINDOW,
@@ -23,9 +23,9 @@ from domain.digests import (
     series_table,
     team_stats,
 )
-from domain.periods import weeks_back
-from domain.roles import load_roles
-from domain.signals import SignalKind
+from cadence.domain.periods import weeks_back
+from cadence.domain.roles import load_roles
+from cadence.domain.signals import SignalKind
 
 ROLES = load_roles(PROJECT_ROOT / "roles.toml")
 SUPPORT = ROLES["support"]

@@ -8,14 +8,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from delivery.sender import OutboxSender
-from domain.checkins import CheckinAnswers
-from domain.clock import FixedClock
-from domain.periods import shift_week
-from services.deps import Deps
-from services.digests import send_digests
-from storage import repo
-from storage.db import session_scope
+from cadence.delivery.sender import OutboxSender
+from cadence.domain.checkins import CheckinAnswers
+from cadence.domain.clock import FixedClock
+from cadence.domain.periods import shift_week
+from cadence.services.deps import Deps
+from cadence.services.digests import send_digests
+from cadence.storage import repo
+from cadence.storage.db import session_scope
 from tests.conftest import ORG, ORG_HEADER, HttpApp, load_org
 from tests.fakeslack import FakeSlack
 from tests.test_cli import env, run  # noqa: F401  (env: the CLI fixture)
@@ -153,7 +153,7 @@ def test_no_digest_carries_another_teams_individual_data(
 def test_imported_values_take_precedence_and_the_digest_says_so(
     org: Deps, fake: FakeSlack, sender: OutboxSender, clock: FixedClock
 ) -> None:
-    from storage import digest_repo
+    from cadence.storage import digest_repo
 
     team_week(org)
     with session_scope(org.engine) as s:

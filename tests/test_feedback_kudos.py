@@ -8,11 +8,11 @@ from typing import Any
 
 from sqlmodel import select
 
-from delivery.sender import OutboxSender
-from prompts import ids
-from services.deps import Deps
-from storage.db import read_scope
-from storage.models import Feedback
+from cadence.delivery.sender import OutboxSender
+from cadence.prompts import ids
+from cadence.services.deps import Deps
+from cadence.storage.db import read_scope
+from cadence.storage.models import Feedback
 from tests.conftest import HttpApp, payload, view_submission
 from tests.fakeslack import FakeSlack
 from tests.test_home_and_privacy import home_event

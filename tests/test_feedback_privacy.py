@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from delivery.sender import OutboxSender
-from domain.clock import FixedClock
-from services.checkins import send_reminders, send_weekly_checkins
-from services.deps import Deps
-from services.rounds import run_rounds
-from storage import repo
-from storage.db import session_scope
+from cadence.delivery.sender import OutboxSender
+from cadence.domain.clock import FixedClock
+from cadence.services.checkins import send_reminders, send_weekly_checkins
+from cadence.services.deps import Deps
+from cadence.services.rounds import run_rounds
+from cadence.storage import repo
+from cadence.storage.db import session_scope
 from tests.conftest import HttpApp, view_submission
 from tests.fakeslack import FakeSlack
 from tests.test_feedback_kudos import feedback_values, open_feedback

@@ -8,13 +8,13 @@ from typing import Any
 
 from sqlmodel import select
 
-from domain.clock import FixedClock
-from domain.reviews import Assessment
-from prompts import ids
-from services.deps import Deps
-from storage import repo, review_repo
-from storage.db import read_scope, session_scope
-from storage.models import AuditEvent, Goal
+from cadence.domain.clock import FixedClock
+from cadence.domain.reviews import Assessment
+from cadence.prompts import ids
+from cadence.services.deps import Deps
+from cadence.storage import repo, review_repo
+from cadence.storage.db import read_scope, session_scope
+from cadence.storage.models import AuditEvent, Goal
 from tests.conftest import HttpApp, view_submission
 from tests.fakeslack import FakeSlack
 from tests.test_reviews import REVIEW_TIME, home_text, seed_quarter

@@ -8,13 +8,13 @@ import threading
 import time
 from typing import Any
 
-from delivery.sender import OutboxSender
-from domain.checkins import CheckinAnswers
-from prompts import ids
-from services.checkins import send_weekly_checkins
-from services.deps import Deps
-from storage import repo
-from storage.db import GroupCommit, read_scope
+from cadence.delivery.sender import OutboxSender
+from cadence.domain.checkins import CheckinAnswers
+from cadence.prompts import ids
+from cadence.services.checkins import send_weekly_checkins
+from cadence.services.deps import Deps
+from cadence.storage import repo
+from cadence.storage.db import GroupCommit, read_scope
 from tests.conftest import ORG_HEADER, HttpApp, load_org, view_submission
 from tests.fakeslack import FakeSlack
 from tests.test_checkin_flow import FRIDAY_PARIS_15, checkins, open_modal, values

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from delivery.sender import OutboxSender
-from domain.checkins import CheckinAnswers
-from domain.clock import FixedClock
-from prompts import ids
-from services.checkins import send_reminders, send_weekly_checkins
-from services.deps import Deps
-from storage import repo
-from storage.db import session_scope
+from cadence.delivery.sender import OutboxSender
+from cadence.domain.checkins import CheckinAnswers
+from cadence.domain.clock import FixedClock
+from cadence.prompts import ids
+from cadence.services.checkins import send_reminders, send_weekly_checkins
+from cadence.services.deps import Deps
+from cadence.storage import repo
+from cadence.storage.db import session_scope
 from tests.conftest import HttpApp, button_click, payload, view_submission
 from tests.fakeslack import FakeSlack
 from tests.test_checkin_flow import open_modal, values

@@ -7,8 +7,8 @@ import json
 import time
 from pathlib import Path
 
-from services.deps import Deps
-from storage.db import make_engine
+from cadence.services.deps import Deps
+from cadence.storage.db import make_engine
 from tests.conftest import SIGNING_SECRET, HttpApp, sign
 from tests.shared_data import PAYLOADS
 
@@ -54,8 +54,8 @@ def test_healthz_is_200_while_the_database_answers(http_app: HttpApp) -> None:
 
 
 def test_healthz_is_503_when_the_database_is_gone(deps: Deps, tmp_path: Path) -> None:
-    from handlers import build_app
-    from web import CadenceWSGI
+    from cadence.handlers import build_app
+    from cadence.web import CadenceWSGI
 
     gone = make_engine(f"sqlite:///{tmp_path}/missing-dir/cadence.db")
     wsgi = CadenceWSGI(build_app(deps), gone, SIGNING_SECRET)

@@ -8,11 +8,11 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from delivery.sender import OutboxSender
-from domain.clock import FixedClock
-from services.deps import Deps
-from storage.db import make_engine, read_scope
-from storage.models import AuditEvent, MetricValue
+from cadence.delivery.sender import OutboxSender
+from cadence.domain.clock import FixedClock
+from cadence.services.deps import Deps
+from cadence.storage.db import make_engine, read_scope
+from cadence.storage.models import AuditEvent, MetricValue
 from tests.conftest import ORG, HttpApp
 from tests.fakeslack import FakeSlack
 from tests.test_cli import env, run  # noqa: F401  (env: the CLI fixture)

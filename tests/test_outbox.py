@@ -16,15 +16,15 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from delivery.gateway import Posted, SlackGateway, SlackUser, Upload
-from delivery.pacing import Foreground, Pacer
-from delivery.sender import LEASE, OutboxSender
-from domain.clock import FixedClock
-from services.checkins import prompt_key, send_weekly_checkins, skip_week
-from services.deps import Deps
-from storage import repo
-from storage.db import read_scope, session_scope
-from storage.models import Delivery
+from cadence.delivery.gateway import Posted, SlackGateway, SlackUser, Upload
+from cadence.delivery.pacing import Foreground, Pacer
+from cadence.delivery.sender import LEASE, OutboxSender
+from cadence.domain.clock import FixedClock
+from cadence.services.checkins import prompt_key, send_weekly_checkins, skip_week
+from cadence.services.deps import Deps
+from cadence.storage import repo
+from cadence.storage.db import read_scope, session_scope
+from cadence.storage.models import Delivery
 from tests.fakeslack import FakeSlack
 
 PERIOD = "2026-W47"  # the week the `clock` fixture's Friday belongs to

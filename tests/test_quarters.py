@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from domain.quarters import (
+from cadence.domain.quarters import (
     quarter_of_week,
     quarter_weeks,
     review_quarter_on,

@@ -11,15 +11,15 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from delivery.sender import OutboxSender
-from domain.checkins import CheckinAnswers
-from domain.clock import FixedClock
-from prompts import ids
-from services.deps import Deps
-from services.reviews import send_review_prompts
-from storage import repo
-from storage.db import read_scope, session_scope
-from storage.models import AuditEvent, Person, Review
+from cadence.delivery.sender import OutboxSender
+from cadence.domain.checkins import CheckinAnswers
+from cadence.domain.clock import FixedClock
+from cadence.prompts import ids
+from cadence.services.deps import Deps
+from cadence.services.reviews import send_review_prompts
+from cadence.storage import repo
+from cadence.storage.db import read_scope, session_scope
+from cadence.storage.models import AuditEvent, Person, Review
 from tests.conftest import ORG, HttpApp, button_click, load_org, payload, view_submission
 from tests.fakeslack import FakeSlack
 
@@ -319,7 +319,7 @@ def test_export_reviews_is_audited(
 ) -> None:
     import io
 
-    from services.reviews import export_reviews
+    from cadence.services.reviews import export_reviews
 
     clock.set(REVIEW_TIME)
     submit_self(http_app, fake, "U0ANA")
@@ -336,7 +336,7 @@ def test_export_reviews_is_audited(
 def test_evidence_pack_prefers_imported_metrics(
     org: Deps, fake: FakeSlack, sender: OutboxSender, http_app: HttpApp, clock: FixedClock
 ) -> None:
-    from storage import digest_repo
+    from cadence.storage import digest_repo
 
     clock.set(REVIEW_TIME)
     seed_quarter(org, "U0ANA", range(40, 51), quality=80, output=50)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from config import PROJECT_ROOT
-from domain.roles import RolesFileError, load_roles
+from cadence.config import PROJECT_ROOT
+from cadence.domain.roles import RolesFileError, load_roles
 
 GOOD = """
 [support]

@@ -13,14 +13,14 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from delivery.sender import OutboxSender
-from domain.clock import FixedClock
-from prompts import ids
-from services.deps import Deps
-from services.feedback import export_feedback
-from services.rounds import run_rounds
-from storage.db import read_scope
-from storage.models import Delivery, FeedbackRound, RoundAnswer, RoundRequest
+from cadence.delivery.sender import OutboxSender
+from cadence.domain.clock import FixedClock
+from cadence.prompts import ids
+from cadence.services.deps import Deps
+from cadence.services.feedback import export_feedback
+from cadence.services.rounds import run_rounds
+from cadence.storage.db import read_scope
+from cadence.storage.models import Delivery, FeedbackRound, RoundAnswer, RoundRequest
 from tests.conftest import ORG, HttpApp, button_click, load_org, view_submission
 from tests.fakeslack import FakeSlack
 from tests.test_home_and_privacy import home_event

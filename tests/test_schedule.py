@@ -7,8 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from domain.periods import current_week, is_valid_timezone, shift_week, week_label, weeks_back
-from domain.schedule import DEFAULT_SCHEDULE as S
+from cadence.domain.periods import (
+    current_week,
+    is_valid_timezone,
+    shift_week,
+    week_label,
+    weeks_back,
+)
+from cadence.domain.schedule import DEFAULT_SCHEDULE as S
 
 
 def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:

@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 
 from sqlmodel import select
 
-from delivery.sender import OutboxSender
-from domain.clock import FixedClock
-from scheduler import build_scheduler, job_lock, tick
-from services.deps import Deps
-from storage import repo
-from storage.db import read_scope, session_scope
-from storage.models import Checkin
+from cadence.delivery.sender import OutboxSender
+from cadence.domain.clock import FixedClock
+from cadence.scheduler import build_scheduler, job_lock, tick
+from cadence.services.deps import Deps
+from cadence.storage import repo
+from cadence.storage.db import read_scope, session_scope
+from cadence.storage.models import Checkin
 from tests.conftest import ORG_HEADER, HttpApp, load_org, view_submission
 from tests.fakeslack import FakeSlack
 from tests.test_checkin_flow import open_modal, values

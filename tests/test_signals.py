@@ -6,9 +6,9 @@ from dataclasses import replace
 
 import pytest
 
-from domain.roles import Metric, Role
-from domain.signals import SignalKind as K
-from domain.signals import baseline, read_pair
+from cadence.domain.roles import Metric, Role
+from cadence.domain.signals import SignalKind as K
+from cadence.domain.signals import baseline, read_pair
 
 # CSAT moves in a narrow band: roles.toml gives it a 3 % noise band instead of the default 10 %.
 QUALITY = Metric("quality", "CSAT", "%", True, 0, 100, True, 0.03, floor=85)

@@ -10,19 +10,19 @@ import pytest
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-from config import PROJECT_ROOT
-from domain.calibration import RatedReview, calibrate
-from domain.checkins import MOODS, TEXT_LIMIT
-from domain.digests import series_table
-from domain.feedback import VISIBILITIES
-from domain.goals import measure_options
-from domain.reviews import RATINGS as REVIEW_RATINGS
-from domain.reviews import Assessment, Evidence, PairSummary
-from domain.roles import load_roles
-from domain.rounds import PEER_MODES, PERSPECTIVES
-from domain.rounds import RATINGS as ROUND_RATINGS
-from domain.signals import LABELS
-from prompts.render import TEMPLATES, Renderer, RenderError, escape_mrkdwn
+from cadence.config import PROJECT_ROOT
+from cadence.domain.calibration import RatedReview, calibrate
+from cadence.domain.checkins import MOODS, TEXT_LIMIT
+from cadence.domain.digests import series_table
+from cadence.domain.feedback import VISIBILITIES
+from cadence.domain.goals import measure_options
+from cadence.domain.reviews import RATINGS as REVIEW_RATINGS
+from cadence.domain.reviews import Assessment, Evidence, PairSummary
+from cadence.domain.roles import load_roles
+from cadence.domain.rounds import PEER_MODES, PERSPECTIVES
+from cadence.domain.rounds import RATINGS as ROUND_RATINGS
+from cadence.domain.signals import LABELS
+from cadence.prompts.render import TEMPLATES, Renderer, RenderError, escape_mrkdwn
 from tests.test_digest_model import sample_digest
 
 ROLES = load_roles(PROJECT_ROOT / "roles.toml")

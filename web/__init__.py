@@ -18,8 +18,8 @@ from slack_bolt import App, BoltRequest
 from sqlalchemy.engine import Engine
 from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
 
-from delivery.pacing import Foreground
-from storage.db import ping
+from cadence.delivery.pacing import Foreground
+from cadence.storage.db import ping
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment

@@ -7,13 +7,13 @@ import hmac
 import json
 from typing import TYPE_CHECKING, Any
 
-from services.deps import Deps
-from services.metrics import import_metrics_body
+from cadence.services.deps import Deps
+from cadence.services.metrics import import_metrics_body
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
 
-    from web import Route
+    from cadence.web import Route
 
 METRICS_PATH = "/api/metrics"
 

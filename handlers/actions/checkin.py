@@ -7,9 +7,9 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from prompts import ids
-from services import checkins
-from services.deps import Deps
+from cadence.prompts import ids
+from cadence.services import checkins
+from cadence.services.deps import Deps
 
 
 def _tell(client: WebClient, body: dict[str, Any], text: str) -> None:

@@ -9,11 +9,11 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from handlers.actions.checkin import _tell
-from prompts import ids
-from services import checkins, feedback, rounds
-from services.checkins import Outcome
-from services.deps import Deps
+from cadence.handlers.actions.checkin import _tell
+from cadence.prompts import ids
+from cadence.services import checkins, feedback, rounds
+from cadence.services.checkins import Outcome
+from cadence.services.deps import Deps
 
 
 def _number(action: dict[str, Any]) -> int:

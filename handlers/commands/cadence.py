@@ -8,9 +8,9 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from services import calibration, digests, goals, reviews, rounds
-from services.checkins import Outcome
-from services.deps import Deps
+from cadence.services import calibration, digests, goals, reviews, rounds
+from cadence.services.checkins import Outcome
+from cadence.services.deps import Deps
 
 HELP = (
     "*Cadence* keeps a steady rhythm of check-ins and feedback.\n"

@@ -8,8 +8,8 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from services import checkins
-from services.deps import Deps
+from cadence.services import checkins
+from cadence.services.deps import Deps
 
 log = logging.getLogger(__name__)
 

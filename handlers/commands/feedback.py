@@ -7,10 +7,10 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from domain.feedback import permalink
-from prompts import ids
-from services import feedback
-from services.deps import Deps
+from cadence.domain.feedback import permalink
+from cadence.prompts import ids
+from cadence.services import feedback
+from cadence.services.deps import Deps
 
 
 def register(app: App, deps: Deps) -> None:

@@ -8,8 +8,8 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from services import kudos
-from services.deps import Deps
+from cadence.services import kudos
+from cadence.services.deps import Deps
 
 
 def register(app: App, deps: Deps) -> None:

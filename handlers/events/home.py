@@ -7,8 +7,8 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from services import home
-from services.deps import Deps
+from cadence.services import home
+from cadence.services.deps import Deps
 
 
 def register(app: App, deps: Deps) -> None:

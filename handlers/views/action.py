@@ -6,10 +6,10 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from handlers.views.common import answer, state_values
-from prompts import ids
-from services import actions
-from services.deps import Deps
+from cadence.handlers.views.common import answer, state_values
+from cadence.prompts import ids
+from cadence.services import actions
+from cadence.services.deps import Deps
 
 
 def register(app: App, deps: Deps) -> None:

@@ -6,10 +6,10 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from handlers.views.common import answer, metadata, state_values
-from prompts import ids
-from services import checkins
-from services.deps import Deps
+from cadence.handlers.views.common import answer, metadata, state_values
+from cadence.prompts import ids
+from cadence.services import checkins
+from cadence.services.deps import Deps
 
 
 def register(app: App, deps: Deps) -> None:

@@ -6,12 +6,12 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from handlers.views.common import answer as _answer
-from handlers.views.common import metadata
-from handlers.views.common import state_values as _values
-from prompts import ids
-from services import feedback, rounds
-from services.deps import Deps
+from cadence.handlers.views.common import answer as _answer
+from cadence.handlers.views.common import metadata
+from cadence.handlers.views.common import state_values as _values
+from cadence.prompts import ids
+from cadence.services import feedback, rounds
+from cadence.services.deps import Deps
 
 
 def _meta(view: dict[str, Any], key: str) -> str:

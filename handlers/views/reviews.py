@@ -7,12 +7,12 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from handlers.views.common import answer as _answer
-from handlers.views.common import metadata as _meta
-from handlers.views.common import state_values as _values
-from prompts import ids
-from services import goals, reviews
-from services.deps import Deps
+from cadence.handlers.views.common import answer as _answer
+from cadence.handlers.views.common import metadata as _meta
+from cadence.handlers.views.common import state_values as _values
+from cadence.prompts import ids
+from cadence.services import goals, reviews
+from cadence.services.deps import Deps
 
 
 def register(app: App, deps: Deps) -> None:

@@ -11,7 +11,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import storage.db
+import cadence.storage.db
+from cadence import storage
 
 
 revision: str = '0001'
