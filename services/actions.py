@@ -13,7 +13,7 @@ from cadence.domain.periods import local_now, week_label
 from cadence.domain.signals import ACTIONS, LABELS, SignalKind
 from cadence.prompts import ids
 from cadence.prompts.render import escape_mrkdwn
-from cadence.services.checkins import Outcome
+from cadence.services.common import Outcome
 from cadence.services.deps import Deps
 from cadence.services.people import timezone_of
 from cadence.storage import digest_repo, repo

@@ -18,7 +18,7 @@ from cadence.domain.quarters import (
     shift_quarter,
 )
 from cadence.domain.reviews import Assessment, summarise_pair
-from cadence.services.checkins import Outcome
+from cadence.services.common import Outcome, caller
 from cadence.services.deps import Deps
 from cadence.services.evidence import quarter_weeks_for, week_data
 from cadence.storage import repo, review_repo
@@ -69,9 +69,8 @@ def _quarter(deps: Deps, text: str, now: datetime, tz: str) -> str | None:
 
 def open_calibration(deps: Deps, slack_id: str, text: str = "") -> tuple[Outcome, str | None]:
     """The calibration modal for HR admins, and the quarter it shows. Audited."""
-    with read_scope(deps.engine) as session:
-        person = repo.person_by_slack_id(slack_id, session=session)
-    if person is None or not person.active or not person.hr_admin:
+    person = caller(deps, slack_id, hr_admin=True)
+    if person is None:
         return Outcome(message=HR_ONLY), None
     now = deps.clock.now()
     quarter = _quarter(deps, text, now, person.timezone or "UTC")

@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import csv
 import logging
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TextIO
 
 from sqlmodel import Session
 
 from cadence.domain.checkins import MOODS, TEXT_LIMIT, RawAnswers, sparkline, validate_answers
+from cadence.domain.export import csv_safe
 from cadence.domain.periods import current_week, local_now, week_label, weeks_back
 from cadence.domain.roles import Metric, Role, fmt
 from cadence.prompts import ids
 from cadence.services import nudges
+from cadence.services.common import NOT_REGISTERED, JobReport, Outcome, caller
 from cadence.services.deps import Deps
 from cadence.services.people import away_ids, first_name, resolve_timezones, timezone_of
 from cadence.storage import repo
-from cadence.storage.db import one_read, read_scope, session_scope
+from cadence.storage.db import read_scope, session_scope
 from cadence.storage.models import Checkin, Person
 
 log = logging.getLogger(__name__)
@@ -40,21 +41,6 @@ def deadline_label(deps: Deps, period: str, tz: str) -> str:
 
 
 # ------------------------------------------------------------------ scheduled jobs
-
-
-@dataclass
-class JobReport:
-    job: str
-    at: datetime
-    counts: dict[str, int] = field(default_factory=dict)
-
-    def add(self, what: str, n: int = 1) -> None:
-        if n:
-            self.counts[what] = self.counts.get(what, 0) + n
-
-    def summary(self) -> str:
-        parts = ", ".join(f"{k} {v}" for k, v in sorted(self.counts.items())) or "nothing due"
-        return f"{self.job} at {self.at.isoformat()}: {parts}"
 
 
 def _prompt_message(
@@ -171,32 +157,6 @@ def send_reminders(deps: Deps, now: datetime) -> JobReport:
 # ------------------------------------------------------------------ interactive
 
 
-class NotRegistered(Exception):
-    """The Slack user is not (or no longer) in the org chart."""
-
-
-NOT_REGISTERED = (
-    "You're not in Cadence's org chart yet, so there's no check-in for you. "
-    "Ask your HR team to add you."
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """What the user sees: a view to open, or a message explaining why not."""
-
-    view: dict[str, Any] | None = None
-    message: str | None = None
-
-
-def _person(deps: Deps, slack_id: str) -> tuple[Person, Role]:
-    with one_read(deps.engine) as conn:
-        person = repo.person_by_slack_id(slack_id, session=conn)
-    if person is None or not person.active or person.role not in deps.roles:
-        raise NotRegistered(slack_id)
-    return person, deps.roles[person.role]
-
-
 def _modal(
     deps: Deps, person: Person, role: Role, period: str, existing: Checkin | None
 ) -> dict[str, Any]:
@@ -226,10 +186,10 @@ def _modal(
 def open_checkin(deps: Deps, slack_id: str, period: str | None = None) -> Outcome:
     """The modal for `period` (from a button) or, for /checkin, the week to answer: last week's
     while it is still open and unanswered, otherwise this week's."""
-    try:
-        person, role = _person(deps, slack_id)
-    except NotRegistered:
+    person = caller(deps, slack_id, with_role=True)
+    if person is None:
         return Outcome(message=NOT_REGISTERED)
+    role = deps.roles[person.role]
     now = deps.clock.now()
     tz = timezone_of(deps, person, now)
     answerable = deps.schedule.answerable_periods(now, tz)
@@ -317,10 +277,10 @@ def _status_update_writes(
 
 def submit_checkin(deps: Deps, slack_id: str, period: str, raw: RawAnswers) -> dict[str, str]:
     """Validate and store (one row per person and week); field errors keyed by block_id."""
-    try:
-        person, role = _person(deps, slack_id)
-    except NotRegistered:
+    person = caller(deps, slack_id, with_role=True)
+    if person is None:
         return {ids.B_QUALITY: NOT_REGISTERED}
+    role = deps.roles[person.role]
     now = deps.clock.now()
     tz = timezone_of(deps, person, now)
     if period not in deps.schedule.answerable_periods(now, tz):
@@ -348,10 +308,10 @@ def submit_checkin(deps: Deps, slack_id: str, period: str, raw: RawAnswers) -> d
 
 def skip_week(deps: Deps, slack_id: str, period: str) -> str:
     """Skip a week from the DM's button; returns what to tell the person."""
-    try:
-        person, role = _person(deps, slack_id)
-    except NotRegistered:
+    person = caller(deps, slack_id, with_role=True)
+    if person is None:
         return NOT_REGISTERED
+    role = deps.roles[person.role]
     now = deps.clock.now()
     tz = timezone_of(deps, person, now)
     if period not in deps.schedule.answerable_periods(now, tz):
@@ -394,9 +354,8 @@ def _metric_line(metric: Metric, values: list[float | None]) -> str:
 def home_view(deps: Deps, slack_id: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """The App Home; `extra` adds optional sections other features render (home.json.j2)."""
     now = deps.clock.now()
-    with read_scope(deps.engine) as session:
-        person = repo.person_by_slack_id(slack_id, session=session)
-    if person is None or not person.active or person.role not in deps.roles:
+    person = caller(deps, slack_id, with_role=True)
+    if person is None:
         period = current_week(now, "UTC")
         return deps.renderer.view(
             "home.json.j2",
@@ -484,12 +443,6 @@ EXPORT_HEADER = [
     "submitted_at",
     "updated_at",
 ]
-
-
-def csv_safe(value: object) -> str:
-    """Text a spreadsheet will not run as a formula."""
-    text = str(value)
-    return "'" + text if text[:1] in {"=", "+", "-", "@", "\t", "\r"} else text
 
 
 def export_checkins(deps: Deps, out: TextIO, actor: str = "cli") -> int:

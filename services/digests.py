@@ -29,7 +29,7 @@ from cadence.domain.digests import (
 from cadence.domain.periods import at_local, shift_week, week_day, week_label, weeks_back
 from cadence.domain.signals import LABELS, SignalKind
 from cadence.prompts.render import VIEW_BLOCKS
-from cadence.services.checkins import JobReport, Outcome
+from cadence.services.common import JobReport, Outcome
 from cadence.services.deps import Deps
 from cadence.services.people import resolve_timezones, timezone_of
 from cadence.storage import digest_repo, feedback_repo, repo

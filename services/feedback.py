@@ -7,6 +7,7 @@ import csv
 import json
 from typing import Any, TextIO
 
+from cadence.domain.export import csv_safe
 from cadence.domain.feedback import (
     TEXT_LIMIT,
     VISIBILITIES,
@@ -18,9 +19,9 @@ from cadence.domain.feedback import (
 from cadence.domain.periods import week_of
 from cadence.prompts import ids
 from cadence.services import kudos, rounds
-from cadence.services.checkins import NOT_REGISTERED, Outcome, csv_safe
+from cadence.services.common import NOT_REGISTERED, Outcome, caller
 from cadence.services.deps import Deps
-from cadence.services.people import active_person, first_name
+from cadence.services.people import first_name
 from cadence.storage import feedback_repo, repo
 from cadence.storage.db import read_scope, session_scope
 
@@ -30,7 +31,7 @@ def open_feedback(
 ) -> Outcome:
     """The feedback modal, with the person prefilled from `/feedback @someone` (or the author
     of the message a shortcut was used on) and the message's link."""
-    if active_person(deps, giver) is None:
+    if caller(deps, giver) is None:
         return Outcome(message=NOT_REGISTERED.replace("check-in", "feedback form"))
     who = mentioned_user(command_text) or about
     if who == giver:
@@ -65,10 +66,10 @@ def submit_feedback(
     """Validate against the stored org chart, store, and queue the DMs. Field errors keyed by
     block id, or {} when done. The same `submission_key` (the modal's view id) twice stores and
     sends nothing new."""
-    giver = active_person(deps, giver_slack)
+    giver = caller(deps, giver_slack)
     if giver is None:
         return {ids.B_FB_WHO: NOT_REGISTERED}
-    receiver = active_person(deps, draft.receiver) if draft.receiver else None
+    receiver = caller(deps, draft.receiver) if draft.receiver else None
     manager = None
     if receiver is not None and receiver.manager_id is not None:
         with read_scope(deps.engine) as session:
@@ -146,7 +147,7 @@ def submit_feedback(
 
 def home_context(deps: Deps, slack_id: str) -> dict[str, Any]:
     """Extra App Home sections: kudos received, and for HR admins the rounds in progress."""
-    person = active_person(deps, slack_id)
+    person = caller(deps, slack_id)
     if person is None:
         return {}
     return {

@@ -20,11 +20,10 @@ from cadence.domain.quarters import (
 )
 from cadence.domain.roles import fmt
 from cadence.prompts import ids
-from cadence.services.checkins import Outcome
+from cadence.services.common import Outcome, caller
 from cadence.services.deps import Deps
 from cadence.services.evidence import goal_lines
 from cadence.services.people import timezone_of
-from cadence.services.reviews import active_person as _person
 from cadence.storage import review_repo
 from cadence.storage.db import read_scope, session_scope
 from cadence.storage.models import Person
@@ -63,7 +62,7 @@ def _quarter(deps: Deps, person: Person, now: datetime, wanted: str) -> str | No
 
 def open_goal(deps: Deps, slack_id: str, wanted: str = "") -> Outcome:
     """The goal modal for this quarter (or `next`)."""
-    person = _person(deps, slack_id)
+    person = caller(deps, slack_id, with_role=True)
     if person is None or person.id is None:
         return Outcome(message=NOT_REGISTERED)
     now = deps.clock.now()
@@ -116,7 +115,7 @@ def submit_goal(
     deps: Deps, slack_id: str, quarter: str, values: Mapping[str, Any]
 ) -> dict[str, str]:
     """Validate and store a goal; errors (keyed by block id) name whatever is missing."""
-    person = _person(deps, slack_id)
+    person = caller(deps, slack_id, with_role=True)
     if person is None or person.id is None:
         return {ids.B_GOAL_OBJECTIVE: NOT_REGISTERED}
     now = deps.clock.now()
@@ -173,7 +172,7 @@ def _described(deps: Deps, person: Person, quarter: str) -> list[dict[str, Any]]
 
 
 def open_progress(deps: Deps, slack_id: str, wanted: str = "") -> Outcome:
-    person = _person(deps, slack_id)
+    person = caller(deps, slack_id, with_role=True)
     if person is None:
         return Outcome(message=NOT_REGISTERED)
     quarter = _quarter(deps, person, deps.clock.now(), wanted.strip().lower())
@@ -197,7 +196,7 @@ def open_progress(deps: Deps, slack_id: str, wanted: str = "") -> Outcome:
 def submit_progress(
     deps: Deps, slack_id: str, quarter: str, values: Mapping[str, Any]
 ) -> dict[str, str]:
-    person = _person(deps, slack_id)
+    person = caller(deps, slack_id, with_role=True)
     if person is None or person.id is None:
         return {}
     updates: list[tuple[int, float]] = []

@@ -8,16 +8,14 @@ from typing import Any
 
 from cadence.prompts.render import VIEW_BLOCKS
 from cadence.services import checkins, feedback, goals, reviews
+from cadence.services.common import caller
 from cadence.services.deps import Deps
-from cadence.storage import repo
-from cadence.storage.db import read_scope
 
 
 def home_view(deps: Deps, slack_id: str) -> dict[str, Any]:
     view = checkins.home_view(deps, slack_id, extra=feedback.home_context(deps, slack_id))
-    with read_scope(deps.engine) as session:
-        person = repo.person_by_slack_id(slack_id, session=session)
-    if person is None or not person.active or person.role not in deps.roles:
+    person = caller(deps, slack_id, with_role=True)
+    if person is None:
         return view
     now = deps.clock.now()
     section = deps.renderer.message(

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from cadence.services.checkins import JobReport, send_reminders, send_weekly_checkins
+from cadence.services.checkins import send_reminders, send_weekly_checkins
+from cadence.services.common import JobReport
 from cadence.services.deps import Deps
 from cadence.services.digests import send_digests
 from cadence.services.reviews import send_review_prompts

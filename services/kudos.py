@@ -8,9 +8,9 @@ from datetime import timedelta
 from typing import Any
 
 from cadence.domain.feedback import KudosError, local_day_bounds, parse_kudos
-from cadence.services.checkins import NOT_REGISTERED
+from cadence.services.common import NOT_REGISTERED, caller
 from cadence.services.deps import Deps
-from cadence.services.people import active_person, timezone_of
+from cadence.services.people import timezone_of
 from cadence.storage import feedback_repo, repo
 from cadence.storage.db import read_scope, session_scope
 from cadence.storage.models import Kudos, Person
@@ -50,14 +50,14 @@ def _payload(
 
 
 def give(deps: Deps, giver_slack: str, channel_id: str, text: str) -> KudosOutcome:
-    giver = active_person(deps, giver_slack)
+    giver = caller(deps, giver_slack)
     if giver is None or giver.id is None:
         return KudosOutcome(message=NOT_REGISTERED.replace("check-in", "kudos"))
     try:
         request = parse_kudos(text, giver_slack)
     except KudosError as exc:
         return KudosOutcome(message=str(exc))
-    recipients = [active_person(deps, slack_id) for slack_id in request.recipients]
+    recipients = [caller(deps, slack_id) for slack_id in request.recipients]
     unknown = [s for s, p in zip(request.recipients, recipients, strict=True) if p is None]
     if unknown:
         names = ", ".join(f"<@{s}>" for s in unknown)

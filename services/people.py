@@ -11,7 +11,7 @@ from cadence.domain.checkins import is_away
 from cadence.domain.periods import is_valid_timezone
 from cadence.services.deps import Deps
 from cadence.storage import repo
-from cadence.storage.db import one_read, session_scope
+from cadence.storage.db import session_scope
 from cadence.storage.models import Person
 
 log = logging.getLogger(__name__)
@@ -77,10 +77,3 @@ def away_ids(deps: Deps, slack_ids: Iterable[str], now: datetime) -> set[str]:
     except SlackCallError as exc:
         log.warning("could not read Slack statuses (%s); prompting everyone due", exc.error)
     return away
-
-
-def active_person(deps: Deps, slack_id: str) -> Person | None:
-    """The person with this Slack ID from the stored org chart, if they are active."""
-    with one_read(deps.engine) as conn:
-        person = repo.person_by_slack_id(slack_id, session=conn)
-    return person if person is not None and person.active else None

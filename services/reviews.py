@@ -13,6 +13,7 @@ from typing import Any, TextIO
 
 from sqlmodel import Session
 
+from cadence.domain.export import csv_safe
 from cadence.domain.periods import local_now
 from cadence.domain.quarters import (
     quarter_end,
@@ -32,7 +33,7 @@ from cadence.domain.reviews import (
 )
 from cadence.domain.roles import Role
 from cadence.prompts import ids
-from cadence.services.checkins import JobReport, Outcome, csv_safe
+from cadence.services.common import JobReport, Outcome, caller
 from cadence.services.deps import Deps
 from cadence.services.evidence import evidence_for
 from cadence.services.people import away_ids, first_name, resolve_timezones, timezone_of
@@ -256,15 +257,6 @@ def rating_lines(role: Role, answers: Assessment) -> list[str]:
 # ------------------------------------------------------------------ self-assessment
 
 
-def active_person(deps: Deps, slack_id: str) -> Person | None:
-    """The org chart's active person with a known role, or None."""
-    with read_scope(deps.engine) as session:
-        person = repo.person_by_slack_id(slack_id, session=session)
-    if person is None or not person.active or person.role not in deps.roles:
-        return None
-    return person
-
-
 def open_quarters(today: date) -> list[str]:
     """Quarters whose self-assessment can be written on local date `today`: the one in its
     last two weeks, and the previous one for LATE_DAYS after it ends."""
@@ -301,7 +293,7 @@ def _evidence_blocks(
 
 
 def open_self_assessment(deps: Deps, slack_id: str, quarter: str | None = None) -> Outcome:
-    person = active_person(deps, slack_id)
+    person = caller(deps, slack_id, with_role=True)
     if person is None:
         return Outcome(message=NOT_REGISTERED)
     now = deps.clock.now()
@@ -364,7 +356,7 @@ def save_self_assessment(
 ) -> dict[str, str]:
     """Store a draft (or, when `answers.final`, submit). Field errors keyed by block id.
     `closing`: the person closed the modal; whatever was typed is kept as a draft."""
-    person = active_person(deps, slack_id)
+    person = caller(deps, slack_id, with_role=True)
     if person is None:
         return {ids.B_RV_MODE: NOT_REGISTERED}
     now = deps.clock.now()
@@ -425,7 +417,7 @@ def _authorize_manager(
     deps: Deps, manager_slack_id: str, report_slack_id: str, quarter: str
 ) -> _Assessing | str:
     """The pair, or why this person may not assess (from the stored org chart only)."""
-    manager = active_person(deps, manager_slack_id)
+    manager = caller(deps, manager_slack_id, with_role=True)
     if manager is None or manager.id is None:
         return NOT_REGISTERED
     with read_scope(deps.engine) as session:
@@ -568,7 +560,7 @@ def _released_message(
 
 
 def open_acknowledge(deps: Deps, slack_id: str, quarter: str) -> Outcome:
-    person = active_person(deps, slack_id)
+    person = caller(deps, slack_id, with_role=True)
     if person is None or person.id is None:
         return Outcome(message=NOT_REGISTERED)
     with read_scope(deps.engine) as session:
@@ -585,7 +577,7 @@ def open_acknowledge(deps: Deps, slack_id: str, quarter: str) -> Outcome:
 
 
 def acknowledge(deps: Deps, slack_id: str, quarter: str, comment: str | None) -> dict[str, str]:
-    person = active_person(deps, slack_id)
+    person = caller(deps, slack_id, with_role=True)
     if person is None or person.id is None:
         return {ids.B_RV_ACK: NOT_REGISTERED}
     text = (comment or "").strip()

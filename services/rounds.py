@@ -37,9 +37,9 @@ from cadence.domain.rounds import (
 from cadence.prompts import ids
 from cadence.prompts.render import TEMPLATES
 from cadence.services import nudges
-from cadence.services.checkins import NOT_REGISTERED, JobReport, Outcome
+from cadence.services.common import NOT_REGISTERED, JobReport, Outcome, caller
 from cadence.services.deps import Deps
-from cadence.services.people import active_person, away_ids, first_name, timezone_of
+from cadence.services.people import away_ids, first_name, timezone_of
 from cadence.storage import feedback_repo, repo
 from cadence.storage.db import read_scope, session_scope
 from cadence.storage.models import FeedbackRound, Person, RoundRequest
@@ -57,12 +57,6 @@ def question_sets() -> dict[str, QuestionSet]:
     return load_question_sets(QUESTION_SETS_FILE)
 
 
-def _hr_admin(deps: Deps, slack_id: str) -> Person | None:
-    """The caller, if the stored org chart says they are an active HR admin."""
-    person = active_person(deps, slack_id)
-    return person if person is not None and person.hr_admin else None
-
-
 def _questions(deps: Deps, round_: FeedbackRound, subject: Person) -> tuple[list[str], list[str]]:
     qs = question_sets().get(round_.question_set) or next(iter(question_sets().values()))
     role = deps.roles.get(subject.role)
@@ -78,7 +72,7 @@ def _message(key: str, kind: str, to: str, payload: dict[str, Any]) -> repo.Outg
 
 
 def open_round_modal(deps: Deps, slack_id: str) -> Outcome:
-    hr = _hr_admin(deps, slack_id)
+    hr = caller(deps, slack_id, hr_admin=True)
     if hr is None:
         return Outcome(message=HR_ONLY)
     now = deps.clock.now()
@@ -124,7 +118,7 @@ def read_round_form(values: dict[str, Any]) -> RoundForm:
 
 def create_round(deps: Deps, slack_id: str, form: RoundForm) -> dict[str, str]:
     """Create the round and queue its DMs; field errors keyed by block id, or {}."""
-    hr = _hr_admin(deps, slack_id)
+    hr = caller(deps, slack_id, hr_admin=True)
     if hr is None or hr.id is None:
         return {ids.B_RD_NAME: HR_ONLY}
     now = deps.clock.now()
@@ -302,7 +296,7 @@ def _own_request(
     deps: Deps, slack_id: str, request_id: int
 ) -> tuple[Person, RoundRequest, FeedbackRound, Person] | str:
     """The request if it is this person's and still open to answer, else why not."""
-    person = active_person(deps, slack_id)
+    person = caller(deps, slack_id)
     if person is None:
         return NOT_REGISTERED.replace("check-in", "feedback request")
     with read_scope(deps.engine) as session:
@@ -452,7 +446,7 @@ def _nomination_message(deps: Deps, round_: FeedbackRound, subject: Person) -> r
 
 
 def open_nominate(deps: Deps, slack_id: str, round_id: int) -> Outcome:
-    person = active_person(deps, slack_id)
+    person = caller(deps, slack_id)
     with read_scope(deps.engine) as session:
         round_ = feedback_repo.round_by_id(round_id, session=session)
     if (
@@ -472,7 +466,7 @@ def open_nominate(deps: Deps, slack_id: str, round_id: int) -> Outcome:
 def submit_nominations(
     deps: Deps, slack_id: str, round_id: int, nominees: list[str]
 ) -> dict[str, str]:
-    subject = active_person(deps, slack_id)
+    subject = caller(deps, slack_id)
     now = deps.clock.now()
     with read_scope(deps.engine) as session:
         round_ = feedback_repo.round_by_id(round_id, session=session)
@@ -545,7 +539,7 @@ def _pair(value: str) -> tuple[int, int] | None:
 
 def approve_nominations(deps: Deps, slack_id: str, value: str) -> str:
     """The subject's manager approves their peer nominations: the peers are asked."""
-    manager = active_person(deps, slack_id)
+    manager = caller(deps, slack_id)
     pair = _pair(value)
     if manager is None or pair is None:
         return "That approval isn't for you."
@@ -609,7 +603,7 @@ def home_section(deps: Deps, person: Person) -> dict[str, Any] | None:
 
 
 def extend_round(deps: Deps, slack_id: str, round_id: int) -> str:
-    hr = _hr_admin(deps, slack_id)
+    hr = caller(deps, slack_id, hr_admin=True)
     if hr is None:
         return HR_ONLY
     now = deps.clock.now()
@@ -628,7 +622,7 @@ def extend_round(deps: Deps, slack_id: str, round_id: int) -> str:
 
 
 def close_early(deps: Deps, slack_id: str, round_id: int) -> str:
-    hr = _hr_admin(deps, slack_id)
+    hr = caller(deps, slack_id, hr_admin=True)
     if hr is None:
         return HR_ONLY
     with read_scope(deps.engine) as session:
@@ -732,7 +726,7 @@ def _close(
 
 def release_results(deps: Deps, slack_id: str, value: str) -> str:
     """The manager shares a subject's results with the subject."""
-    manager = active_person(deps, slack_id)
+    manager = caller(deps, slack_id)
     pair = _pair(value)
     if manager is None or manager.id is None or pair is None:
         return "Only their manager can share these results."

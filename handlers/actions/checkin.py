@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 
 from cadence.prompts import ids
 from cadence.services import checkins
+from cadence.services.common import NOT_REGISTERED
 from cadence.services.deps import Deps
 
 
@@ -33,7 +34,7 @@ def register(app: App, deps: Deps) -> None:
         if outcome.view is not None:
             client.views_open(trigger_id=body["trigger_id"], view=outcome.view)
         else:
-            _tell(client, body, outcome.message or checkins.NOT_REGISTERED)
+            _tell(client, body, outcome.message or NOT_REGISTERED)
 
     app.action(ids.CHECKIN_OPEN)(open_modal)
     app.action(ids.HOME_CHECKIN_OPEN)(open_modal)

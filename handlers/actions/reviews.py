@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from cadence.handlers.actions.checkin import _tell
 from cadence.prompts import ids
 from cadence.services import goals, reviews
-from cadence.services.checkins import Outcome
+from cadence.services.common import Outcome
 from cadence.services.deps import Deps
 
 

@@ -9,7 +9,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from cadence.services import calibration, digests, goals, reviews, rounds
-from cadence.services.checkins import Outcome
+from cadence.services.common import Outcome
 from cadence.services.deps import Deps
 
 HELP = (

@@ -1,0 +1,56 @@
+"""Vocabulary every use case shares: what the user sees, what a job did, who is calling."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from cadence.services.deps import Deps
+from cadence.storage import repo
+from cadence.storage.db import one_read
+from cadence.storage.models import Person
+
+NOT_REGISTERED = (
+    "You're not in Cadence's org chart yet, so there's no check-in for you. "
+    "Ask your HR team to add you."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What the user sees: a view to open, or a message explaining why not."""
+
+    view: dict[str, Any] | None = None
+    message: str | None = None
+
+
+@dataclass
+class JobReport:
+    job: str
+    at: datetime
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def add(self, what: str, n: int = 1) -> None:
+        if n:
+            self.counts[what] = self.counts.get(what, 0) + n
+
+    def summary(self) -> str:
+        parts = ", ".join(f"{k} {v}" for k, v in sorted(self.counts.items())) or "nothing due"
+        return f"{self.job} at {self.at.isoformat()}: {parts}"
+
+
+def caller(
+    deps: Deps, slack_id: str, *, with_role: bool = False, hr_admin: bool = False
+) -> Person | None:
+    """Who is calling, from the stored org chart: the active person with this Slack ID, or None.
+    `with_role` also requires a role Cadence knows; `hr_admin` requires the HR admin flag."""
+    with one_read(deps.engine) as conn:
+        person = repo.person_by_slack_id(slack_id, session=conn)
+    if person is None or not person.active:
+        return None
+    if with_role and person.role not in deps.roles:
+        return None
+    if hr_admin and not person.hr_admin:
+        return None
+    return person
