@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 import re
 from collections.abc import Mapping
@@ -17,7 +18,10 @@ from cadence.domain.roles import Role
 
 HEADER = ["slack_id", "period", "metric", "value"]
 KINDS = ("quality", "output")
-MAX_ROWS = 50_000
+MAX_ROWS = 50_000  # per CSV file
+MAX_API_ITEMS = 10_000  # per API request: the largest batch fits the 1 MB body limit
+MAX_DIGITS = 30  # digits of a JSON integer: more is not a metric
+MAX_NUMBER_CHARS = 40
 _SOURCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$")
 
 
@@ -67,9 +71,14 @@ def _row(
     if isinstance(value, bool):
         bad.append("value must be a number")
     elif isinstance(value, int | float):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:
+            bad.append("value must be a finite number")
     elif isinstance(value, str) and value.strip():
         try:
+            if len(value.strip()) > MAX_NUMBER_CHARS:
+                raise ValueError(value)
             number = float(value.strip().replace(",", "."))
         except ValueError:
             bad.append(f"value {value.strip()[:20]!r} is not a number")
@@ -144,6 +153,31 @@ def parse_metrics_csv(text: str, people: Mapping[str, Role], latest_period: str)
     return _finish(rows, problems)
 
 
+class BodyError(ValueError):
+    """A request body that is not JSON we can read: the message says why, for a 400."""
+
+
+def _bounded_int(digits: str) -> int:
+    if len(digits.lstrip("-")) > MAX_DIGITS:
+        raise BodyError(f"a number has more than {MAX_DIGITS} digits")
+    return int(digits)
+
+
+def _no_constant(name: str) -> float:
+    raise BodyError(f"{name} is not a number JSON allows")
+
+
+def decode_json_body(raw: bytes) -> Any:
+    """The parsed body, or BodyError: not UTF-8 JSON, a number with too many digits,
+    NaN/Infinity, or nesting deeper than Python can read."""
+    try:
+        return json.loads(raw.decode("utf-8"), parse_int=_bounded_int, parse_constant=_no_constant)
+    except RecursionError:
+        raise BodyError("the JSON is nested too deeply") from None
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise BodyError("the body is not valid UTF-8 JSON") from None
+
+
 def parse_metrics_json(
     body: Any, people: Mapping[str, Role], latest_period: str
 ) -> tuple[list[MetricRow], str]:
@@ -160,8 +194,8 @@ def parse_metrics_json(
     items = body.get("metrics")
     if not isinstance(items, list):
         raise MetricsError(['"metrics" must be a list of {slack_id, period, metric, value}'])
-    if len(items) > MAX_ROWS:
-        raise MetricsError([f"{len(items)} metrics: send at most {MAX_ROWS} per request"])
+    if len(items) > MAX_API_ITEMS:
+        raise MetricsError([f"{len(items):,} metrics: send at most {MAX_API_ITEMS:,} per request"])
     rows: list[MetricRow] = []
     problems: list[str] = []
     for i, item in enumerate(items):

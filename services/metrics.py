@@ -3,15 +3,16 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from cadence.domain.metrics import (
+    BodyError,
     MetricRow,
     MetricsError,
     check_source,
+    decode_json_body,
     parse_metrics_csv,
     parse_metrics_json,
 )
@@ -81,9 +82,9 @@ def import_metrics_body(deps: Deps, raw: bytes) -> tuple[int, dict[str, Any]]:
     """The API's answer to a JSON body: (HTTP status, JSON object). Nothing is written unless
     every item is valid."""
     try:
-        body = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return 400, {"ok": False, "error": "The body is not valid UTF-8 JSON."}
+        body = decode_json_body(raw)
+    except BodyError as exc:
+        return 400, {"ok": False, "error": f"Nothing was written: {exc}."}
     known, latest = _context(deps)
     roles = {sid: role for sid, (_, role) in known.items()}
     try:

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-MAX_BODY = 1_000_000
+MAX_BODY = 1_000_000  # "1 MB" in answers and the README
 MAX_SKEW = 300  # seconds, as Slack documents
 EVENTS_PATH = "/slack/events"
 
@@ -91,6 +91,13 @@ class CadenceWSGI:
         except ValueError:
             return _text(400, "bad Content-Length")
         if length > MAX_BODY:
+            if route is not None:  # the JSON APIs answer in JSON
+                return (
+                    413,
+                    {"Content-Type": "application/json; charset=utf-8"},
+                    b'{"ok": false, "error": "The request body is over 1 MB: '
+                    b'send smaller batches."}',
+                )
             return _text(413, "request body too large")
         raw = environ["wsgi.input"].read(length) if length > 0 else b""
         if route is not None:
