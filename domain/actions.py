@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -37,12 +38,19 @@ def validate_action(
     report_slack_id: str,
     today: date,
     block_ids: dict[str, str],
+    generic: Iterable[str] = (),
 ) -> tuple[PlannedAction | None, dict[str, str]]:
-    """The action, or field errors keyed by block_id. `today` is the manager's local date."""
+    """The action, or field errors keyed by block_id. `today` is the manager's local date;
+    `generic` the suggestions the form starts from, refused as they are (they name a kind of
+    action, not what will happen)."""
     errors: dict[str, str] = {}
     text = (raw.text or "").strip()
     if not text:
         errors[block_ids["text"]] = "Say what will be done."
+    elif _plain(text) in {_plain(g) for g in generic}:
+        errors[block_ids["text"]] = (
+            "Say what will happen: who does what, and when. The suggestion is only a start."
+        )
     elif len(text) > ACTION_TEXT_LIMIT:
         errors[block_ids["text"]] = f"Keep it under {ACTION_TEXT_LIMIT} characters."
     owner_kind = raw.owner or ""
@@ -69,3 +77,18 @@ def validate_action(
     if errors or due is None:
         return None, errors
     return PlannedAction(text, owner_kind, owner, due), {}
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.casefold().replace(".", " ").split())
+
+
+def is_overdue(due: date, status: str, today: date) -> bool:
+    """Open past its due date (`today` in the reader's zone)."""
+    return status == "open" and due < today
+
+
+def due_phrase(due: date, status: str, today: date) -> str:
+    """'due Fri 27 Nov', or 'overdue since Fri 27 Nov' once the date has passed."""
+    label = f"{due:%a} {due.day} {due:%b}"
+    return f"⚠️ overdue since {label}" if is_overdue(due, status, today) else f"due {label}"

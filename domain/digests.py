@@ -121,6 +121,7 @@ class ActionInput:
     status: str  # open | done
     created_at: datetime
     closed_at: datetime | None
+    due_line: str = ""  # "due Fri 27 Nov" or "⚠️ overdue since Fri 27 Nov" (actions.due_phrase)
 
 
 @dataclass(frozen=True, slots=True)

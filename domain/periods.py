@@ -88,5 +88,11 @@ def week_label(period: str) -> str:
     return f"{period} ({start.day} {start:%b} – {end.day} {end:%b})"
 
 
+def week_of_label(period: str) -> str:
+    """'week of 16 Nov': the week as people say it (its Monday)."""
+    start = week_day(period, 1)
+    return f"week of {start.day} {start:%b}"
+
+
 def quarter_of(day: date) -> str:
     return f"{day.year}-Q{(day.month - 1) // 3 + 1}"

@@ -5,23 +5,27 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from cadence.domain.actions import ACTION_TEXT_LIMIT, RawAction, validate_action
-from cadence.domain.periods import local_now, week_label
+from sqlmodel import Session
+
+from cadence.domain.actions import ACTION_TEXT_LIMIT, RawAction, due_phrase, validate_action
+from cadence.domain.periods import local_now, week_label, week_of_label
+from cadence.domain.reviews import manager_chain
 from cadence.domain.signals import ACTIONS, LABELS, SignalKind
 from cadence.prompts import ids
 from cadence.prompts.render import escape_mrkdwn
 from cadence.services.common import Outcome
 from cadence.services.deps import Deps
 from cadence.services.people import timezone_of
-from cadence.storage import digest_repo, repo
+from cadence.storage import digest_repo, repo, review_repo
 from cadence.storage.db import read_scope, session_scope
-from cadence.storage.models import Person
+from cadence.storage.models import Action, Person
 
 log = logging.getLogger(__name__)
 
+ACTION_BLOCK = "action_"  # + the action id: the Done / Still open row of a digest
 NOT_YOURS = "Only their manager can plan actions for this person in Cadence."
 BLOCK_IDS = {
     "text": ids.B_ACTION_WHAT,
@@ -109,6 +113,7 @@ def submit_action(
         report_slack_id=report.slack_id,
         today=local_now(now, tz).date(),
         block_ids=BLOCK_IDS,
+        generic=ACTIONS.values(),
     )
     if planned is None:
         return errors
@@ -130,14 +135,22 @@ def submit_action(
             now=now,
             session=session,
         )
+        owner = repo.person_by_slack_id(planned.owner_slack_id, session=session)
+        tell_signal = planned.owner_kind != "other" or (
+            owner is not None
+            and owner.id in manager_chain(report.id, review_repo.manager_map(session=session))
+        )
         payload = deps.renderer.message(
             "action_assigned.json.j2",
             owner_kind=planned.owner_kind,
             manager_name=manager.name,
             report_name=report.name,
-            signal_label=LABELS[signal],
+            # The signal is read from the report's check-ins: told to their manager chain
+            # only (DESIGN.md section 6); someone else learns the action and the week.
+            signal_label=LABELS[signal].lower() if tell_signal else "",
+            week=week_of_label(period),
             text=planned.text,
-            due_label=planned.due.strftime("%A %d %b"),
+            due_label=f"{planned.due:%A} {planned.due.day} {planned.due:%b}",
         )
         repo.enqueue(
             [
@@ -158,8 +171,9 @@ def submit_action(
     return {}
 
 
-def _own_action(deps: Deps, slack_id: str, value: str) -> tuple[int, str] | str:
-    """(action id, its text) when `slack_id` is the manager who planned it; else a message."""
+def _own_action(deps: Deps, slack_id: str, value: str) -> tuple[Action, Person] | str:
+    """The action and its manager when `slack_id` is the manager who planned it and it is
+    still open; else what to tell them."""
     try:
         action_id = int(value)
     except ValueError:
@@ -170,30 +184,122 @@ def _own_action(deps: Deps, slack_id: str, value: str) -> tuple[int, str] | str:
     if action is None or person is None or action.manager_id != person.id:
         return "Only the manager who planned this action can close it."
     if action.status != "open":
-        return "That action is already marked done."
-    return action_id, action.text
+        return _already_done(deps, action, person)
+    return action, person
 
 
-def mark_done(deps: Deps, slack_id: str, value: str) -> str:
+def _day(deps: Deps, person: Person, at: datetime) -> str:
+    day = local_now(at, timezone_of(deps, person, deps.clock.now())).date()
+    return f"{day:%a} {day.day} {day:%b}"
+
+
+def _already_done(deps: Deps, action: Action, manager: Person) -> str:
+    when = f" on {_day(deps, manager, action.closed_at)}" if action.closed_at else ""
+    return f"That action was already marked done{when}; nothing more to do."
+
+
+def mark_done(deps: Deps, slack_id: str, value: str, message_ts: str = "") -> str:
+    """Close the action; the message whose Done was clicked (`message_ts`) loses its buttons
+    and says who closed it and when (a chat.update through the outbox)."""
     found = _own_action(deps, slack_id, value)
     if isinstance(found, str):
         return found
-    action_id, text = found
+    action, manager = found
+    assert action.id is not None  # noqa: S101
     now = deps.clock.now()
     with session_scope(deps.engine) as session:
-        closed = digest_repo.close_action(action_id, now, session=session)
+        closed = digest_repo.close_action(action.id, now, session=session)
         if closed:
-            repo.audit(slack_id, "action.done", str(action_id), "", now, session=session)
+            repo.audit(slack_id, "action.done", str(action.id), "", now, session=session)
+            if message_ts:
+                _update_message(deps, manager, message_ts, now, session=session)
     if not closed:
-        return "That action is already marked done."
-    return f"✅ Marked done: {escape_mrkdwn(text[:200])}. It won't appear in your next digest."
+        with read_scope(deps.engine) as session:
+            again = digest_repo.action_by_id(action.id, session=session)
+        return _already_done(deps, again or action, manager)
+    deps.wake_sender()
+    return (
+        f"✅ Marked done: {escape_mrkdwn(action.text[:200])}. It won't appear in your next digest."
+    )
+
+
+def _update_message(
+    deps: Deps, manager: Person, message_ts: str, now: datetime, *, session: Session
+) -> None:
+    """Queue the clicked message again with every closed action's buttons replaced by who
+    closed it and when (from what we stored and sent, not from the click's payload)."""
+    original = repo.delivery_by_ts(manager.slack_id, message_ts, session=session)
+    if original is None:
+        return
+    message = json.loads(original.payload)
+    blocks: list[dict[str, Any]] = list(message.get("blocks") or [])
+    shown: dict[int, int] = {}  # action id -> index of its buttons
+    for i, block in enumerate(blocks):
+        block_id = str(block.get("block_id", ""))
+        if block_id.startswith(ACTION_BLOCK) and block_id[len(ACTION_BLOCK) :].isdigit():
+            shown[int(block_id[len(ACTION_BLOCK) :])] = i
+    closed = digest_repo.actions_by_ids(shown, session=session)
+    for action_id, i in shown.items():
+        a = closed.get(action_id)
+        if a is None or a.status != "done" or a.closed_at is None:
+            continue
+        line = f"✅ Done · marked by {manager.name} on {_day(deps, manager, a.closed_at)}"
+        blocks[i] = {
+            "type": "context",
+            "block_id": blocks[i]["block_id"],
+            "elements": [{"type": "mrkdwn", "text": escape_mrkdwn(line)}],
+        }
+    repo.replace_pending(
+        repo.OutgoingMessage(
+            key=f"update:{original.key}",
+            kind=f"{original.kind}-update",
+            recipient=manager.slack_id,
+            payload={**message, "blocks": blocks},
+            method="chat.update",
+            update_of=original.key,
+        ),
+        now,
+        session=session,
+    )
 
 
 def keep_open(deps: Deps, slack_id: str, value: str) -> str:
     found = _own_action(deps, slack_id, value)
     if isinstance(found, str):
         return found
-    action_id, text = found
+    action, _ = found
+    assert action.id is not None  # noqa: S101
     with session_scope(deps.engine) as session:
-        digest_repo.touch_action(action_id, deps.clock.now(), session=session)
-    return f"Kept open: {escape_mrkdwn(text[:200])}. It comes back in next Monday's digest."
+        digest_repo.touch_action(action.id, deps.clock.now(), session=session)
+    return f"Kept open: {escape_mrkdwn(action.text[:200])}. It comes back in next Monday's digest."
+
+
+def home_lines(deps: Deps, person: Person) -> list[str]:
+    """The App Home's "Actions you own": each open action someone planned with this person as
+    its owner, what it is about, who planned it, and when it is due (or that it is overdue)."""
+    now = deps.clock.now()
+    today = local_now(now, timezone_of(deps, person, now)).date()
+    with read_scope(deps.engine) as session:
+        owned = digest_repo.owned_open_actions(person.slack_id, session=session)
+        people = repo.people_by_ids(
+            {a.manager_id for a in owned} | {a.report_id for a in owned}, session=session
+        )
+    lines = []
+    for a in owned:
+        report = people.get(a.report_id)
+        planner = people.get(a.manager_id)
+        about = (
+            "your week"
+            if report is not None and report.id == person.id
+            else (report.name if report else "a former colleague")
+        )
+        by = (
+            "you"
+            if planner is not None and planner.id == person.id
+            else (planner.name if planner else "a former manager")
+        )
+        lines.append(
+            f"☐ {a.text[:200]} — about {about}, {week_of_label(a.period)} · planned by {by} · "
+            f"{due_phrase(a.due, a.status, today)}"
+        )
+    return lines

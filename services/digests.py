@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from cadence.domain.actions import due_phrase
 from cadence.domain.digests import (
     WINDOW,
     ActionInput,
@@ -26,7 +27,7 @@ from cadence.domain.digests import (
     rollup,
     series_table,
 )
-from cadence.domain.periods import at_local, shift_week, week_day, week_label, weeks_back
+from cadence.domain.periods import at_local, local_now, shift_week, week_day, week_label, weeks_back
 from cadence.domain.signals import LABELS, SignalKind
 from cadence.prompts.render import VIEW_BLOCKS
 from cadence.services.common import JobReport, Outcome
@@ -155,10 +156,14 @@ def read_rows(
     return rows
 
 
-def _action_inputs(org: Org, actions: Iterable[Action]) -> dict[int, list[ActionInput]]:
+def _action_inputs(
+    org: Org, actions: Iterable[Action], now: datetime
+) -> dict[int, list[ActionInput]]:
     by_manager: dict[int, list[ActionInput]] = {}
     for a in actions:
         assert a.id is not None  # noqa: S101
+        manager = org.people.get(a.manager_id)
+        today = local_now(now, (manager.timezone if manager else None) or "UTC").date()
         report = org.people.get(a.report_id)
         owner = org.by_slack.get(a.owner_slack_id)
         try:
@@ -179,6 +184,7 @@ def _action_inputs(org: Org, actions: Iterable[Action]) -> dict[int, list[Action
                 status=a.status,
                 created_at=a.created_at,
                 closed_at=a.closed_at,
+                due_line=due_phrase(a.due, a.status, today),
             )
         )
     return by_manager
@@ -213,7 +219,7 @@ def build_digests(
             actions = digest_repo.actions_for_digests(
                 [m.id for m in managers if m.id is not None], since, session=session
             )
-        action_inputs = _action_inputs(org, actions)
+        action_inputs = _action_inputs(org, actions, deps.clock.now())
         direct_ids = [p.id for m in managers for p in org.reports.get(m.id or 0, []) if p.id]
         kudos = kudos_counts(deps, direct_ids, period)
         for m in managers:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from cadence.prompts.render import VIEW_BLOCKS
-from cadence.services import checkins, feedback, goals, reviews
+from cadence.services import actions, checkins, feedback, goals, reviews
 from cadence.services.common import caller
 from cadence.services.deps import Deps
 
@@ -18,6 +18,9 @@ def home_view(deps: Deps, slack_id: str) -> dict[str, Any]:
     if person is None:
         return view
     now = deps.clock.now()
+    owned = actions.home_lines(deps, person)
+    if owned:
+        view["blocks"] += deps.renderer.message("home_actions.json.j2", lines=owned)["blocks"]
     section = deps.renderer.message(
         "review_home.json.j2",
         **reviews.home_context(deps, person, now),

