@@ -7,6 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from cadence.domain.status import ActionStatus
+
 ACTION_TEXT_LIMIT = 500
 OWNER_KINDS = ("manager", "report", "other")
 MAX_DUE_AHEAD = timedelta(days=366)
@@ -85,7 +87,7 @@ def _plain(text: str) -> str:
 
 def is_overdue(due: date, status: str, today: date) -> bool:
     """Open past its due date (`today` in the reader's zone)."""
-    return status == "open" and due < today
+    return status == ActionStatus.OPEN and due < today
 
 
 def due_phrase(due: date, status: str, today: date) -> str:

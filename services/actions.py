@@ -14,6 +14,7 @@ from cadence.domain.actions import ACTION_TEXT_LIMIT, RawAction, due_phrase, val
 from cadence.domain.periods import local_now, week_label, week_of_label
 from cadence.domain.reviews import manager_chain
 from cadence.domain.signals import ACTIONS, LABELS, SignalKind
+from cadence.domain.status import ActionStatus
 from cadence.prompts import ids
 from cadence.prompts.render import escape_mrkdwn
 from cadence.services.common import Outcome
@@ -183,7 +184,7 @@ def _own_action(deps: Deps, slack_id: str, value: str) -> tuple[Action, Person] 
         person = repo.person_by_slack_id(slack_id, session=session)
     if action is None or person is None or action.manager_id != person.id:
         return "Only the manager who planned this action can close it."
-    if action.status != "open":
+    if action.status != ActionStatus.OPEN:
         return _already_done(deps, action, person)
     return action, person
 
@@ -241,7 +242,7 @@ def _update_message(
     closed = digest_repo.actions_by_ids(shown, session=session)
     for action_id, i in shown.items():
         a = closed.get(action_id)
-        if a is None or a.status != "done" or a.closed_at is None:
+        if a is None or a.status != ActionStatus.DONE or a.closed_at is None:
             continue
         line = f"✅ Done · marked by {manager.name} on {_day(deps, manager, a.closed_at)}"
         blocks[i] = {
