@@ -32,6 +32,7 @@ from cadence.delivery.sender import OutboxSender
 from cadence.domain.clock import Clock, FixedClock, SystemClock
 from cadence.domain.problems import InputProblems
 from cadence.domain.roles import RolesFileError, load_roles
+from cadence.domain.rounds import QuestionSetError, load_question_sets
 from cadence.prompts.render import Renderer
 from cadence.services.deps import Deps
 from cadence.services.jobs import JOBS
@@ -100,6 +101,10 @@ def build_deps(settings: Settings, clock: Clock) -> Deps:
         roles = load_roles(settings.roles_file)
     except RolesFileError as exc:
         raise Fatal(f"Bad roles file: {exc}") from None
+    try:
+        load_question_sets(settings.question_sets_file)
+    except QuestionSetError as exc:
+        raise Fatal(f"Bad question sets file: {exc}") from None
     safe_url = settings.database_url
     try:
         safe_url = make_url(settings.database_url).render_as_string(hide_password=True)

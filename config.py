@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent
+
+
+def packaged(*parts: str) -> Path:
+    """A file shipped inside the installed `cadence` package (found with importlib.resources)."""
+    return Path(str(resources.files("cadence").joinpath(*parts)))
+
+
+def _operator_path(value: Any) -> Any:
+    """Empty means "the shipped file"; a relative path is relative to the working directory."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    path = Path(value).expanduser()
+    return path if path.is_absolute() else Path.cwd() / path
 
 
 class Settings(BaseSettings):
@@ -21,7 +36,12 @@ class Settings(BaseSettings):
     slack_api_url: str = "https://slack.com/api/"
     database_url: str = "sqlite:///cadence.db"
     port: int = Field(default=3000, ge=1, le=65535)
-    roles_file: Path = PROJECT_ROOT / "roles.toml"
+    roles_file: Path = Field(default_factory=lambda: packaged("roles.toml"))
+    """Roles and their paired metrics; empty: the roles.toml shipped with Cadence."""
+    question_sets_file: Path = Field(
+        default_factory=lambda: packaged("prompts", "question_sets.toml")
+    )
+    """Question sets for feedback rounds; empty: the question_sets.toml shipped with Cadence."""
 
     # Tuning knobs (all optional).
     cadence_send_rate: float = Field(default=5.0, gt=0)
@@ -34,6 +54,16 @@ class Settings(BaseSettings):
     """Kudos one person may give per local day."""
     cadence_metrics_api_token: str = ""
     """Bearer token for POST /api/metrics; empty turns the endpoint off."""
+
+    @field_validator("roles_file", mode="before")
+    @classmethod
+    def _roles_path(cls, value: Any) -> Any:
+        return _operator_path(value) or packaged("roles.toml")
+
+    @field_validator("question_sets_file", mode="before")
+    @classmethod
+    def _question_sets_path(cls, value: Any) -> Any:
+        return _operator_path(value) or packaged("prompts", "question_sets.toml")
 
     @field_validator("slack_api_url")
     @classmethod

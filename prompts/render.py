@@ -6,6 +6,7 @@ Every value goes through `|tojson`; user text additionally through `|esc` (mrkdw
 from __future__ import annotations
 
 import json
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from slack_sdk.models.views import View
 from cadence.domain.roles import fmt
 from cadence.prompts import ids
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
+TEMPLATES = Path(str(resources.files("cadence.prompts").joinpath("templates")))
 
 MESSAGE_BLOCKS = 50
 VIEW_BLOCKS = 100

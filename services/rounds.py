@@ -9,6 +9,7 @@ import logging
 from collections import Counter, defaultdict
 from datetime import timedelta
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session
@@ -35,7 +36,6 @@ from cadence.domain.rounds import (
     validate_round_form,
 )
 from cadence.prompts import ids
-from cadence.prompts.render import TEMPLATES
 from cadence.services import nudges
 from cadence.services.common import NOT_REGISTERED, JobReport, Outcome, caller
 from cadence.services.deps import Deps
@@ -46,19 +46,23 @@ from cadence.storage.models import FeedbackRound, Person, RoundRequest
 
 log = logging.getLogger(__name__)
 
-QUESTION_SETS_FILE = TEMPLATES.parent / "question_sets.toml"
 HR_ONLY = "Feedback rounds are run by HR admins. Ask your HR team if you'd like one for your team."
 EXTEND_BY = timedelta(days=7)
 HOME_ROUNDS_DAYS = 60
 
 
+def question_sets(deps: Deps) -> dict[str, QuestionSet]:
+    """The question sets of QUESTION_SETS_FILE (read once; checked at start by build_deps)."""
+    return _question_sets(deps.settings.question_sets_file)
+
+
 @cache
-def question_sets() -> dict[str, QuestionSet]:
-    return load_question_sets(QUESTION_SETS_FILE)
+def _question_sets(path: Path) -> dict[str, QuestionSet]:
+    return load_question_sets(path)
 
 
 def _questions(deps: Deps, round_: FeedbackRound, subject: Person) -> tuple[list[str], list[str]]:
-    qs = question_sets().get(round_.question_set) or next(iter(question_sets().values()))
+    qs = question_sets(deps).get(round_.question_set) or next(iter(question_sets(deps).values()))
     role = deps.roles.get(subject.role)
     competencies = list(role.competencies) if qs.rate_competencies and role else []
     return competencies, list(qs.open)
@@ -82,7 +86,7 @@ def open_round_modal(deps: Deps, slack_id: str) -> Outcome:
             "round_modal.json.j2",
             perspectives=PERSPECTIVES,
             peer_modes=PEER_MODES,
-            question_sets={k: q.title for k, q in question_sets().items()},
+            question_sets={k: q.title for k, q in question_sets(deps).items()},
             default_deadline=(today + timedelta(days=14)).isoformat(),
         )
     )
@@ -126,7 +130,7 @@ def create_round(deps: Deps, slack_id: str, form: RoundForm) -> dict[str, str]:
     spec, errors = validate_round_form(
         form,
         today=local_now(now, tz).date(),
-        question_sets=question_sets(),
+        question_sets=question_sets(deps),
         block_ids=ids.ROUND_BLOCK_IDS,
     )
     if spec is None:

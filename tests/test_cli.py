@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -206,3 +208,47 @@ def test_dotenv_is_read_and_the_environment_wins(
     assert code == 2 and "xoxb-" in err
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-from-env")
     assert run("run-job", "checkins", "--at", "2026-11-20T14:00:00Z")[0] == 0
+
+
+def test_relative_roles_and_question_sets_files_are_read_from_the_working_directory(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cadence.domain.clock import FixedClock
+    from cadence.services.rounds import open_round_modal
+
+    (env / "org.csv").write_text(ORG)
+    assert run("import-org", "org.csv")[0] == 0
+    (env / "ops").mkdir()
+    (env / "ops" / "roles.toml").write_text((PROJECT_ROOT / "roles.toml").read_text())
+    (env / "ops" / "questions.toml").write_text(
+        "[exit]\ntitle = 'Exit interview'\nopen = ['What should we keep?']\n"
+    )
+    monkeypatch.setenv("ROLES_FILE", "ops/roles.toml")
+    monkeypatch.setenv("QUESTION_SETS_FILE", "ops/questions.toml")
+    settings = bot._settings()
+    assert settings.roles_file == env / "ops" / "roles.toml"
+    deps = bot.build_deps(settings, FixedClock(datetime(2026, 11, 20, 14, tzinfo=UTC)))
+    view = json.dumps(open_round_modal(deps, "U0LEAD").view)
+    assert "Exit interview" in view and "Competencies + keep / change" not in view
+    deps.engine.dispose()
+
+
+def test_without_roles_file_the_shipped_roles_are_used(env: Path) -> None:
+    # No roles.toml in the working directory, ROLES_FILE unset or empty: the packaged file.
+    assert not (env / "roles.toml").exists()
+    assert run("migrate")[0] == 0
+    os.environ["ROLES_FILE"] = ""
+    try:
+        assert bot._settings().roles_file.read_text() == (PROJECT_ROOT / "roles.toml").read_text()
+    finally:
+        del os.environ["ROLES_FILE"]
+
+
+def test_bad_question_sets_file_fails_at_startup(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (env / "questions.toml").write_text("[empty]\ntitle = 'Nothing'\n")
+    monkeypatch.setenv("QUESTION_SETS_FILE", "questions.toml")
+    code, _, err = run("migrate")
+    assert code == 2
+    assert err.startswith("Bad question sets file:") and "[empty] asks nothing" in err

@@ -662,3 +662,26 @@ def test_stop_closes_the_port() -> None:
     fake.stop()
     with pytest.raises(OSError):
         WebClient(token="xoxb-test", base_url=url, timeout=2).auth_test()
+
+
+def test_auth_test_reports_the_granted_scopes_in_a_header(
+    fake: FakeSlack, client: WebClient
+) -> None:
+    assert (
+        client.auth_test().headers["x-oauth-scopes"]
+        == "chat:write,commands,users:read,users:read.email,files:write"
+    )
+    fake.scopes = ("chat:write",)
+    assert client.auth_test().headers["x-oauth-scopes"] == "chat:write"
+
+
+def test_recorded_calls_are_listed_over_http(fake: FakeSlack, client: WebClient) -> None:
+    import urllib.request
+
+    client.chat_postMessage(channel="U0ANA", text="hi")
+    client.auth_test()
+    with urllib.request.urlopen(fake.origin + "/_fake/calls?method=chat.postMessage") as r:  # noqa: S310
+        calls = json.load(r)["calls"]
+    assert [(c["method"], c["args"]["channel"], c["ok"]) for c in calls] == [
+        ("chat.postMessage", "U0ANA", True)
+    ]

@@ -39,6 +39,8 @@ TEAM_ID = "T111"
 BOT_USER_ID = "UBOT"
 BOT_ID = "BBOT"
 APP_ID = "A111"
+# Scopes the fake says the token holds (auth.test's x-oauth-scopes header), as Cadence's manifest.
+DEFAULT_SCOPES = ("chat:write", "commands", "users:read", "users:read.email", "files:write")
 
 # Arguments that clients may send as JSON strings inside form bodies.
 _JSON_ARGS = frozenset(
@@ -192,6 +194,7 @@ class FakeSlack:
         self._fail_for: dict[str, str] = {}
         self._latency: dict[str, float] = {}
         self._expired_triggers = False
+        self.scopes: tuple[str, ...] = DEFAULT_SCOPES
         self._handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "auth.test": self._auth_test,
             "chat.postMessage": self._chat_post_message,
@@ -251,6 +254,13 @@ class FakeSlack:
     def calls(self, method: str | None = None) -> list[Call]:
         with self._lock:
             return [c for c in self._calls if method is None or c.method == method]
+
+    def _calls_json(self, query: dict[str, str]) -> list[dict[str, Any]]:
+        """Recorded calls (optionally of one ?method=) as JSON, for `python -m tests.fakeslack`."""
+        return [
+            {"method": c.method, "args": c.args, "ok": c.ok, "error": c.error}
+            for c in self.calls(query.get("method"))
+        ]
 
     def count(self, method: str, *, ok_only: bool = True) -> int:
         with self._lock:
@@ -407,6 +417,8 @@ class FakeSlack:
                     request.headers.get("content-type", ""),
                     request.body,
                 )
+            if split.path == "/_fake/calls":  # for a fake run as its own process
+                return _json_reply({"calls": self._calls_json(dict(parse_qsl(split.query)))})
             if not split.path.startswith("/api/"):
                 return Reply(404, b"not found", "text/plain")
             return self._route_api(split.path[len("/api/") :], split.query, request)
@@ -503,6 +515,11 @@ class FakeSlack:
             payload = {"ok": False, "error": "not_authed"}
         else:
             payload = self._check_args(method, spec, args) or self._dispatch(method, args)
+        if method == "auth.test" and payload.get("ok"):
+            # Slack lists the token's granted scopes in this header.
+            reply = _json_reply(payload)
+            reply.headers["x-oauth-scopes"] = ",".join(self.scopes)
+            return reply, payload
         return _json_reply(payload), payload
 
     def _check_args(self, method: str, spec: _Spec, args: dict[str, Any]) -> dict[str, Any] | None:
