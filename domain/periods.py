@@ -94,5 +94,21 @@ def week_of_label(period: str) -> str:
     return f"week of {start.day} {start:%b}"
 
 
+def place(tz: str) -> str:
+    """'New York' for America/New_York: the zone as people name it."""
+    return tz.rsplit("/", 1)[-1].replace("_", " ")
+
+
+def moment_label(at: datetime, reader_tz: str, origin_tz: str) -> str:
+    """A deadline in the reader's zone, saying which moment it is: 'Friday 18 Dec, 18:00 your
+    time (18:00 in New York)' when it was set in another zone."""
+    mine, theirs = local_now(at, reader_tz), local_now(at, origin_tz)
+    label = f"{mine:%A} {mine.day} {mine:%b}, {mine:%H:%M} your time"
+    if mine.utcoffset() == theirs.utcoffset():
+        return label
+    day = "" if theirs.date() == mine.date() else f"{theirs:%A} {theirs.day} {theirs:%b}, "
+    return f"{label} ({day}{theirs:%H:%M} in {place(origin_tz)})"
+
+
 def quarter_of(day: date) -> str:
     return f"{day.year}-Q{(day.month - 1) // 3 + 1}"

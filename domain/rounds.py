@@ -304,6 +304,52 @@ def threshold_applies(perspective: str) -> bool:
     return perspective in {"peer", "report"}
 
 
+GROUPS = {"peer": "peers", "report": "direct reports"}
+AS_REVIEWER = {
+    "self": "about yourself",
+    "manager": "as their manager",
+    "peer": "as a peer",
+    "report": "as a direct report",
+}
+
+
+def attributed(perspective: str, anonymous: bool) -> bool:
+    """Whether this reviewer's answer is read as theirs: self and manager always (one known
+    person each); peers and direct reports unless the round is anonymous."""
+    return not anonymous or not threshold_applies(perspective)
+
+
+def promise(perspective: str, anonymous: bool, minimum: int, subject: str) -> tuple[str, str]:
+    """(short, full) sentences telling a reviewer what happens to *their* answer, matching
+    what `aggregate` and the results do with it."""
+    minimum = max(minimum, MIN_RESPONSES)
+    if perspective == "self":
+        return (
+            "with your name, as your own view",
+            "Not anonymous: this is your own view, shown with your name to your manager.",
+        )
+    if perspective == "manager":
+        return (
+            "with your name, as the manager view",
+            f"Not anonymous: you are {subject}'s only manager, so your answers are shown as "
+            f"the manager view, with your name, and {subject} reads them if the results are "
+            "shared with them.",
+        )
+    group = GROUPS[perspective]
+    if anonymous:
+        return (
+            f"anonymous, shown only combined once {minimum} {group} answered",
+            f"Anonymous: stored without your name, and shown to {subject}'s manager only "
+            f"combined with the other {group}' answers, once at least {minimum} of you have "
+            "answered (otherwise not at all).",
+        )
+    return (
+        "with your name",
+        f"Not anonymous: your name is shown with your answers to {subject}'s manager, once at "
+        f"least {minimum} {group} have answered.",
+    )
+
+
 def aggregate(
     answers: Sequence[Answer],
     perspectives: Sequence[str],

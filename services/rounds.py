@@ -14,8 +14,9 @@ from typing import Any
 
 from sqlmodel import Session
 
-from cadence.domain.periods import local_now
+from cadence.domain.periods import local_now, moment_label
 from cadence.domain.rounds import (
+    AS_REVIEWER,
     NOT_AGAIN_WITHIN,
     PEER_MODES,
     PERSPECTIVES,
@@ -31,6 +32,7 @@ from cadence.domain.rounds import (
     is_working_hours,
     load_question_sets,
     plan_requests,
+    promise,
     reminder_moments,
     validate_answer,
     validate_round_form,
@@ -276,24 +278,39 @@ def _request_payload(
     *,
     reminder: bool,
 ) -> dict[str, Any]:
-    tz = reviewer.timezone or "UTC"
+    subjects = []
+    for r in requests:
+        own = r.subject_id == reviewer.id
+        name = reviewer.name if own else people[r.subject_id].name
+        short, _ = promise(r.perspective, round_.anonymous, round_.min_responses, name)
+        subjects.append(
+            {
+                "request": r.id,
+                "name": "Your own view" if own else name,
+                "as": "" if own else AS_REVIEWER[r.perspective],
+                "promise": short,
+                "status": r.status,
+                "can_decline": not own,
+            }
+        )
     return deps.renderer.message(
         "round_request.json.j2",
         first_name=first_name(reviewer),
         round_name=round_.name,
-        anonymous=round_.anonymous,
-        deadline_label=local_now(round_.deadline, tz).strftime("%A %d %b, %H:%M"),
+        deadline_label=_deadline_label(deps, round_, reviewer),
         reminder=reminder,
-        subjects=[
-            {
-                "request": r.id,
-                "name": "yourself" if r.subject_id == reviewer.id else people[r.subject_id].name,
-                "perspective": PERSPECTIVES[r.perspective],
-                "status": r.status,
-            }
-            for r in requests
-        ],
+        subjects=subjects,
     )
+
+
+def _deadline_label(deps: Deps, round_: FeedbackRound, reader: Person) -> str:
+    """The deadline in the reader's zone, and in the zone of the HR admin who set it."""
+    with read_scope(deps.engine) as session:
+        creator = repo.people_by_ids([round_.created_by_id], session=session).get(
+            round_.created_by_id
+        )
+    origin = (creator.timezone if creator else None) or "UTC"
+    return moment_label(round_.deadline, reader.timezone or "UTC", origin)
 
 
 def _own_request(
@@ -336,13 +353,14 @@ def open_answer(deps: Deps, slack_id: str, request_id: int) -> Outcome:
             request=request.id,
             round_name=round_.name,
             subject_name="yourself" if subject.id == person.id else subject.name,
-            perspective=PERSPECTIVES[request.perspective],
-            anonymous=round_.anonymous,
-            single=request.perspective in {"self", "manager"},
+            answer_as=AS_REVIEWER[request.perspective],
+            promise=promise(
+                request.perspective, round_.anonymous, round_.min_responses, subject.name
+            )[1],
+            deadline_label=_deadline_label(deps, round_, person),
             competencies=competencies,
             questions=questions,
             ratings=RATINGS,
-            min_responses=round_.min_responses,
         )
     )
 

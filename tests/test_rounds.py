@@ -300,3 +300,62 @@ def test_hr_can_extend_and_close_early(
         assert s.execute(select(FeedbackRound)).scalar_one().status == "closed"
         kinds = {d.kind for d in s.execute(select(Delivery)).scalars()}
     assert "round-results" in kinds
+
+
+def dm_text(fake: FakeSlack, user: str) -> str:
+    return json.dumps(fake.messages_to(user)[-1].args["blocks"], ensure_ascii=False)
+
+
+def open_answer_modal(http: HttpApp, fake: FakeSlack, user: str) -> str:
+    before = fake.count("views.open")
+    http.interactive(button_click(user, ids.ROUND_ANSWER_OPEN, request_button(fake, user)))
+    view = fake.wait_for("views.open", before + 1)[-1].args["view"]
+    return json.dumps(view["blocks"][:2], ensure_ascii=False)
+
+
+def test_each_reviewer_reads_what_happens_to_their_own_answer_and_when_it_closes(
+    big_org: Deps, fake: FakeSlack, http_app: HttpApp, sender: OutboxSender
+) -> None:
+    peers = ["U0DAN", "U0EVE", "U0FIN"]
+    values = round_values(["U0BEN"], ["self", "manager", "peer", "report"], peers)
+    assert not start_round(http_app, fake, values).body
+    sender.drain()
+
+    # Lea, Ben's manager: her answer is the one manager view, with her name; never "anonymous".
+    lea = dm_text(fake, "U0LEAD")
+    assert "*Ben Builder* as their manager\\n_with your name, as the manager view_" in lea
+    assert "nonymous" not in lea
+    assert "Friday 4 Dec, 18:00 your time" in lea and "in Paris" not in lea
+    lea_modal = open_answer_modal(http_app, fake, "U0LEAD")
+    assert "Not anonymous: you are Ben Builder's only manager" in lea_modal
+    assert "nonymous: stored" not in lea_modal
+
+    # Ben about himself: his own view, with his name, and no "I can't review this person".
+    ben = dm_text(fake, "U0BEN")
+    assert "*Your own view*\\n_with your name, as your own view_" in ben
+    assert "yourself" not in ben and ids.ROUND_DECLINE_OPEN not in ben
+    assert "shown with your name to your manager" in open_answer_modal(http_app, fake, "U0BEN")
+
+    # A peer in Tonga: anonymous only combined; the deadline in her zone and in HR's.
+    dan = dm_text(fake, "U0DAN")
+    assert "*Ben Builder* as a peer\\n_anonymous, shown only combined once 3 peers answered_" in (
+        dan
+    )
+    assert "Saturday 5 Dec, 06:00 your time (Friday 4 Dec, 18:00 in Paris)" in dan
+    assert ids.ROUND_DECLINE_OPEN in dan
+    modal = open_answer_modal(http_app, fake, "U0DAN")
+    assert "Anonymous: stored without your name" in modal and "at least 3 of you" in modal
+    # Cat, Ben's only report, in Honolulu.
+    cat = dm_text(fake, "U0CAT")
+    assert "as a direct report" in cat and "Friday 4 Dec, 07:00 your time (18:00 in Paris)" in cat
+
+
+def test_in_a_named_round_peers_are_told_their_name_is_shown(
+    big_org: Deps, fake: FakeSlack, http_app: HttpApp, sender: OutboxSender
+) -> None:
+    values = round_values(["U0ANA"], ["peer"], ["U0BEN", "U0DAN", "U0EVE"], anonymous=False)
+    assert not start_round(http_app, fake, values).body
+    sender.drain()
+    assert "*Ana Agent* as a peer\\n_with your name_" in dm_text(fake, "U0BEN")
+    modal = open_answer_modal(http_app, fake, "U0BEN")
+    assert "Not anonymous: your name is shown with your answers to Ana Agent's manager" in modal

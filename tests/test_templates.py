@@ -117,11 +117,17 @@ CONTEXTS: dict[str, dict[str, object]] = {
     "round_request.json.j2": dict(
         first_name=NASTY,
         round_name=NASTY,
-        anonymous=True,
-        deadline_label="Friday 04 Dec, 18:00",
+        deadline_label="Friday 4 Dec, 18:00 your time (12:00 in New York)",
         reminder=True,
         subjects=[
-            {"request": i, "name": NASTY, "perspective": "Peers", "status": s}
+            {
+                "request": i,
+                "name": NASTY,
+                "as": "as a peer",
+                "promise": NASTY,
+                "status": s,
+                "can_decline": i % 2 == 0,
+            }
             for i, s in enumerate(["pending", "answered", "declined"] * 8)
         ],
     ),
@@ -129,13 +135,12 @@ CONTEXTS: dict[str, dict[str, object]] = {
         request=7,
         round_name=NASTY,
         subject_name=NASTY,
-        perspective="Peers",
-        anonymous=True,
-        single=False,
+        answer_as="as a peer",
+        promise=NASTY,
+        deadline_label=NASTY,
         competencies=list(ROLES["support"].competencies),
         questions=["What should they keep doing?", "What could they do differently?"],
         ratings=ROUND_RATINGS,
-        min_responses=3,
     ),
     "round_decline_modal.json.j2": dict(request=7, round_name=NASTY, subject_name=NASTY),
     "round_nominate.json.j2": dict(first_name=NASTY, round_name=NASTY, round_id=3),
