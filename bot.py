@@ -93,6 +93,11 @@ def _parse_at(value: str | None) -> datetime | None:
     return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
+def _first_line(exc: BaseException) -> str:
+    """The driver's own sentence for a database error, without SQL or its parameters."""
+    return (str(getattr(exc, "orig", None) or exc).splitlines() or ["unknown error"])[0]
+
+
 def build_deps(settings: Settings, clock: Clock) -> Deps:
     """Everything a command needs, with the database migrated to the newest schema."""
     from cadence.storage.db import make_engine, migrate
@@ -111,8 +116,9 @@ def build_deps(settings: Settings, clock: Clock) -> Deps:
         engine = make_engine(settings.database_url)
         migrate(engine)
     except (SQLAlchemyError, ValueError, ImportError) as exc:
-        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-        raise Fatal(f"Cannot use the database at DATABASE_URL={safe_url}: {reason}") from None
+        raise Fatal(
+            f"Cannot use the database at DATABASE_URL={safe_url}: {_first_line(exc)}"
+        ) from None
     gateway = WebClientGateway.create(settings.slack_bot_token, settings.slack_api_url)
     return Deps(
         settings=settings,
@@ -262,12 +268,21 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
                 "reviews": (export_reviews, "review"),
             }[args.kind]
             deps = build_deps(settings, SystemClock())
-            if args.out:
-                with args.out.open("w", newline="", encoding="utf-8") as fh:
-                    rows = exporter(deps, fh)
-                print(f"Wrote {rows} {label} rows to {args.out}.", file=sys.stderr)  # noqa: T201
-            else:
-                exporter(deps, out)
+            try:
+                if args.out:
+                    with args.out.open("w", newline="", encoding="utf-8") as fh:
+                        rows = exporter(deps, fh)
+                    print(f"Wrote {rows} {label} rows to {args.out}.", file=sys.stderr)  # noqa: T201
+                else:
+                    exporter(deps, out)
+            except SQLAlchemyError as exc:
+                if args.out:
+                    args.out.unlink(missing_ok=True)  # no partial export left behind
+                raise Fatal(
+                    f"Nothing exported: the database failed ({_first_line(exc)}); the export "
+                    "and its audit record go together, try again when it answers.",
+                    code=1,
+                ) from None
             return 0
     except InputProblems as exc:
         source = getattr(args, "file", "input")

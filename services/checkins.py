@@ -15,7 +15,7 @@ from cadence.domain.periods import current_week, local_now, week_label, weeks_ba
 from cadence.domain.roles import Metric, Role, fmt
 from cadence.prompts import ids
 from cadence.services import nudges
-from cadence.services.common import NOT_REGISTERED, JobReport, Outcome, caller
+from cadence.services.common import NOT_REGISTERED, JobReport, Outcome, audit_export, caller
 from cadence.services.deps import Deps
 from cadence.services.people import away_ids, first_name, resolve_timezones, timezone_of
 from cadence.storage import repo
@@ -447,6 +447,7 @@ EXPORT_HEADER = [
 
 def export_checkins(deps: Deps, out: TextIO, actor: str = "cli") -> int:
     """CSV of every check-in, one row per person and week. Audited."""
+    audit_export(deps, "checkins", actor)
     writer = csv.writer(out)
     writer.writerow(EXPORT_HEADER)
     rows = 0
@@ -476,8 +477,4 @@ def export_checkins(deps: Deps, out: TextIO, actor: str = "cli") -> int:
                 ]
             )
             rows += 1
-    with session_scope(deps.engine) as session:
-        repo.audit(
-            actor, "export.checkins", "all", f"{rows} rows", deps.clock.now(), session=session
-        )
     return rows

@@ -8,7 +8,7 @@ from typing import Any
 
 from cadence.services.deps import Deps
 from cadence.storage import repo
-from cadence.storage.db import one_read
+from cadence.storage.db import one_read, session_scope
 from cadence.storage.models import Person
 
 NOT_REGISTERED = (
@@ -54,3 +54,12 @@ def caller(
     if hr_admin and not person.hr_admin:
         return None
     return person
+
+
+def audit_export(deps: Deps, kind: str, actor: str) -> None:
+    """The audit record of an export, committed before any of its data is written: when it
+    cannot be stored the export stops here, so no export exists without its record."""
+    with session_scope(deps.engine) as session:
+        repo.audit(
+            actor, f"export.{kind}", "all", "export started", deps.clock.now(), session=session
+        )

@@ -19,7 +19,7 @@ from cadence.domain.feedback import (
 from cadence.domain.periods import week_of
 from cadence.prompts import ids
 from cadence.services import kudos, rounds
-from cadence.services.common import NOT_REGISTERED, Outcome, caller
+from cadence.services.common import NOT_REGISTERED, Outcome, audit_export, caller
 from cadence.services.deps import Deps
 from cadence.services.people import first_name
 from cadence.storage import feedback_repo, repo
@@ -181,6 +181,7 @@ EXPORT_HEADER = [
 def export_feedback(deps: Deps, out: TextIO, actor: str = "cli") -> int:
     """CSV of feedback and round answers; `slack_id` is the person the feedback is about.
     Anonymous round answers carry no reviewer and no time. Audited."""
+    audit_export(deps, "feedback", actor)
     writer = csv.writer(out)
     writer.writerow(EXPORT_HEADER)
     rows = 0
@@ -234,8 +235,4 @@ def export_feedback(deps: Deps, out: TextIO, actor: str = "cli") -> int:
                 ]
             )
             rows += 1
-    with session_scope(deps.engine) as session:
-        repo.audit(
-            actor, "export.feedback", "all", f"{rows} rows", deps.clock.now(), session=session
-        )
     return rows

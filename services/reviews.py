@@ -33,7 +33,7 @@ from cadence.domain.reviews import (
 )
 from cadence.domain.roles import Role
 from cadence.prompts import ids
-from cadence.services.common import JobReport, Outcome, caller
+from cadence.services.common import JobReport, Outcome, audit_export, caller
 from cadence.services.deps import Deps
 from cadence.services.evidence import evidence_for
 from cadence.services.people import away_ids, first_name, resolve_timezones, timezone_of
@@ -703,6 +703,7 @@ EXPORT_HEADER = [
 def export_reviews(deps: Deps, out: TextIO, actor: str = "cli") -> int:
     """CSV of every review, one row per person and quarter (`period` = 2026-Q4). HR's view of
     individual reviews: audited."""
+    audit_export(deps, "reviews", actor)
     writer = csv.writer(out)
     writer.writerow(EXPORT_HEADER)
     rows = 0
@@ -736,8 +737,4 @@ def export_reviews(deps: Deps, out: TextIO, actor: str = "cli") -> int:
                 ]
             )
             rows += 1
-    with session_scope(deps.engine) as session:
-        repo.audit(
-            actor, "export.reviews", "all", f"{rows} rows", deps.clock.now(), session=session
-        )
     return rows

@@ -3,15 +3,22 @@ Each test is an attack that used to succeed (issue 10 §5)."""
 
 from __future__ import annotations
 
+import csv
 import json
+from datetime import UTC, datetime
+from pathlib import Path
 
+from sqlalchemy import text
 from sqlmodel import select
 
 from cadence.config import PROJECT_ROOT
+from cadence.domain.checkins import CheckinAnswers
 from cadence.services.deps import Deps
-from cadence.storage.db import read_scope
+from cadence.storage import repo
+from cadence.storage.db import make_engine, read_scope, session_scope
 from cadence.storage.models import MetricValue
-from tests.conftest import HttpApp
+from tests.conftest import ORG, HttpApp
+from tests.test_cli import env, run  # noqa: F401  (env: the CLI fixture)
 from tests.test_digests import PERIOD, team_week
 
 TOKEN = "metrics-token-123"
@@ -65,3 +72,91 @@ def test_the_largest_metrics_batch_the_readme_promises_fits_the_body_limit(
     assert resp.status == 413 and "1 MB" in resp.json()["error"]
     readme = (PROJECT_ROOT / "README.md").read_text()
     assert f"{MAX_API_ITEMS:,} metrics" in readme and "1 MB" in readme
+
+
+# ------------------------------------------------------------------ exports
+
+ATTACKS = [
+    "ok;=cmd|' /C calc'!A0",
+    "ok,=1+1",
+    "fine\t@SUM(A1)",
+    "a|+cmd",
+    "\u200b=cmd|' /C calc'!A0",
+    "\ufeff=1+1",
+    "\uff1dcmd|' /C calc'!A0",
+    "x; \u200b-2+3+cmd",
+    "=plain",
+]
+
+
+def _formula_start(cell: str) -> bool:
+    """Would any piece of this cell, split on a separator a spreadsheet may use, run?"""
+    import re
+
+    for piece in re.split(r"[,;\t|]", cell):
+        stripped = piece.lstrip(" \u00a0\u200b\u200c\u200d\u2060\ufeff")
+        if stripped[:1] in {"=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20"}:
+            return True
+    return False
+
+
+def test_export_cells_cannot_start_a_formula_after_any_separator(
+    env: Path,  # noqa: F811
+    db_url: str,
+) -> None:
+    (env / "org.csv").write_text(ORG)
+    assert run("import-org", "org.csv")[0] == 0
+    engine = make_engine(db_url)
+    now = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
+    with session_scope(engine) as s:
+        ana = repo.person_by_slack_id("U0ANA", session=s)
+        assert ana is not None and ana.id is not None
+        for week, attack in enumerate(ATTACKS, start=30):
+            answers = CheckinAnswers(91, 58, 4, attack, attack, "docs")
+            repo.save_answers(ana.id, f"2026-W{week}", answers, now, session=s)
+    engine.dispose()
+    code, _, err = run("export", "checkins", "--out", "checkins.csv")
+    assert code == 0, err
+    rows = list(csv.DictReader((env / "checkins.csv").open(encoding="utf-8")))
+    assert len(rows) == len(ATTACKS)
+    for row, attack in zip(rows, ATTACKS, strict=True):
+        assert not _formula_start(row["wins"]), row["wins"]
+        # Neutralised, not mangled: remove the inserted quotes and the text is back.
+        assert row["wins"].replace("'", "") == attack.replace("'", "")
+
+
+def test_an_export_whose_audit_record_cannot_be_written_writes_nothing(
+    env: Path,  # noqa: F811
+    db_url: str,
+) -> None:
+    (env / "org.csv").write_text(ORG)
+    assert run("import-org", "org.csv")[0] == 0
+    engine = make_engine(db_url)
+    with engine.begin() as conn:  # the audit table refuses every new row
+        if engine.dialect.name == "sqlite":
+            conn.execute(
+                text(
+                    "CREATE TRIGGER no_audit BEFORE INSERT ON auditevent "
+                    "BEGIN SELECT RAISE(ABORT, 'audit unavailable'); END"
+                )
+            )
+        else:
+            conn.execute(
+                text(
+                    "CREATE FUNCTION no_audit() RETURNS trigger AS $$ BEGIN "
+                    "RAISE EXCEPTION 'audit unavailable'; END $$ LANGUAGE plpgsql"
+                )
+            )
+            conn.execute(
+                text(
+                    "CREATE TRIGGER no_audit BEFORE INSERT ON auditevent "
+                    "FOR EACH ROW EXECUTE FUNCTION no_audit()"
+                )
+            )
+    engine.dispose()
+    for kind in ("checkins", "feedback", "reviews"):
+        code, out, err = run("export", kind, "--out", f"{kind}.csv")
+        assert code != 0 and "audit" in err and "Traceback" not in err, kind
+        assert not (env / f"{kind}.csv").exists(), kind
+        code, out, err = run("export", kind)  # to standard output: not one byte
+        assert code != 0 and out == "", kind
