@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import text
+from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from cadence.config import PROJECT_ROOT
@@ -100,13 +101,17 @@ def _formula_start(cell: str) -> bool:
     return False
 
 
+def _imported_org(folder: Path, db_url: str) -> Engine:
+    (folder / "org.csv").write_text(ORG)
+    assert run("import-org", "org.csv")[0] == 0
+    return make_engine(db_url)
+
+
 def test_export_cells_cannot_start_a_formula_after_any_separator(
     env: Path,  # noqa: F811
     db_url: str,
 ) -> None:
-    (env / "org.csv").write_text(ORG)
-    assert run("import-org", "org.csv")[0] == 0
-    engine = make_engine(db_url)
+    engine = _imported_org(env, db_url)
     now = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
     with session_scope(engine) as s:
         ana = repo.person_by_slack_id("U0ANA", session=s)
@@ -129,9 +134,7 @@ def test_an_export_whose_audit_record_cannot_be_written_writes_nothing(
     env: Path,  # noqa: F811
     db_url: str,
 ) -> None:
-    (env / "org.csv").write_text(ORG)
-    assert run("import-org", "org.csv")[0] == 0
-    engine = make_engine(db_url)
+    engine = _imported_org(env, db_url)
     with engine.begin() as conn:  # the audit table refuses every new row
         if engine.dialect.name == "sqlite":
             conn.execute(
