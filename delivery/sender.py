@@ -43,6 +43,7 @@ from cadence.delivery.charts import ChartError, render_png
 from cadence.delivery.gateway import Posted, SlackCallError, SlackGateway, Upload
 from cadence.delivery.pacing import Foreground, Pacer
 from cadence.domain.clock import Clock
+from cadence.domain.status import DeliveryStatus
 from cadence.storage import repo
 from cadence.storage.db import read_scope
 from cadence.storage.models import Delivery
@@ -331,7 +332,7 @@ class OutboxSender:
                 repo.finish(
                     row.id or 0,
                     row.claim_token or "",
-                    status="pending",
+                    status=DeliveryStatus.PENDING,
                     now=now,
                     retry_at=retry_at,
                     session=session,
@@ -351,27 +352,32 @@ class OutboxSender:
             text, blocks = str(payload.get("text", "")), list(payload.get("blocks") or [])
         except (ValueError, TypeError, AttributeError):
             log.error("outbox row %s has an unreadable payload; not sending it", row.key)
-            self._settle(row, status="failed", error="unreadable payload")
+            self._settle(row, status=DeliveryStatus.FAILED, error="unreadable payload")
             self.stats.add("failed")
             return None
         channel, ts = row.recipient, None
         if row.method in {"chat.update", UPLOAD}:
             with read_scope(self.engine) as session:
                 original = repo.delivery_by_key(row.update_of or "", session=session)
-            if original is None or original.status in {"skipped", "failed"}:
-                self._settle(row, status="skipped", error="nothing to update")
+            if original is None or original.status in {
+                DeliveryStatus.SKIPPED,
+                DeliveryStatus.FAILED,
+            }:
+                self._settle(row, status=DeliveryStatus.SKIPPED, error="nothing to update")
                 self.stats.add("skipped")
                 return None
-            if original.status != "sent" or not original.slack_ts:
+            if original.status != DeliveryStatus.SENT or not original.slack_ts:
                 # Look again once the original can have gone out (each look is a claim, and
                 # claims count as attempts).
                 retry_at = max(self.clock.now() + UPDATE_WAIT, original.not_before)
-                self._settle(row, status="pending", retry_at=retry_at)
+                self._settle(row, status=DeliveryStatus.PENDING, retry_at=retry_at)
                 return None
             channel = original.slack_channel or row.recipient
             ts = original.slack_ts if row.method == "chat.update" else None
         elif row.method != "chat.postMessage":
-            self._settle(row, status="failed", error=f"unsupported method {row.method}")
+            self._settle(
+                row, status=DeliveryStatus.FAILED, error=f"unsupported method {row.method}"
+            )
             self.stats.add("failed")
             return None
         pacer = self.pacers[row.method]
@@ -403,7 +409,7 @@ class OutboxSender:
                 self._failed(row, exc)
                 return None
             pacer.sent()
-            self._settle(row, status="sent", channel=posted.channel, ts=posted.ts)
+            self._settle(row, status=DeliveryStatus.SENT, channel=posted.channel, ts=posted.ts)
             self.stats.add("sent")
             return None
 
@@ -435,14 +441,14 @@ class OutboxSender:
             )
             self._settle(
                 row,
-                status="pending",
+                status=DeliveryStatus.PENDING,
                 error=exc.error,
                 retry_at=self.clock.now() + _backoff(row.attempts),
             )
             self.stats.add("retried")
             return
         log.warning("send of %s failed permanently: %s", row.key, exc.error)
-        self._settle(row, status="failed", error=exc.error)
+        self._settle(row, status=DeliveryStatus.FAILED, error=exc.error)
         self.stats.add("failed")
 
     def _upload(self, channel: str, payload: dict[str, Any]) -> Posted:
@@ -467,12 +473,14 @@ class OutboxSender:
                 channel, None, str(message.get("text", "")), list(message.get("blocks") or [])
             )
         except SlackCallError as exc:
-            self._settle(row, status="failed", error=f"chart: {why}; text fallback: {exc.error}")
+            self._settle(
+                row, status=DeliveryStatus.FAILED, error=f"chart: {why}; text fallback: {exc.error}"
+            )
             self.stats.add("failed")
             return
         self._settle(
             row,
-            status="sent",
+            status=DeliveryStatus.SENT,
             channel=posted.channel,
             ts=posted.ts,
             error=f"chart not uploaded ({why}); sent as text",

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from cadence.domain.checkins import sparkline
 from cadence.domain.roles import Metric, Role, fmt
 from cadence.domain.signals import MetricReading, Signal, SignalKind, below_floor, read_pair
+from cadence.domain.status import ActionStatus, CheckinStatus
 
 WINDOW = 12  # weeks of history a digest reads: the chart's span (baselines need 5, sparklines 8)
 SPARK_WEEKS = 8
@@ -284,7 +285,7 @@ def team_stats(people: Sequence[tuple[Role, Week]]) -> TeamStats:
     moods = [w.mood for _, w in people if w.mood is not None]
     return TeamStats(
         people=len(people),
-        checked_in=sum(1 for _, w in people if w.status == "answered"),
+        checked_in=sum(1 for _, w in people if w.status == CheckinStatus.ANSWERED),
         with_output=len(outputs),
         at_target=sum(1 for r, v in outputs if meets_target(r.output, v)),
         with_quality=len(qualities),
@@ -345,7 +346,7 @@ def role_series(rows: Sequence[ReportRow], periods: Sequence[str]) -> list[RoleS
             os_ = [w.output for w in weeks if w.output is not None]
             quality.append(round(mean(qs), 2) if qs else None)
             output.append(round(mean(os_), 2) if os_ else None)
-            answered.append(sum(1 for w in weeks if w.status == "answered"))
+            answered.append(sum(1 for w in weeks if w.status == CheckinStatus.ANSWERED))
         out.append(
             RoleSeries(
                 role=role.title,
@@ -385,7 +386,7 @@ def actions_closed_since(actions: Sequence[ActionInput], since: datetime) -> tup
     """Of last week's actions (open at some time since `since`, the previous digest,
     including those planned from it), how many are closed now."""
     last_week = [a for a in actions if a.closed_at is None or a.closed_at >= since]
-    return sum(1 for a in last_week if a.status == "done"), len(last_week)
+    return sum(1 for a in last_week if a.status == ActionStatus.DONE), len(last_week)
 
 
 # ---------------------------------------------------------------- the digest
@@ -416,7 +417,9 @@ def build_digest(
     last_week = [
         (r.report.role, r.report.weeks[-2] if len(r.report.weeks) > 1 else NO_WEEK) for r in ordered
     ]
-    open_actions = sorted((a for a in actions if a.status == "open"), key=lambda a: (a.due, a.id))
+    open_actions = sorted(
+        (a for a in actions if a.status == ActionStatus.OPEN), key=lambda a: (a.due, a.id)
+    )
     return Digest(
         manager_slack_id=manager_slack_id,
         manager_name=manager_name,

@@ -13,6 +13,7 @@ from datetime import date
 from cadence.domain.quarters import month_of_week
 from cadence.domain.roles import Metric, Role, fmt
 from cadence.domain.signals import BASELINE_WEEKS, LABELS, SignalKind, below_floor, read_pair
+from cadence.domain.status import CheckinStatus
 
 RATINGS: dict[int, str] = {
     1: "1 · Well below expectations",
@@ -91,7 +92,7 @@ def _mean(values: Sequence[float]) -> float | None:
 
 
 def summarise_pair(role: Role, weeks: Sequence[WeekData]) -> PairSummary:
-    answered = [w for w in weeks if w.status == "answered" and w.quality is not None]
+    answered = [w for w in weeks if w.status == CheckinStatus.ANSWERED and w.quality is not None]
     qualities = [w.quality for w in answered if w.quality is not None]
     outputs = [w.output for w in answered if w.output is not None]
     return PairSummary(
@@ -112,15 +113,15 @@ def signals_seen(
     seen: Counter[SignalKind] = Counter()
     for i in range(len(before), len(series)):
         week = series[i]
-        if week.status == "skipped":
+        if week.status == CheckinStatus.SKIPPED:
             continue  # a skipped week is a decision, not a missing check-in
         previous = series[max(0, i - BASELINE_WEEKS) : i]
         signal = read_pair(
             role,
-            week.quality if week.status == "answered" else None,
-            week.output if week.status == "answered" else None,
-            [w.quality if w.status == "answered" else None for w in previous],
-            [w.output if w.status == "answered" else None for w in previous],
+            week.quality if week.status == CheckinStatus.ANSWERED else None,
+            week.output if week.status == CheckinStatus.ANSWERED else None,
+            [w.quality if w.status == CheckinStatus.ANSWERED else None for w in previous],
+            [w.output if w.status == CheckinStatus.ANSWERED else None for w in previous],
         )
         seen[signal.kind] += 1
     return seen
@@ -156,8 +157,8 @@ def build_evidence(
     """The evidence pack for the quarter's `weeks` so far (oldest first; only the weeks the
     person was in Cadence for), with the `before` weeks as the first baselines. `joined` names
     the first week when the person joined during the quarter."""
-    answered = sum(w.status == "answered" for w in weeks)
-    skipped = sum(w.status == "skipped" for w in weeks)
+    answered = sum(w.status == CheckinStatus.ANSWERED for w in weeks)
+    skipped = sum(w.status == CheckinStatus.SKIPPED for w in weeks)
     line = f"Checked in {answered} of {len(weeks)} weeks"
     if skipped:
         line += f" · {skipped} skipped"

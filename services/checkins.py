@@ -13,6 +13,7 @@ from cadence.domain.checkins import MOODS, TEXT_LIMIT, RawAnswers, sparkline, va
 from cadence.domain.export import csv_safe
 from cadence.domain.periods import current_week, local_now, week_label, weeks_back
 from cadence.domain.roles import Metric, Role, fmt
+from cadence.domain.status import CheckinStatus, DeliveryStatus
 from cadence.prompts import ids
 from cadence.services import nudges
 from cadence.services.common import NOT_REGISTERED, JobReport, Outcome, audit_export, caller
@@ -131,7 +132,11 @@ def send_reminders(deps: Deps, now: datetime) -> JobReport:
         prompt = prompts.get(prompt_key(person.slack_id, period))
         if reminder_key(person.slack_id, period) in reminders:
             continue
-        if prompt is None or prompt.status != "sent" or (person.id, period) in answered:
+        if (
+            prompt is None
+            or prompt.status != DeliveryStatus.SENT
+            or (person.id, period) in answered
+        ):
             continue  # never prompted (away, joined later), not delivered, or already done
         todo.append((person, period))
     if not todo:
@@ -161,7 +166,7 @@ def _modal(
     deps: Deps, person: Person, role: Role, period: str, existing: Checkin | None
 ) -> dict[str, Any]:
     current: dict[str, str] = {}
-    editing = existing is not None and existing.status == "answered"
+    editing = existing is not None and existing.status == CheckinStatus.ANSWERED
     if existing is not None and editing:
         current = {
             "quality": fmt(existing.quality_value),
@@ -294,12 +299,14 @@ def submit_checkin(deps: Deps, slack_id: str, period: str, raw: RawAnswers) -> d
     assert person.id is not None  # noqa: S101
     # Rendered before the write transaction: other writers wait only for the two statements.
     summary = _summary(role, answers.quality, answers.output, answers.mood)
-    message = _status_message(deps, person, period, "answered", summary, now)
+    message = _status_message(deps, person, period, CheckinStatus.ANSWERED, summary, now)
     dialect = deps.engine.dialect.name
     deps.writes.execute(
         [
             repo.answers_write(person.id, period, answers, now, dialect=dialect),
-            *_status_update_writes(person, period, "answered", message, now, dialect=dialect),
+            *_status_update_writes(
+                person, period, CheckinStatus.ANSWERED, message, now, dialect=dialect
+            ),
         ]
     )
     deps.wake_sender()
@@ -320,7 +327,7 @@ def skip_week(deps: Deps, slack_id: str, period: str) -> str:
     with session_scope(deps.engine) as session:
         checkin = repo.mark_skipped(person.id, period, now, session=session)
         summary = ""
-        if checkin.status == "answered":
+        if checkin.status == CheckinStatus.ANSWERED:
             summary = _summary(role, checkin.quality_value, checkin.output_value, checkin.mood)
         message = _status_message(deps, person, period, checkin.status, summary, now)
         dialect = session.get_bind().dialect.name
@@ -329,7 +336,7 @@ def skip_week(deps: Deps, slack_id: str, period: str) -> str:
         )
         repo.apply(writes, session=session)
     deps.wake_sender()
-    if checkin.status == "answered":
+    if checkin.status == CheckinStatus.ANSWERED:
         return f"You already answered {week_label(period)}, so nothing was skipped."
     return f"Skipped {week_label(period)}. No reminder this week; see you next Friday."
 
@@ -339,7 +346,10 @@ def skip_week(deps: Deps, slack_id: str, period: str) -> str:
 
 def _metric_values(history: list[Checkin | None], metric: Metric) -> list[float | None]:
     attr = "quality_value" if metric.kind == "quality" else "output_value"
-    return [getattr(c, attr) if c is not None and c.status == "answered" else None for c in history]
+    return [
+        getattr(c, attr) if c is not None and c.status == CheckinStatus.ANSWERED else None
+        for c in history
+    ]
 
 
 def _metric_line(metric: Metric, values: list[float | None]) -> str:
@@ -380,7 +390,7 @@ def home_view(deps: Deps, slack_id: str, extra: dict[str, Any] | None = None) ->
     for p, c in reversed(list(zip(periods, history, strict=True))):
         if c is None:
             line = f"{p} · no check-in"
-        elif c.status == "skipped":
+        elif c.status == CheckinStatus.SKIPPED:
             line = f"{p} · skipped"
         else:
             line = (
@@ -397,10 +407,10 @@ def home_view(deps: Deps, slack_id: str, extra: dict[str, Any] | None = None) ->
             c = team_rows.get((r.id or 0, period))
             state = (
                 "✅ checked in"
-                if c and c.status == "answered"
+                if c and c.status == CheckinStatus.ANSWERED
                 else ("⏭️ skipped" if c else "⏳ not yet")
             )
-            answered += bool(c and c.status == "answered")
+            answered += bool(c and c.status == CheckinStatus.ANSWERED)
             team.append({"line": f"{r.name} · {state}"})
         team_summary = f"{answered} of {len(reports)} checked in"
     return deps.renderer.view(

@@ -29,6 +29,7 @@ from cadence.domain.digests import (
 )
 from cadence.domain.periods import at_local, local_now, shift_week, week_day, week_label, weeks_back
 from cadence.domain.signals import LABELS, SignalKind
+from cadence.domain.status import CheckinStatus
 from cadence.prompts.render import VIEW_BLOCKS
 from cadence.services.common import JobReport, Outcome
 from cadence.services.deps import Deps
@@ -127,7 +128,7 @@ def read_rows(
         weeks = []
         for p in periods:
             c = by_key.get((pid, p))
-            answered = c is not None and c[2] == "answered"
+            answered = c is not None and c[2] == CheckinStatus.ANSWERED
             q = c[3] if c is not None and answered else None
             o = c[4] if c is not None and answered else None
             q_source = "self" if q is not None else ""

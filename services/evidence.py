@@ -14,6 +14,7 @@ from cadence.domain.quarters import quarter_end, quarter_start, quarter_weeks, w
 from cadence.domain.reviews import Evidence, KudosItem, WeekData, build_evidence
 from cadence.domain.roles import Role
 from cadence.domain.signals import BASELINE_WEEKS
+from cadence.domain.status import CheckinStatus
 from cadence.services.deps import Deps
 from cadence.storage import digest_repo, feedback_repo, repo, review_repo
 from cadence.storage.models import KeyResult, Person
@@ -43,7 +44,7 @@ def week_data(
                 quality = iq if iq is not None else quality
                 output = io if io is not None else output
                 if quality is not None and output is not None:
-                    status = "answered"
+                    status = CheckinStatus.ANSWERED
             series.append(WeekData(w, status, quality, output, c.wins if c is not None else ""))
         out[pid] = series
     return out
@@ -69,7 +70,7 @@ def _kr_current(kr: KeyResult, series: list[WeekData]) -> float | None:
         values = [
             (w.quality if kr.metric == "quality" else w.output)
             for w in series
-            if w.status == "answered"
+            if w.status == CheckinStatus.ANSWERED
         ]
         return current_from_checkins(values)
     return kr.current_value

@@ -37,6 +37,7 @@ from cadence.domain.rounds import (
     validate_answer,
     validate_round_form,
 )
+from cadence.domain.status import RequestStatus, RoundStatus
 from cadence.prompts import ids
 from cadence.services import nudges
 from cadence.services.common import NOT_REGISTERED, JobReport, Outcome, caller
@@ -238,7 +239,7 @@ def _refresh_reviewer_dms(
     requests = [
         r
         for r in feedback_repo.requests_of(round_.id, session=session)
-        if r.reviewer_id in reviewer_ids and r.status != "nominated"
+        if r.reviewer_id in reviewer_ids and r.status != RequestStatus.NOMINATED
     ]
     people = repo.people_by_ids(
         {r.reviewer_id for r in requests} | {r.subject_id for r in requests}, session=session
@@ -253,7 +254,7 @@ def _refresh_reviewer_dms(
         payload = _request_payload(deps, round_, reviewer, reqs, people, reminder=False)
         key = _reviewer_dm_key(round_.id, reviewer.slack_id)
         original = existing.get(key)
-        if original is None or original.status == "pending":
+        if original is None or original.status == RequestStatus.PENDING:
             # Not sent yet: send the current version (replacing the queued payload).
             message = _message(key, "round-request", reviewer.slack_id, payload)
             repo.replace_pending(message, now, session=session)
@@ -330,13 +331,13 @@ def _own_request(
         )
     if request is None or round_ is None or subject is None or request.reviewer_id != person.id:
         return "That feedback request isn't yours."
-    if round_.status != "open":
+    if round_.status != RoundStatus.OPEN:
         return f"The round “{round_.name}” has closed; thank you all the same."
-    if request.status == "answered":
+    if request.status == RequestStatus.ANSWERED:
         return "You've already answered this one. Thank you!"
-    if request.status == "declined":
+    if request.status == RequestStatus.DECLINED:
         return "You declined this one, so there's nothing more to do."
-    if request.status != "pending":
+    if request.status != RequestStatus.PENDING:
         return "This request isn't open yet."
     return person, request, round_, subject
 
@@ -407,7 +408,9 @@ def submit_answer(
     now = deps.clock.now()
     assert request.id is not None  # noqa: S101
     with session_scope(deps.engine) as session:
-        if feedback_repo.set_request_status(request.id, "pending", "answered", session=session):
+        if feedback_repo.set_request_status(
+            request.id, RequestStatus.PENDING, RequestStatus.ANSWERED, session=session
+        ):
             feedback_repo.add_answer(round_, request, good, comments, now, session=session)
             _refresh_reviewer_dms(deps, round_, {request.reviewer_id}, now, session=session)
     deps.wake_sender()
@@ -443,7 +446,11 @@ def submit_decline(deps: Deps, slack_id: str, request_id: int, reason: str) -> d
     assert request.id is not None  # noqa: S101
     with session_scope(deps.engine) as session:
         if feedback_repo.set_request_status(
-            request.id, "pending", "declined", reason=reason, session=session
+            request.id,
+            RequestStatus.PENDING,
+            RequestStatus.DECLINED,
+            reason=reason,
+            session=session,
         ):
             _refresh_reviewer_dms(deps, round_, {request.reviewer_id}, now, session=session)
     deps.wake_sender()
@@ -474,7 +481,7 @@ def open_nominate(deps: Deps, slack_id: str, round_id: int) -> Outcome:
     if (
         person is None
         or round_ is None
-        or round_.status != "open"
+        or round_.status != RoundStatus.OPEN
         or round_.peer_mode != "nominate"
     ):
         return Outcome(message="There is no open nomination for you in that round.")
@@ -493,7 +500,7 @@ def submit_nominations(
     with read_scope(deps.engine) as session:
         round_ = feedback_repo.round_by_id(round_id, session=session)
         people = {p.slack_id: p for p in repo.active_people(session=session)}
-    if subject is None or subject.id is None or round_ is None or round_.status != "open":
+    if subject is None or subject.id is None or round_ is None or round_.status != RoundStatus.OPEN:
         return {ids.B_RD_NOMINEES: "This round is closed."}
     by_id = {p.id: p for p in people.values()}
     manager = by_id.get(subject.manager_id) if subject.manager_id else None
@@ -523,7 +530,7 @@ def submit_nominations(
             round_.id,
             [Assignment(p.id or 0, subject.id, "peer") for p in picked if p.id not in already],
             now,
-            status="nominated",
+            status=RequestStatus.NOMINATED,
             session=session,
         )
         if manager is not None:
@@ -547,7 +554,11 @@ def submit_nominations(
             )
         else:  # nobody above them: the nominations stand
             feedback_repo.set_nominations_status(
-                round_.id, subject.id, "nominated", "pending", session=session
+                round_.id,
+                subject.id,
+                RequestStatus.NOMINATED,
+                RequestStatus.PENDING,
+                session=session,
             )
             _refresh_reviewer_dms(deps, round_, {p.id or 0 for p in picked}, now, session=session)
     deps.wake_sender()
@@ -572,10 +583,10 @@ def approve_nominations(deps: Deps, slack_id: str, value: str) -> str:
         subject = repo.people_by_ids([subject_id], session=session).get(subject_id)
         if round_ is None or subject is None or subject.manager_id != manager.id:
             return "Only their manager can approve these nominations."
-        if round_.status != "open":
+        if round_.status != RoundStatus.OPEN:
             return "That round has closed."
         if not feedback_repo.set_nominations_status(
-            round_id, subject_id, "nominated", "pending", session=session
+            round_id, subject_id, RequestStatus.NOMINATED, RequestStatus.PENDING, session=session
         ):
             return "Already approved."
         peers = {
@@ -609,9 +620,9 @@ def home_section(deps: Deps, person: Person) -> dict[str, Any] | None:
             {
                 "id": str(r.id),
                 "name": r.name,
-                "open": r.status == "open",
+                "open": r.status == RoundStatus.OPEN,
                 "line": (
-                    f"{'open' if r.status == 'open' else 'closed'} · deadline "
+                    f"{r.status} · deadline "
                     f"{local_now(r.deadline, tz).strftime('%d %b %H:%M')} · "
                     f"requested {c['pending'] + c['answered'] + c['declined']} · "
                     f"answered {c['answered']} · declined {c['declined']} · "
@@ -757,7 +768,7 @@ def release_results(deps: Deps, slack_id: str, value: str) -> str:
     with read_scope(deps.engine) as session:
         round_ = feedback_repo.round_by_id(round_id, session=session)
         subject = repo.people_by_ids([subject_id], session=session).get(subject_id)
-    if round_ is None or subject is None or round_.status != "closed":
+    if round_ is None or subject is None or round_.status != RoundStatus.CLOSED:
         return "Those results aren't ready."
     with session_scope(deps.engine) as session:
         if not feedback_repo.release(round_id, subject_id, manager.id, now, session=session):
@@ -818,9 +829,9 @@ def _remind(deps: Deps, round_: FeedbackRound, now: Any, report: JobReport) -> N
         )
     owing: dict[int, list[RoundRequest]] = defaultdict(list)
     for r in requests:
-        if r.status != "nominated":
+        if r.status != RequestStatus.NOMINATED:
             owing[r.reviewer_id].append(r)
-    owing = {k: v for k, v in owing.items() if any(r.status == "pending" for r in v)}
+    owing = {k: v for k, v in owing.items() if any(r.status == RequestStatus.PENDING for r in v)}
     keys = {
         rid: [f"round-reminder:{round_.id}:{people[rid].slack_id}:{w}" for w in ("half", "last")]
         for rid in owing

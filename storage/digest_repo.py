@@ -15,6 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col
 
+from cadence.domain.status import ActionStatus
 from cadence.storage.models import Action, Checkin, MetricValue
 
 CHUNK = 900  # bound parameters per IN list (SQLite's limit is 999 on old builds)
@@ -153,7 +154,7 @@ def actions_for_digests(
     for chunk in _chunks(ids):
         stmt = select(Action).where(
             col(Action.manager_id).in_(chunk),
-            or_(col(Action.status) == "open", col(Action.closed_at) >= since),
+            or_(col(Action.status) == ActionStatus.OPEN, col(Action.closed_at) >= since),
         )
         out.extend(session.execute(stmt).scalars())
     return out
@@ -210,7 +211,7 @@ def add_action(
         owner_slack_id=owner_slack_id,
         due=due,
         idem_key=idem_key,
-        status="open",
+        status=ActionStatus.OPEN,
         created_at=now,
         updated_at=now,
     )
@@ -223,8 +224,8 @@ def close_action(action_id: int, now: datetime, *, session: Session) -> bool:
     """Mark done (once): False when it was already closed."""
     result = session.execute(
         update(Action)
-        .where(col(Action.id) == action_id, col(Action.status) == "open")
-        .values(status="done", closed_at=now, updated_at=now)
+        .where(col(Action.id) == action_id, col(Action.status) == ActionStatus.OPEN)
+        .values(status=ActionStatus.DONE, closed_at=now, updated_at=now)
     )
     return bool(getattr(result, "rowcount", 0))
 

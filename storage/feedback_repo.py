@@ -13,6 +13,7 @@ from sqlalchemy import func, select, update
 from sqlmodel import Session, col
 
 from cadence.domain.rounds import Assignment
+from cadence.domain.status import DeliveryStatus, RequestStatus, RoundStatus
 from cadence.storage.models import (
     Delivery,
     Feedback,
@@ -169,7 +170,7 @@ def add_requests(
     assignments: Sequence[Assignment],
     now: datetime,
     *,
-    status: str = "pending",
+    status: str = RequestStatus.PENDING,
     session: Session,
 ) -> None:
     for a in assignments:
@@ -207,14 +208,17 @@ def rounds_to_show(since: datetime, *, session: Session) -> list[FeedbackRound]:
     """Open rounds and rounds closed since `since`, newest first."""
     stmt = (
         select(FeedbackRound)
-        .where((col(FeedbackRound.status) == "open") | (col(FeedbackRound.closed_at) >= since))
+        .where(
+            (col(FeedbackRound.status) == RoundStatus.OPEN)
+            | (col(FeedbackRound.closed_at) >= since)
+        )
         .order_by(col(FeedbackRound.id).desc())
     )
     return list(session.execute(stmt).scalars())
 
 
 def open_rounds(*, session: Session) -> list[FeedbackRound]:
-    stmt = select(FeedbackRound).where(col(FeedbackRound.status) == "open")
+    stmt = select(FeedbackRound).where(col(FeedbackRound.status) == RoundStatus.OPEN)
     return list(session.execute(stmt.order_by(col(FeedbackRound.id))).scalars())
 
 
@@ -311,8 +315,8 @@ def close_round(round_id: int, now: datetime, *, session: Session) -> bool:
     """Compare-and-set open → closed: only one caller gets True."""
     result = session.execute(
         update(FeedbackRound)
-        .where(col(FeedbackRound.id) == round_id, col(FeedbackRound.status) == "open")
-        .values(status="closed", closed_at=now)
+        .where(col(FeedbackRound.id) == round_id, col(FeedbackRound.status) == RoundStatus.OPEN)
+        .values(status=RoundStatus.CLOSED, closed_at=now)
     )
     return bool(getattr(result, "rowcount", 0))
 
@@ -320,7 +324,7 @@ def close_round(round_id: int, now: datetime, *, session: Session) -> bool:
 def extend_round(round_id: int, deadline: datetime, *, session: Session) -> bool:
     result = session.execute(
         update(FeedbackRound)
-        .where(col(FeedbackRound.id) == round_id, col(FeedbackRound.status) == "open")
+        .where(col(FeedbackRound.id) == round_id, col(FeedbackRound.status) == RoundStatus.OPEN)
         .values(deadline=deadline)
     )
     return bool(getattr(result, "rowcount", 0))
@@ -383,7 +387,9 @@ def nudges_between(
     stmt = select(func.count()).where(
         col(Delivery.recipient) == recipient,
         col(Delivery.kind).in_(list(kinds)),
-        col(Delivery.status).in_(["pending", "sending", "sent"]),
+        col(Delivery.status).in_(
+            [DeliveryStatus.PENDING, DeliveryStatus.SENDING, DeliveryStatus.SENT]
+        ),
         col(Delivery.created_at) >= start,
         col(Delivery.created_at) < end,
     )

@@ -7,6 +7,13 @@ from datetime import date, datetime
 from sqlalchemy import Column, Date, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from cadence.domain.status import (
+    ActionStatus,
+    CheckinStatus,
+    DeliveryStatus,
+    RequestStatus,
+    RoundStatus,
+)
 from cadence.storage.db import UTCDateTime
 
 
@@ -34,7 +41,7 @@ class Checkin(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     person_id: int = Field(foreign_key="person.id", index=True)
     period: str = Field(max_length=10, index=True)  # 2026-W42
-    status: str = Field(default="answered", max_length=16)  # answered | skipped
+    status: str = Field(default=CheckinStatus.ANSWERED, max_length=16)
     quality_value: float | None = None
     output_value: float | None = None
     mood: int | None = None
@@ -58,7 +65,7 @@ class Delivery(SQLModel, table=True):
     method: str = Field(default="chat.postMessage", max_length=32)  # or chat.update
     payload: str = Field(sa_column=Column(Text, nullable=False))  # JSON: text + blocks
     update_of: str | None = Field(default=None, max_length=255)  # key of the message to update
-    status: str = Field(default="pending", max_length=16)  # pending|sending|sent|failed|skipped
+    status: str = Field(default=DeliveryStatus.PENDING, max_length=16)
     attempts: int = 0
     last_error: str | None = Field(default=None, max_length=500)
     not_before: datetime = Field(sa_column=_ts())
@@ -172,7 +179,7 @@ class FeedbackRound(SQLModel, table=True):
     anonymous: bool = True
     min_responses: int = 3
     deadline: datetime = Field(sa_column=_ts())
-    status: str = Field(default="open", max_length=16)  # open | closed
+    status: str = Field(default=RoundStatus.OPEN, max_length=16)
     created_at: datetime = Field(sa_column=_ts())
     closed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
 
@@ -190,7 +197,7 @@ class RoundRequest(SQLModel, table=True):
     reviewer_id: int = Field(foreign_key="person.id", index=True)
     subject_id: int = Field(foreign_key="person.id", index=True)
     perspective: str = Field(max_length=16)  # self | manager | peer | report
-    status: str = Field(default="pending", max_length=16)  # nominated|pending|answered|declined
+    status: str = Field(default=RequestStatus.PENDING, max_length=16)
     decline_reason: str = Field(default="", max_length=500)
     created_at: datetime = Field(sa_column=_ts())
 
@@ -239,7 +246,7 @@ class Action(SQLModel, table=True):
     owner_kind: str = Field(max_length=16)  # manager | report | other
     owner_slack_id: str = Field(max_length=32)
     due: date
-    status: str = Field(default="open", max_length=16)  # open | done
+    status: str = Field(default=ActionStatus.OPEN, max_length=16)
     idem_key: str | None = Field(default=None, unique=True, max_length=255)  # the modal's view id
     created_at: datetime = Field(sa_column=_ts())
     updated_at: datetime = Field(sa_column=_ts())

@@ -18,6 +18,7 @@ from sqlmodel import Session, col
 
 from cadence.domain.checkins import CheckinAnswers
 from cadence.domain.org import OrgRow
+from cadence.domain.status import CheckinStatus, DeliveryStatus
 from cadence.storage.models import AuditEvent, Checkin, Delivery, Person
 
 # A statement and its parameters, to run now or in a storage.db.GroupCommit batch.
@@ -220,7 +221,7 @@ def answers_write(
         {
             "person_id": person_id,
             "period": period,
-            "status": "answered",
+            "status": CheckinStatus.ANSWERED,
             "quality_value": answers.quality,
             "output_value": answers.output,
             "mood": answers.mood,
@@ -244,10 +245,14 @@ def save_answers(
 def mark_skipped(person_id: int, period: str, now: datetime, *, session: Session) -> Checkin:
     """Skip a week unless it was already answered (an answer is never thrown away)."""
     existing = checkin_for(person_id, period, session=session)
-    if existing is not None and existing.status == "answered":
+    if existing is not None and existing.status == CheckinStatus.ANSWERED:
         return existing
     return _upsert_checkin(
-        person_id, period, {"status": "skipped", "updated_at": now}, now, session=session
+        person_id,
+        period,
+        {"status": CheckinStatus.SKIPPED, "updated_at": now},
+        now,
+        session=session,
     )
 
 
@@ -283,7 +288,9 @@ def _insert_ignore(rows: list[dict[str, Any]], *, session: Session) -> int:
     return len(session.execute(stmt).all())
 
 
-def _row(message: OutgoingMessage, now: datetime, status: str = "pending") -> dict[str, Any]:
+def _row(
+    message: OutgoingMessage, now: datetime, status: str = DeliveryStatus.PENDING
+) -> dict[str, Any]:
     return {
         "key": message.key,
         "kind": message.kind,
@@ -311,7 +318,7 @@ def record_not_sent(
     message: OutgoingMessage, reason: str, now: datetime, *, session: Session
 ) -> bool:
     """Record under its key that a message was deliberately not sent (away, answered early)."""
-    row = _row(message, now, status="skipped")
+    row = _row(message, now, status=DeliveryStatus.SKIPPED)
     row["last_error"] = reason[:500]
     return _insert_ignore([row], session=session) == 1
 
@@ -326,7 +333,7 @@ def replace_pending(message: OutgoingMessage, now: datetime, *, session: Session
         .where(col(Delivery.key) == message.key)
         .values(
             payload=json.dumps(message.payload, ensure_ascii=False, separators=(",", ":")),
-            status="pending",
+            status=DeliveryStatus.PENDING,
             attempts=0,
             last_error=None,
             not_before=now,
@@ -345,8 +352,8 @@ def _dm_update_stmts(dialect: str, originals: int) -> tuple[Any, Any]:
     keys = [bindparam(f"original_{i}", type_=String) for i in range(originals)]
     withdraw = (
         update(table)
-        .where(table.c.key.in_(keys), table.c.status == "pending")
-        .values(status="skipped", last_error=bindparam("reason"), sent_at=None)
+        .where(table.c.key.in_(keys), table.c.status == DeliveryStatus.PENDING)
+        .values(status=DeliveryStatus.SKIPPED, last_error=bindparam("reason"), sent_at=None)
     )
     original = table.alias("original")
     now = bindparam("now", type_=table.c.not_before.type)
@@ -359,7 +366,7 @@ def _dm_update_stmts(dialect: str, originals: int) -> tuple[Any, Any]:
         literal("chat.update", String),
         bindparam("payload", type_=Text),
         original.c.key,
-        literal("pending", String),
+        literal(DeliveryStatus.PENDING, String),
         literal(0, Integer),
         now,
         now,
@@ -369,7 +376,7 @@ def _dm_update_stmts(dialect: str, originals: int) -> tuple[Any, Any]:
         index_elements=["key"],
         set_={
             "payload": queue.excluded.payload,
-            "status": "pending",
+            "status": DeliveryStatus.PENDING,
             "attempts": 0,
             "last_error": None,
             "not_before": queue.excluded.not_before,
@@ -446,10 +453,10 @@ def claim_due(now: datetime, limit: int, lease: timedelta, *, session: Session) 
     # transaction that interactive requests wait for.
     picks = [
         select(table.c.id)
-        .where(table.c.status == "sending", table.c.claimed_until < now)
+        .where(table.c.status == DeliveryStatus.SENDING, table.c.claimed_until < now)
         .order_by(table.c.not_before, table.c.id),
         select(table.c.id)
-        .where(table.c.status == "pending", table.c.not_before <= now)
+        .where(table.c.status == DeliveryStatus.PENDING, table.c.not_before <= now)
         .order_by(table.c.not_before, table.c.id),
     ]
     conn = session.connection()
@@ -466,7 +473,7 @@ def claim_due(now: datetime, limit: int, lease: timedelta, *, session: Session) 
         update(table)
         .where(table.c.id.in_(ids))
         .values(
-            status="sending",
+            status=DeliveryStatus.SENDING,
             claim_token=str(uuid.uuid4()),
             claimed_until=now + lease,
             attempts=table.c.attempts + 1,
@@ -498,7 +505,7 @@ def finish(
     values: dict[str, Any] = {"status": status, "claim_token": None, "claimed_until": None}
     if error is not None:
         values["last_error"] = error[:500]
-    if status == "sent":
+    if status == DeliveryStatus.SENT:
         values.update(sent_at=now, slack_channel=channel, slack_ts=ts, last_error=error)
     if retry_at is not None:
         values["not_before"] = retry_at
