@@ -120,7 +120,7 @@ A_RD_TEXT = "a_rd_text"
 ROUND_NOMINATE_OPEN = "round_nominate_open"  # button value: round id
 ROUND_NOMINATE_MODAL = "round_nominate"  # private_metadata {"round": id}
 B_RD_NOMINEES, A_RD_NOMINEES = "b_rd_nominees", "a_rd_nominees"
-ROUND_APPROVE = "round_approve"  # button value: "round_id:subject_id"
+ROUND_APPROVE = "round_approve"  # button value: "round_id:subject_id:revision"
 ROUND_RELEASE = "round_release"  # button value: "round_id:subject_id"
 # Manager digests and actions (issue 3).
 DIGEST_PLAN = "digest_plan_action"  # button value: {"r": report slack_id, "p": period, "s": signal}

@@ -11,6 +11,7 @@ from typing import Any
 from sqlmodel import Session
 
 from cadence.domain.actions import ACTION_TEXT_LIMIT, RawAction, due_phrase, validate_action
+from cadence.domain.authz import may_act_on_action, may_plan_action
 from cadence.domain.periods import local_now, week_label, week_of_label
 from cadence.domain.reviews import manager_chain
 from cadence.domain.signals import ACTIONS, LABELS, SignalKind
@@ -28,6 +29,10 @@ log = logging.getLogger(__name__)
 
 ACTION_BLOCK = "action_"  # + the action id: the Done / Still open row of a digest
 NOT_YOURS = "Only their manager can plan actions for this person in Cadence."
+NOT_YOUR_ACTION = (
+    "Only the manager who planned this action (while they still manage this person) or its "
+    "owner can update it."
+)
 BLOCK_IDS = {
     "text": ids.B_ACTION_WHAT,
     "owner": ids.B_ACTION_OWNER,
@@ -51,7 +56,7 @@ def _manager_and_report(deps: Deps, manager: str, report: str) -> tuple[Person, 
     with read_scope(deps.engine) as session:
         m = repo.person_by_slack_id(manager, session=session)
         r = repo.person_by_slack_id(report, session=session)
-    if m is None or r is None or not m.active or not r.active or r.manager_id != m.id:
+    if r is None or not may_plan_action(m, report=r) or m is None:
         return None
     return m, r
 
@@ -173,8 +178,8 @@ def submit_action(
 
 
 def _own_action(deps: Deps, slack_id: str, value: str) -> tuple[Action, Person] | str:
-    """The action and its manager when `slack_id` is the manager who planned it and it is
-    still open; else what to tell them."""
+    """The open action and the caller when they may act on it now (its active owner, or the
+    active manager who planned it while still in the report's line); else what to tell them."""
     try:
         action_id = int(value)
     except ValueError:
@@ -182,8 +187,19 @@ def _own_action(deps: Deps, slack_id: str, value: str) -> tuple[Action, Person] 
     with read_scope(deps.engine) as session:
         action = digest_repo.action_by_id(action_id, session=session)
         person = repo.person_by_slack_id(slack_id, session=session)
-    if action is None or person is None or action.manager_id != person.id:
-        return "Only the manager who planned this action can close it."
+        manager_of = review_repo.manager_map(session=session)
+    if (
+        action is None
+        or person is None
+        or not may_act_on_action(
+            person,
+            planner_id=action.manager_id,
+            owner_slack_id=action.owner_slack_id,
+            report_id=action.report_id,
+            manager_of=manager_of,
+        )
+    ):
+        return NOT_YOUR_ACTION
     if action.status != ActionStatus.OPEN:
         return _already_done(deps, action, person)
     return action, person

@@ -8,6 +8,7 @@ import json
 from datetime import datetime
 
 from cadence.delivery.gateway import SlackCallError, Upload
+from cadence.domain.authz import may_administer
 from cadence.domain.calibration import Calibration, RatedReview, calibrate
 from cadence.domain.periods import local_now
 from cadence.domain.quarters import (
@@ -69,8 +70,8 @@ def _quarter(deps: Deps, text: str, now: datetime, tz: str) -> str | None:
 
 def open_calibration(deps: Deps, slack_id: str, text: str = "") -> tuple[Outcome, str | None]:
     """The calibration modal for HR admins, and the quarter it shows. Audited."""
-    person = caller(deps, slack_id, hr_admin=True)
-    if person is None:
+    person = caller(deps, slack_id)
+    if person is None or not may_administer(person):
         return Outcome(message=HR_ONLY), None
     now = deps.clock.now()
     quarter = _quarter(deps, text, now, person.timezone or "UTC")

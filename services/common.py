@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from cadence.domain.authz import may_administer
 from cadence.services.deps import Deps
 from cadence.storage import repo
 from cadence.storage.db import one_read, session_scope
@@ -51,7 +52,7 @@ def caller(
         return None
     if with_role and person.role not in deps.roles:
         return None
-    if hr_admin and not person.hr_admin:
+    if hr_admin and not may_administer(person):
         return None
     return person
 

@@ -14,6 +14,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from cadence.domain.actions import due_phrase
+from cadence.domain.authz import may_see_team
 from cadence.domain.digests import (
     WINDOW,
     ActionInput,
@@ -352,7 +353,9 @@ def team_view(deps: Deps, slack_id: str) -> Outcome:
     """The current digest (last check-in week) for a manager, as a private modal."""
     org = load_org(deps)
     manager = org.by_slack.get(slack_id)
-    if manager is None or manager.id is None or not org.reports.get(manager.id):
+    if manager is None or not may_see_team(
+        manager, active_reports=len(org.reports.get(manager.id or 0, []))
+    ):
         return Outcome(message=NOT_A_MANAGER)
     now = deps.clock.now()
     tz = timezone_of(deps, manager, now)

@@ -13,6 +13,7 @@ from typing import Any, TextIO
 
 from sqlmodel import Session
 
+from cadence.domain.authz import may_assess
 from cadence.domain.export import csv_safe
 from cadence.domain.periods import local_now
 from cadence.domain.quarters import (
@@ -27,7 +28,6 @@ from cadence.domain.reviews import (
     ANSWER_LIMIT,
     RATINGS,
     Assessment,
-    can_assess,
     can_read_self_assessment,
     validate_assessment,
 )
@@ -430,7 +430,7 @@ def _authorize_manager(
         )
     if report is None or report.id is None or report.role not in deps.roles:
         return "That person is no longer in Cadence's org chart."
-    if not can_assess(manager.id, report.id, manager_of):
+    if not may_assess(manager, report_id=report.id, manager_of=manager_of):
         return (
             f"You are not {report.name}'s manager in the org chart now, so their review for "
             f"{quarter} is for their current manager."

@@ -14,6 +14,13 @@ from typing import Any
 
 from sqlmodel import Session
 
+from cadence.domain.authz import (
+    may_administer,
+    may_answer_request,
+    may_approve_nominations,
+    may_nominate,
+    nominations_approver_is_hr,
+)
 from cadence.domain.periods import local_now, moment_label
 from cadence.domain.rounds import (
     AS_REVIEWER,
@@ -43,9 +50,9 @@ from cadence.services import nudges
 from cadence.services.common import NOT_REGISTERED, JobReport, Outcome, caller
 from cadence.services.deps import Deps
 from cadence.services.people import away_ids, first_name, timezone_of
-from cadence.storage import feedback_repo, repo
+from cadence.storage import feedback_repo, nominations_repo, repo
 from cadence.storage.db import read_scope, session_scope
-from cadence.storage.models import FeedbackRound, Person, RoundRequest
+from cadence.storage.models import FeedbackRound, Person, RoundNomination, RoundRequest
 
 log = logging.getLogger(__name__)
 
@@ -183,6 +190,8 @@ def create_round(deps: Deps, slack_id: str, form: RoundForm) -> dict[str, str]:
     )
     with session_scope(deps.engine) as session:
         feedback_repo.create_round(round_, plan.assignments, now, session=session)
+        assert round_.id is not None  # noqa: S101 - just flushed
+        nominations_repo.add_nominating(round_.id, plan.nominating, session=session)
         repo.audit(
             hr.slack_id,
             "round.create",
@@ -329,7 +338,12 @@ def _own_request(
             if request
             else None
         )
-    if request is None or round_ is None or subject is None or request.reviewer_id != person.id:
+    if (
+        request is None
+        or round_ is None
+        or subject is None
+        or not may_answer_request(person, reviewer_id=request.reviewer_id)
+    ):
         return "That feedback request isn't yours."
     if round_.status != RoundStatus.OPEN:
         return f"The round “{round_.name}” has closed; thank you all the same."
@@ -474,93 +488,159 @@ def _nomination_message(deps: Deps, round_: FeedbackRound, subject: Person) -> r
     )
 
 
-def open_nominate(deps: Deps, slack_id: str, round_id: int) -> Outcome:
+NOT_YOUR_NOMINATION = "There is no nomination for you in that round: HR asks each subject directly."
+
+
+def _nominating(
+    deps: Deps, slack_id: str, round_id: int
+) -> tuple[Person, FeedbackRound, RoundNomination] | str:
+    """The caller, the round and their nomination, when the stored round asked *them* to
+    nominate peers and the set is still open; else why not."""
     person = caller(deps, slack_id)
     with read_scope(deps.engine) as session:
         round_ = feedback_repo.round_by_id(round_id, session=session)
-    if (
-        person is None
-        or round_ is None
-        or round_.status != RoundStatus.OPEN
-        or round_.peer_mode != "nominate"
-    ):
-        return Outcome(message="There is no open nomination for you in that round.")
+        nomination = (
+            nominations_repo.nomination_for(round_id, person.id, session=session)
+            if round_ is not None and person is not None and person.id is not None
+            else None
+        )
+    asked = {nomination.subject_id} if nomination is not None else set()
+    if person is None or round_ is None or nomination is None:
+        return NOT_YOUR_NOMINATION
+    if not may_nominate(person, nominating_subject_ids=asked):
+        return NOT_YOUR_NOMINATION
+    if round_.status != RoundStatus.OPEN:
+        return f"The round “{round_.name}” has closed."
+    if nomination.approved_at is not None:
+        return "Your nominations were approved already: those peers are being asked."
+    return person, round_, nomination
+
+
+def open_nominate(deps: Deps, slack_id: str, round_id: int) -> Outcome:
+    found = _nominating(deps, slack_id, round_id)
+    if isinstance(found, str):
+        return Outcome(message=found)
+    subject, round_, _ = found
+    assert round_.id is not None  # noqa: S101
+    with read_scope(deps.engine) as session:
+        waiting = [
+            r.reviewer_id
+            for r in feedback_repo.requests_of(round_.id, session=session)
+            if r.subject_id == subject.id and r.status == RequestStatus.NOMINATED
+        ]
+        current = [p.slack_id for p in repo.people_by_ids(waiting, session=session).values()]
     return Outcome(
         view=deps.renderer.view(
-            "round_nominate_modal.json.j2", round_id=round_.id, round_name=round_.name
+            "round_nominate_modal.json.j2",
+            round_id=round_.id,
+            round_name=round_.name,
+            current=sorted(current),
         )
+    )
+
+
+def _approver(
+    deps: Deps, round_: FeedbackRound, subject: Person, manager: Person | None
+) -> Person | None:
+    """Who approves a subject's nominations: their active manager; without one, the HR admin
+    who ran the round (or another active HR admin if they have left), never the subject."""
+    if not nominations_approver_is_hr(manager):
+        return manager
+    with read_scope(deps.engine) as session:
+        active = repo.active_people(session=session)
+    admins = [p for p in active if may_administer(p) and p.id != subject.id]
+    return next((p for p in admins if p.id == round_.created_by_id), None) or next(
+        iter(admins), None
     )
 
 
 def submit_nominations(
     deps: Deps, slack_id: str, round_id: int, nominees: list[str]
 ) -> dict[str, str]:
-    subject = caller(deps, slack_id)
+    """Store the subject's one set of nominees (replacing an earlier one not yet approved) and
+    ask the approver to approve exactly that set."""
+    found = _nominating(deps, slack_id, round_id)
+    if isinstance(found, str):
+        return {ids.B_RD_NOMINEES: found}
+    subject, round_, nomination = found
+    assert round_.id is not None and subject.id is not None  # noqa: S101
     now = deps.clock.now()
     with read_scope(deps.engine) as session:
-        round_ = feedback_repo.round_by_id(round_id, session=session)
         people = {p.slack_id: p for p in repo.active_people(session=session)}
-    if subject is None or subject.id is None or round_ is None or round_.status != RoundStatus.OPEN:
-        return {ids.B_RD_NOMINEES: "This round is closed."}
-    by_id = {p.id: p for p in people.values()}
-    manager = by_id.get(subject.manager_id) if subject.manager_id else None
-    problem = check_nominations(nominees, slack_id, manager.slack_id if manager else None)
+        manager = (
+            repo.people_by_ids([subject.manager_id], session=session).get(subject.manager_id)
+            if subject.manager_id
+            else None
+        )
+    active_manager = manager if manager is not None and manager.active else None
+    problem = check_nominations(
+        nominees, slack_id, active_manager.slack_id if active_manager else None
+    )
     unknown = [n for n in nominees if n not in people]
     if problem is None and unknown:
         problem = "Not in Cadence's org chart (or left): " + ", ".join(f"<@{n}>" for n in unknown)
     if problem:
         return {ids.B_RD_NOMINEES: problem}
-    assert round_.id is not None  # noqa: S101
+    approver = _approver(deps, round_, subject, active_manager)
+    if approver is None:
+        return {ids.B_RD_NOMINEES: "Nobody can approve nominations right now; ask your HR team."}
     with session_scope(deps.engine) as session:
         recent = feedback_repo.recent_pairs([subject.id], now - NOT_AGAIN_WITHIN, session=session)
         already = {
             r.reviewer_id
             for r in feedback_repo.requests_of(round_.id, session=session)
-            if r.subject_id == subject.id
+            if r.subject_id == subject.id and r.status != RequestStatus.NOMINATED
+        }
+        mine = {
+            r.reviewer_id
+            for r in feedback_repo.requests_of(round_.id, session=session)
+            if r.subject_id == subject.id and r.status == RequestStatus.NOMINATED
         }
         picked = [people[n] for n in dict.fromkeys(nominees)]
-        blocked = [p.name for p in picked if (p.id, subject.id) in recent and p.id not in already]
+        blocked = [
+            p.name
+            for p in picked
+            if (p.id, subject.id) in recent and p.id not in already and p.id not in mine
+        ]
         if blocked:
             return {
                 ids.B_RD_NOMINEES: "Already asked about you by a round in the last 30 days: "
                 + ", ".join(blocked)
                 + ". Pick someone else."
             }
-        feedback_repo.add_requests(
+        to_ask = [p for p in picked if p.id not in already]
+        revision = nominations_repo.replace_nominees(
             round_.id,
-            [Assignment(p.id or 0, subject.id, "peer") for p in picked if p.id not in already],
+            subject.id,
+            nomination.revision,
+            [Assignment(p.id or 0, subject.id, "peer") for p in to_ask],
             now,
-            status=RequestStatus.NOMINATED,
             session=session,
         )
-        if manager is not None:
-            repo.enqueue(
-                [
-                    _message(
-                        f"round-approve:{round_.id}:{subject.slack_id}",
-                        "round-approve",
-                        manager.slack_id,
-                        deps.renderer.message(
-                            "round_approve.json.j2",
-                            round_name=round_.name,
-                            subject_name=subject.name,
-                            nominees=[p.name for p in picked],
-                            value=f"{round_.id}:{subject.id}",
-                        ),
-                    )
-                ],
-                now,
-                session=session,
-            )
-        else:  # nobody above them: the nominations stand
-            feedback_repo.set_nominations_status(
-                round_.id,
-                subject.id,
-                RequestStatus.NOMINATED,
-                RequestStatus.PENDING,
-                session=session,
-            )
-            _refresh_reviewer_dms(deps, round_, {p.id or 0 for p in picked}, now, session=session)
+        if revision is None:
+            return {
+                ids.B_RD_NOMINEES: "Your nominations changed or were approved meanwhile; "
+                "open the form again from the DM."
+            }
+        repo.enqueue(
+            [
+                _message(
+                    f"round-approve:{round_.id}:{subject.slack_id}:{revision}",
+                    "round-approve",
+                    approver.slack_id,
+                    deps.renderer.message(
+                        "round_approve.json.j2",
+                        round_name=round_.name,
+                        subject_name=subject.name,
+                        nominees=[p.name for p in to_ask],
+                        as_hr=approver is not active_manager,
+                        value=f"{round_.id}:{subject.id}:{revision}",
+                    ),
+                )
+            ],
+            now,
+            session=session,
+        )
     deps.wake_sender()
     return {}
 
@@ -570,31 +650,74 @@ def _pair(value: str) -> tuple[int, int] | None:
     return (int(first), int(second)) if first.isdigit() and second.isdigit() else None
 
 
+def _approval(value: str) -> tuple[int, int, int] | None:
+    """(round id, subject id, revision) from the approval button ("r:s:rev"; a button sent
+    before revisions existed approves the first set)."""
+    parts = value.split(":")
+    if len(parts) == 2:
+        parts.append("1")
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        return None
+    return int(parts[0]), int(parts[1]), int(parts[2])
+
+
 def approve_nominations(deps: Deps, slack_id: str, value: str) -> str:
-    """The subject's manager approves their peer nominations: the peers are asked."""
-    manager = caller(deps, slack_id)
-    pair = _pair(value)
-    if manager is None or pair is None:
-        return "That approval isn't for you."
-    round_id, subject_id = pair
+    """The subject's manager (HR when they have none) approves exactly the set of nominees the
+    approval message showed: those peers are asked."""
+    approver = caller(deps, slack_id)
+    parsed = _approval(value)
+    if parsed is None:
+        return "That approval button is out of date."
+    round_id, subject_id, revision = parsed
     now = deps.clock.now()
-    with session_scope(deps.engine) as session:
+    with read_scope(deps.engine) as session:
         round_ = feedback_repo.round_by_id(round_id, session=session)
         subject = repo.people_by_ids([subject_id], session=session).get(subject_id)
-        if round_ is None or subject is None or subject.manager_id != manager.id:
-            return "Only their manager can approve these nominations."
-        if round_.status != RoundStatus.OPEN:
-            return "That round has closed."
-        if not feedback_repo.set_nominations_status(
-            round_id, subject_id, RequestStatus.NOMINATED, RequestStatus.PENDING, session=session
+        manager = (
+            repo.people_by_ids([subject.manager_id], session=session).get(subject.manager_id)
+            if subject is not None and subject.manager_id
+            else None
+        )
+        nomination = nominations_repo.nomination_for(round_id, subject_id, session=session)
+    if round_ is None or subject is None or nomination is None:
+        return "That approval is out of date."
+    if not may_approve_nominations(approver, subject=subject, manager=manager):
+        return (
+            f"Only {subject.name}'s manager can approve these nominations "
+            "(HR admins, when they have no manager)."
+        )
+    assert approver is not None and approver.id is not None  # noqa: S101 - may_… checked
+    if round_.status != RoundStatus.OPEN:
+        return "That round has closed."
+    if nomination.approved_at is not None:
+        return "Already approved."
+    if nomination.revision != revision:
+        return (
+            f"{subject.name} changed their nominations since this message: approve the newest "
+            "one, which lists the peers who will be asked."
+        )
+    with session_scope(deps.engine) as session:
+        if not nominations_repo.approve(
+            round_id, subject_id, revision, approver.id, now, session=session
         ):
-            return "Already approved."
+            return f"{subject.name} changed their nominations meanwhile: approve the newest list."
+        feedback_repo.set_nominations_status(
+            round_id, subject_id, RequestStatus.NOMINATED, RequestStatus.PENDING, session=session
+        )
         peers = {
             r.reviewer_id
             for r in feedback_repo.requests_of(round_id, session=session)
             if r.subject_id == subject_id and r.perspective == "peer"
         }
         _refresh_reviewer_dms(deps, round_, peers, now, session=session)
+        repo.audit(
+            approver.slack_id,
+            "round.approve",
+            f"round:{round_id}",
+            f"{subject.slack_id} revision {revision}",
+            now,
+            session=session,
+        )
     deps.wake_sender()
     return f"Approved: {subject.name}'s peers are now asked for feedback."
 

@@ -202,6 +202,21 @@ class RoundRequest(SQLModel, table=True):
     created_at: datetime = Field(sa_column=_ts())
 
 
+class RoundNomination(SQLModel, table=True):
+    """A subject HR asked to nominate their peers in a round: one set per subject, editable
+    until it is approved. `revision` counts the submitted sets; the approval button carries the
+    revision it showed, so an approval approves exactly the set the approver saw."""
+
+    __table_args__ = (UniqueConstraint("round_id", "subject_id", name="uq_roundnomination"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="feedbackround.id", index=True)
+    subject_id: int = Field(foreign_key="person.id")
+    revision: int = 0  # 0: nothing submitted yet
+    approved_by_id: int | None = Field(default=None, foreign_key="person.id")
+    approved_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+
+
 class RoundAnswer(SQLModel, table=True):
     """One reviewer's answers about one subject. In anonymous rounds reviewer_id is NULL and
     there is no timestamp; the key is random and (on SQLite) the table has no rowid, so neither

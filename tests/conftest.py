@@ -139,13 +139,18 @@ def load_org(deps: Deps, csv_text: str = ORG) -> None:
         repo.upsert_people(rows, deps.clock.now(), session=session)
 
 
-@pytest.fixture
-def org(deps: Deps, fake: FakeSlack) -> Deps:
-    load_org(deps)
-    for line in ORG.splitlines()[1:]:
+def seed_org(deps: Deps, fake: FakeSlack, csv_text: str = ORG) -> Deps:
+    """The org chart in the database, and its people known to the fake Slack."""
+    load_org(deps, csv_text)
+    for line in csv_text.splitlines()[1:]:
         fields = line.split(",")
         fake.add_user(fields[0], name=fields[2], email=fields[1], tz=fields[5] or "UTC")
     return deps
+
+
+@pytest.fixture
+def org(deps: Deps, fake: FakeSlack) -> Deps:
+    return seed_org(deps, fake)
 
 
 # ------------------------------------------------------------------ HTTP mode

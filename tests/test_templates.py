@@ -144,9 +144,9 @@ CONTEXTS: dict[str, dict[str, object]] = {
     ),
     "round_decline_modal.json.j2": dict(request=7, round_name=NASTY, subject_name=NASTY),
     "round_nominate.json.j2": dict(first_name=NASTY, round_name=NASTY, round_id=3),
-    "round_nominate_modal.json.j2": dict(round_id=3, round_name=NASTY),
+    "round_nominate_modal.json.j2": dict(round_id=3, round_name=NASTY, current=["U0BEN"]),
     "round_approve.json.j2": dict(
-        round_name=NASTY, subject_name=NASTY, nominees=[NASTY, "Ben"], value="3:4"
+        round_name=NASTY, subject_name=NASTY, nominees=[NASTY, "Ben"], as_hr=True, value="3:4:1"
     ),
     "round_results.json.j2": dict(
         round_name=NASTY,
