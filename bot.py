@@ -23,10 +23,9 @@ from typing import TextIO
 
 from dotenv import load_dotenv
 from pydantic import ValidationError
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from cadence.config import Settings
+from cadence.config import Settings, configure_logging, redacted_url
 from cadence.delivery.gateway import WebClientGateway
 from cadence.delivery.sender import OutboxSender
 from cadence.domain.clock import Clock, FixedClock, SystemClock
@@ -110,14 +109,14 @@ def build_deps(settings: Settings, clock: Clock) -> Deps:
         load_question_sets(settings.question_sets_file)
     except QuestionSetError as exc:
         raise Fatal(f"Bad question sets file: {exc}") from None
-    safe_url = settings.database_url
+    safe_url = redacted_url(settings.database_url)
     try:
-        safe_url = make_url(settings.database_url).render_as_string(hide_password=True)
         engine = make_engine(settings.database_url)
         migrate(engine)
     except (SQLAlchemyError, ValueError, ImportError) as exc:
         raise Fatal(
-            f"Cannot use the database at DATABASE_URL={safe_url}: {_first_line(exc)}"
+            f"Cannot use the database at DATABASE_URL={safe_url}: "
+            + settings.redact(_first_line(exc))
         ) from None
     gateway = WebClientGateway.create(settings.slack_bot_token, settings.slack_api_url)
     return Deps(
@@ -204,14 +203,10 @@ def _run(command: str, settings: Settings) -> int:
 def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
     args = _parser().parse_args(argv)
     command = args.command or "run"
+    settings: Settings | None = None
     try:
         settings = _settings()
-        logging.basicConfig(
-            level=settings.cadence_log_level.upper(),
-            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        )
-        # A tick a minute is not news; the jobs log what they did.
-        logging.getLogger("apscheduler").setLevel(logging.WARNING)
+        configure_logging(settings)
         missing = settings.missing_for(command)
         if missing:
             raise Fatal(missing)
@@ -291,7 +286,8 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
             print(f"  {problem}", file=sys.stderr)  # noqa: T201
         return 1
     except Fatal as exc:
-        print(str(exc), file=sys.stderr)  # noqa: T201
+        message = settings.redact(str(exc)) if settings is not None else str(exc)
+        print(message, file=sys.stderr)  # noqa: T201
         return exc.code
     raise AssertionError(f"unhandled command {command}")
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -23,6 +25,35 @@ def _operator_path(value: Any) -> Any:
         return None
     path = Path(value).expanduser()
     return path if path.is_absolute() else Path.cwd() / path
+
+
+def _userinfo(url: str) -> tuple[str, str, str, str] | None:
+    """(scheme://, user, password, rest) of a URL with credentials, read without parsing the
+    rest (a bad port or driver must not stop the password from being found)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    at = rest.rfind("@")
+    if at < 0:
+        return None
+    user, _, password = rest[:at].partition(":")
+    return scheme + sep, user, password, rest[at + 1 :]
+
+
+def redacted_url(url: str) -> str:
+    """A database URL fit to print: its password replaced by ***, even when it cannot be
+    parsed."""
+    parts = _userinfo(url)
+    if parts is None or not parts[2]:
+        return url
+    head, user, _, rest = parts
+    return f"{head}{user}:***@{rest}"
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# Libraries whose DEBUG and INFO records carry Slack request and response bodies (people's
+# text): they log at WARNING and above only, whatever CADENCE_LOG_LEVEL says.
+BODY_LOGGERS = ("slack_sdk", "slack_bolt")
 
 
 class Settings(BaseSettings):
@@ -65,10 +96,37 @@ class Settings(BaseSettings):
     def _question_sets_path(cls, value: Any) -> Any:
         return _operator_path(value) or packaged("prompts", "question_sets.toml")
 
+    @field_validator("cadence_log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        if value.strip().upper() not in LOG_LEVELS:
+            raise ValueError(f"use one of {', '.join(LOG_LEVELS)}")
+        return value.strip().upper()
+
     @field_validator("slack_api_url")
     @classmethod
     def _trailing_slash(cls, value: str) -> str:
         return value if value.endswith("/") else value + "/"
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """Values that must never appear in a log line or an error message."""
+        parts = _userinfo(self.database_url)
+        password = parts[2] if parts else ""
+        found = (
+            self.slack_bot_token,
+            self.slack_signing_secret,
+            self.slack_app_token,
+            self.cadence_metrics_api_token,
+            password,
+            unquote(password),
+        )
+        return tuple(sorted({v for v in found if len(v) >= 4}, key=len, reverse=True))
+
+    def redact(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "***")
+        return text
 
     @property
     def socket_mode(self) -> bool:
@@ -99,3 +157,34 @@ class Settings(BaseSettings):
                     "set: add one of them to .env from your Slack app's Basic Information page."
                 )
         return None
+
+
+class _Redact(logging.Filter):
+    """Replaces every secret in a record's message by ***."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__()
+        self.settings = settings
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = self.settings.redact(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        return True
+
+
+def configure_logging(settings: Settings) -> None:
+    """Root logging at CADENCE_LOG_LEVEL, with no secret and no Slack body in any record: the
+    body-carrying libraries stay at WARNING, and every handler redacts secrets."""
+    logging.basicConfig(
+        level=settings.cadence_log_level,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    redact = _Redact(settings)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(redact)
+    for name in BODY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    # A tick a minute is not news; the jobs log what they did.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)

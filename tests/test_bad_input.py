@@ -5,9 +5,15 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import socket
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import select
@@ -18,7 +24,8 @@ from cadence.services.deps import Deps
 from cadence.storage import repo
 from cadence.storage.db import make_engine, read_scope, session_scope
 from cadence.storage.models import MetricValue
-from tests.conftest import ORG, HttpApp
+from tests.conftest import BOT_TOKEN, ORG, SIGNING_SECRET, HttpApp
+from tests.fakeslack import FakeSlack
 from tests.test_cli import env, run  # noqa: F401  (env: the CLI fixture)
 from tests.test_digests import PERIOD, team_week
 
@@ -163,3 +170,77 @@ def test_an_export_whose_audit_record_cannot_be_written_writes_nothing(
         assert not (env / f"{kind}.csv").exists(), kind
         code, out, err = run("export", kind)  # to standard output: not one byte
         assert code != 0 and out == "", kind
+
+
+# ------------------------------------------------------------------ secrets and logs
+
+
+def test_a_database_url_that_cannot_be_parsed_never_prints_its_password(
+    env: Path,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for url in (
+        "postgresql://cadence:S3cret-pw@db.internal:notaport/cadence",
+        "postgresql://cadence:S3cret-pw@db.internal:99999999/cadence",
+        "postgresql+nosuchdriver://cadence:S3cret-pw@db.internal/cadence",
+        "cadence:S3cret-pw@db.internal",
+    ):
+        monkeypatch.setenv("DATABASE_URL", url)
+        monkeypatch.setenv("CADENCE_LOG_LEVEL", "DEBUG")
+        code, out, err = run("migrate")
+        assert code != 0, url
+        assert "S3cret-pw" not in out + err, err
+        assert "DATABASE_URL" in err and "Traceback" not in err, err
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def test_debug_logging_never_writes_what_people_typed(
+    org: Deps, fake: FakeSlack, db_url: str, tmp_path: Path
+) -> None:
+    port = _free_port()
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "CADENCE_"))}
+    environ.update(
+        DATABASE_URL=db_url,
+        PORT=str(port),
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=fake.url,
+        CADENCE_LOG_LEVEL="DEBUG",
+    )
+    log_path = tmp_path / "cadence.log"
+    with log_path.open("wb") as log_file:
+        proc = subprocess.Popen(  # noqa: S603
+            [sys.executable, str(PROJECT_ROOT / "bot.py"), "run"],
+            cwd=tmp_path,
+            env=environ,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            http = HttpApp(f"http://127.0.0.1:{port}")
+            for _ in range(300):
+                try:
+                    if http.request("/healthz", method="GET").status == 200:
+                        break
+                except OSError:
+                    pass
+                time.sleep(0.1)
+            resp = http.command(
+                "/kudos", "U0LEAD", "<@U0ANA|ana> SECRET-KUDOS-TEXT", channel_id="C7"
+            )
+            assert resp.status == 200
+            [post] = fake.wait_for("chat.postMessage", 1)
+            assert "SECRET-KUDOS-TEXT" in json.dumps(post.args)  # it went to Slack...
+        finally:
+            proc.terminate()
+            proc.wait(30)
+    logged = log_path.read_text(encoding="utf-8", errors="replace")
+    assert " DEBUG " in logged  # the level took effect
+    assert "SECRET-KUDOS-TEXT" not in logged  # ...but not into the logs
+    assert BOT_TOKEN not in logged and SIGNING_SECRET not in logged
