@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from cadence.domain.roles import Metric, Role
+from cadence.domain.signals import noise_band
 
 MOODS: dict[int, str] = {
     1: "1 · Rough",
@@ -144,3 +145,21 @@ def sparkline(
             idx = round((min(max(v, lo), hi) - lo) / span * (len(_BARS) - 1))
             out.append(_BARS[idx])
     return "".join(out)
+
+
+def metric_sparkline(values: list[float | None], metric: Metric) -> str:
+    """A sparkline on a scale a person reads right: quality spans its floor and the person's
+    own range (93 → 82 with a floor of 85 falls from the top bar to the bottom one); any metric
+    spans at least twice its noise band around the values, so a wobble inside the noise (±2
+    tickets on 48) stays a wobble, not a cliff."""
+    present = [v for v in values if v is not None]
+    if not present:
+        return "·" * len(values)
+    lo, hi = min(present), max(present)
+    if metric.kind == "quality" and metric.floor is not None:
+        lo, hi = min(lo, metric.floor), max(hi, metric.floor)
+    least = 2 * noise_band(metric, sum(present) / len(present))
+    if hi - lo < least:
+        middle = (hi + lo) / 2
+        lo, hi = middle - least / 2, middle + least / 2
+    return sparkline(values, lo, hi)

@@ -81,11 +81,9 @@ def at_local(day: date, at: time, tz: str) -> datetime:
 
 
 def week_label(period: str) -> str:
-    """'2026-W47 (16–22 Nov)'."""
-    start, end = week_day(period, 1), week_day(period, 7)
-    if start.month == end.month:
-        return f"{period} ({start.day}–{end.day} {end:%b})"
-    return f"{period} ({start.day} {start:%b} – {end.day} {end:%b})"
+    """'week of 16 Nov': how people say a week (the ISO code may follow in small print)."""
+    start = week_day(period, 1)
+    return f"week of {start.day} {start:%b}"
 
 
 def week_of_label(period: str) -> str:

@@ -77,5 +77,15 @@ class Schedule:
             periods.append(last)
         return periods
 
+    def answer_week(self, now: datetime, tz: str) -> str:
+        """The week a person should answer now: last week's from its Friday DM until its
+        answer deadline (Tuesday 12:00 local), then the new week. Every entry point (/checkin,
+        the App Home and its button, the manager's completion panel) asks this."""
+        last, this = self.candidate_periods(now, tz)
+        return last if now < self.answer_deadline.for_period(last, tz) else this
+
+    def deadline_passed(self, period: str, now: datetime, tz: str) -> bool:
+        return now >= self.answer_deadline.for_period(period, tz)
+
 
 DEFAULT_SCHEDULE = Schedule()

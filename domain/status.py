@@ -8,6 +8,7 @@ from enum import StrEnum
 class CheckinStatus(StrEnum):
     ANSWERED = "answered"
     SKIPPED = "skipped"
+    AWAY = "away"  # Slack's status said away when the week's prompt was due
 
 
 class DeliveryStatus(StrEnum):

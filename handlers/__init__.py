@@ -9,6 +9,7 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from cadence.handlers.actions import absences as absence_actions
 from cadence.handlers.actions import checkin as checkin_actions
 from cadence.handlers.actions import digest as digest_actions
 from cadence.handlers.actions import feedback as feedback_actions
@@ -18,6 +19,7 @@ from cadence.handlers.commands import checkin as checkin_command
 from cadence.handlers.commands import feedback as feedback_command
 from cadence.handlers.commands import kudos as kudos_command
 from cadence.handlers.events import home as home_events
+from cadence.handlers.views import absences as absence_views
 from cadence.handlers.views import action as action_views
 from cadence.handlers.views import checkin as checkin_views
 from cadence.handlers.views import feedback as feedback_views
@@ -42,7 +44,7 @@ def register_all(app: App, deps: Deps) -> None:
         feedback_views,
     ):
         module.register(app, deps)
-    for module in (digest_actions, action_views):
+    for module in (digest_actions, action_views, absence_actions, absence_views):
         module.register(app, deps)
 
     @app.error

@@ -132,3 +132,10 @@ B_ACTION_WHAT, A_ACTION_WHAT = "b_action_what", "a_action_what"
 B_ACTION_OWNER, A_ACTION_OWNER = "b_action_owner", "a_action_owner"
 B_ACTION_OTHER, A_ACTION_OTHER = "b_action_other", "a_action_other"
 B_ACTION_DUE, A_ACTION_DUE = "b_action_due", "a_action_due"
+
+# Declared absences (App Home and /cadence away).
+HOME_AWAY_NEW = "home_away_new"  # opens the absence modal
+AWAY_CANCEL = "away_cancel"  # button value: the absence id
+AWAY_MODAL = "away_submit"  # callback_id
+B_AWAY_START, A_AWAY_START = "b_away_start", "a_away_start"
+B_AWAY_END, A_AWAY_END = "b_away_end", "a_away_end"

@@ -9,13 +9,29 @@ from typing import Any, TextIO
 
 from sqlmodel import Session
 
-from cadence.domain.checkins import MOODS, TEXT_LIMIT, RawAnswers, sparkline, validate_answers
+from cadence.domain.checkins import (
+    MOODS,
+    TEXT_LIMIT,
+    RawAnswers,
+    metric_sparkline,
+    validate_answers,
+)
 from cadence.domain.export import csv_safe
-from cadence.domain.periods import current_week, local_now, week_label, weeks_back
+from cadence.domain.periods import (
+    current_week,
+    local_now,
+    shift_week,
+    week_day,
+    week_label,
+    week_of,
+    weeks_back,
+)
 from cadence.domain.roles import Metric, Role, fmt
 from cadence.domain.status import CheckinStatus, DeliveryStatus
+from cadence.domain.weeks import ICONS, WORDS, WeekState, covers_week
+from cadence.domain.weeks import Absence as AbsenceSpan
 from cadence.prompts import ids
-from cadence.services import nudges
+from cadence.services import nudges, weeks
 from cadence.services.common import NOT_REGISTERED, JobReport, Outcome, audit_export, caller
 from cadence.services.deps import Deps
 from cadence.services.people import away_ids, first_name, resolve_timezones, timezone_of
@@ -79,6 +95,17 @@ def _checkins_of(
     )
 
 
+DECLARED_AWAY = "away (declared absence)"
+
+
+def _declared_away(due: list[tuple[Person, str]], *, session: Session) -> set[tuple[int, str]]:
+    return weeks.covered(
+        [p.id for p, _ in due if p.id is not None],
+        sorted({period for _, period in due}),
+        session=session,
+    )
+
+
 def send_weekly_checkins(deps: Deps, now: datetime) -> JobReport:
     """Record the check-in DM for everyone whose Friday 15:00 has come (catching up missed
     ticks until the answer deadline, never at night). Idempotent by key."""
@@ -91,19 +118,25 @@ def send_weekly_checkins(deps: Deps, now: datetime) -> JobReport:
             [prompt_key(p.slack_id, period) for p, period in due], session=session
         )
         answered = _checkins_of(due, session=session)
+        declared = _declared_away(due, session=session)
     todo = [(p, period) for p, period in due if prompt_key(p.slack_id, period) not in done]
     if not todo:
         return report
-    away = away_ids(deps, {p.slack_id for p, _ in todo}, now)
+    away = away_ids(deps, {p.slack_id for p, period in todo if (p.id, period) not in declared}, now)
     messages = []
     with session_scope(deps.engine) as session:
         for person, period in todo:
+            assert person.id is not None  # noqa: S101
             message = _prompt_message(deps, person, period, reminder=False)
             if (person.id, period) in answered:
                 repo.record_not_sent(message, "answered before the prompt", now, session=session)
                 report.add("already answered")
+            elif (person.id, period) in declared:
+                repo.record_not_sent(message, DECLARED_AWAY, now, session=session)
+                report.add("away")
             elif person.slack_id in away:
                 repo.record_not_sent(message, "away (Slack status)", now, session=session)
+                repo.mark_away(person.id, period, now, session=session)
                 report.add("away")
             else:
                 messages.append(message)
@@ -127,6 +160,7 @@ def send_reminders(deps: Deps, now: datetime) -> JobReport:
             [reminder_key(p.slack_id, period) for p, period in due], session=session
         )
         answered = _checkins_of(due, session=session)
+        declared = _declared_away(due, session=session)
     todo = []
     for person, period in due:
         prompt = prompts.get(prompt_key(person.slack_id, period))
@@ -138,6 +172,8 @@ def send_reminders(deps: Deps, now: datetime) -> JobReport:
             or (person.id, period) in answered
         ):
             continue  # never prompted (away, joined later), not delivered, or already done
+        if (person.id, period) in declared:
+            continue  # declared an absence after the prompt went out
         todo.append((person, period))
     if not todo:
         return report
@@ -189,8 +225,8 @@ def _modal(
 
 
 def open_checkin(deps: Deps, slack_id: str, period: str | None = None) -> Outcome:
-    """The modal for `period` (from a button) or, for /checkin, the week to answer: last week's
-    while it is still open and unanswered, otherwise this week's."""
+    """The modal for `period` (from a button) or, for /checkin, the week to answer now
+    (Schedule.answer_week: last week's until its Tuesday 12:00 deadline, then this week's)."""
     person = caller(deps, slack_id, with_role=True)
     if person is None:
         return Outcome(message=NOT_REGISTERED)
@@ -202,13 +238,11 @@ def open_checkin(deps: Deps, slack_id: str, period: str | None = None) -> Outcom
     with read_scope(deps.engine) as session:
         existing = repo.checkins_in([person.id], answerable, session=session)
     if period is None:
-        period = answerable[0]
-        if len(answerable) > 1 and (person.id, answerable[1]) not in existing:
-            period = answerable[1]
+        period = deps.schedule.answer_week(now, tz)
     elif period not in answerable:
         return Outcome(
             message=(
-                f"The check-in for {week_label(period)} has closed. You can answer this week's "
+                f"The check-in for the {week_label(period)} has closed. You can answer this week's "
                 "any time with /checkin."
             )
         )
@@ -290,7 +324,7 @@ def submit_checkin(deps: Deps, slack_id: str, period: str, raw: RawAnswers) -> d
     tz = timezone_of(deps, person, now)
     if period not in deps.schedule.answerable_periods(now, tz):
         return {
-            ids.B_QUALITY: f"The check-in for {period} closed on "
+            ids.B_QUALITY: f"The check-in for the {week_label(period)} closed on "
             f"{deadline_label(deps, period, tz)}; run /checkin for this week's."
         }
     answers, errors = validate_answers(role, raw, ids.CHECKIN_BLOCK_IDS)
@@ -322,7 +356,7 @@ def skip_week(deps: Deps, slack_id: str, period: str) -> str:
     now = deps.clock.now()
     tz = timezone_of(deps, person, now)
     if period not in deps.schedule.answerable_periods(now, tz):
-        return f"The check-in for {week_label(period)} has already closed."
+        return f"The check-in for the {week_label(period)} has already closed."
     assert person.id is not None  # noqa: S101
     with session_scope(deps.engine) as session:
         checkin = repo.mark_skipped(person.id, period, now, session=session)
@@ -337,8 +371,8 @@ def skip_week(deps: Deps, slack_id: str, period: str) -> str:
         repo.apply(writes, session=session)
     deps.wake_sender()
     if checkin.status == CheckinStatus.ANSWERED:
-        return f"You already answered {week_label(period)}, so nothing was skipped."
-    return f"Skipped {week_label(period)}. No reminder this week; see you next Friday."
+        return f"You already answered the {week_label(period)}, so nothing was skipped."
+    return f"Skipped the {week_label(period)}. No reminder this week; see you next Friday."
 
 
 # ------------------------------------------------------------------ App Home
@@ -361,6 +395,48 @@ def _metric_line(metric: Metric, values: list[float | None]) -> str:
     return f"{kind} · {metric.name}: latest {fmt(latest)} {metric.unit} ({bound})"
 
 
+def _week_line(role: Role, period: str, state: WeekState, c: Checkin | None, due: str) -> str:
+    head = f"{ICONS[state]} {week_label(period)}"
+    if state == WeekState.ANSWERED and c is not None:
+        return (
+            f"{head} · {role.quality.name} {fmt(c.quality_value)} {role.quality.unit} · "
+            f"{role.output.name} {fmt(c.output_value)} {role.output.unit} · mood {c.mood}/5"
+        )
+    if state == WeekState.OPEN:
+        return f"{head} · open until {due}"
+    return f"{head} · {WORDS[state]}"
+
+
+def team_completion(
+    deps: Deps, manager: Person, reports: list[Person], now: datetime
+) -> tuple[str, str, list[dict[str, str]]]:
+    """The manager's completion panel: (week label, summary, one line per report). It shows
+    the week the team should answer now (last week's until its Tuesday 12:00 deadline)."""
+    period = deps.schedule.answer_week(now, manager.timezone or "UTC")
+    ids_ = [r.id for r in reports if r.id is not None]
+    with read_scope(deps.engine) as session:
+        rows = repo.checkins_in(ids_, [period], session=session)
+        away = weeks.covered(ids_, [period], session=session)
+    stored = {k: c.status for k, c in rows.items()}
+    state = weeks.states(deps.schedule, reports, [period], stored, away, now)
+    counts = {s: 0 for s in WeekState}
+    lines = []
+    for r in reports:
+        st = state[(r.id or 0, period)]
+        counts[st] += 1
+        lines.append({"line": f"{ICONS[st]} {r.name} · {WORDS[st]}"})
+    parts = [f"{counts[WeekState.ANSWERED]} of {len(reports)} checked in"]
+    parts += [
+        f"{counts[st]} {WORDS[st]}" for st in (WeekState.SKIPPED, WeekState.AWAY) if counts[st]
+    ]
+    if counts[WeekState.OPEN]:
+        due = deadline_label(deps, period, manager.timezone or "UTC")
+        parts.append(f"{counts[WeekState.OPEN]} still to answer before {due}")
+    if counts[WeekState.MISSING]:
+        parts.append(f"{counts[WeekState.MISSING]} missing")
+    return week_label(period), " · ".join(parts), lines
+
+
 def home_view(deps: Deps, slack_id: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     """The App Home; `extra` adds optional sections other features render (home.json.j2)."""
     now = deps.clock.now()
@@ -375,57 +451,41 @@ def home_view(deps: Deps, slack_id: str, extra: dict[str, Any] | None = None) ->
         )
     role = deps.roles[person.role]
     tz = timezone_of(deps, person, now)
-    period = deps.schedule.answerable_periods(now, tz)[0]
+    period = deps.schedule.answer_week(now, tz)
     periods = weeks_back(period, HISTORY_WEEKS)
     assert person.id is not None  # noqa: S101
     with read_scope(deps.engine) as session:
         own = repo.checkins_in([person.id], periods, session=session)
+        away = weeks.covered([person.id], periods, session=session)
         reports = repo.direct_reports(person.id, session=session)
-        team_rows = repo.checkins_in([r.id for r in reports if r.id], [period], session=session)
+    stored = {k: c.status for k, c in own.items()}
+    state = weeks.states(deps.schedule, [person], periods, stored, away, now)
     history = [own.get((person.id, p)) for p in periods]
-    this_week = own.get((person.id, period))
-    status = this_week.status if this_week is not None else "open"
+    due = deadline_label(deps, period, tz)
     q_values, o_values = _metric_values(history, role.quality), _metric_values(history, role.output)
-    weeks = []
-    for p, c in reversed(list(zip(periods, history, strict=True))):
-        if c is None:
-            line = f"{p} · no check-in"
-        elif c.status == CheckinStatus.SKIPPED:
-            line = f"{p} · skipped"
-        else:
-            line = (
-                f"{p} · {role.quality.name} {fmt(c.quality_value)} {role.quality.unit} · "
-                f"{role.output.name} {fmt(c.output_value)} {role.output.unit} · mood {c.mood}/5"
-            )
-        weeks.append({"line": line})
+    lines = [
+        {"line": _week_line(role, p, state[(person.id, p)], c, due)}
+        for p, c in reversed(list(zip(periods, history, strict=True)))
+    ]
     team = None
-    team_summary = ""
+    team_label = team_summary = ""
     if reports:
-        team = []
-        answered = 0
-        for r in reports:
-            c = team_rows.get((r.id or 0, period))
-            state = (
-                "✅ checked in"
-                if c and c.status == CheckinStatus.ANSWERED
-                else ("⏭️ skipped" if c else "⏳ not yet")
-            )
-            answered += bool(c and c.status == CheckinStatus.ANSWERED)
-            team.append({"line": f"{r.name} · {state}"})
-        team_summary = f"{answered} of {len(reports)} checked in"
+        team_label, team_summary, team = team_completion(deps, person, reports, now)
     return deps.renderer.view(
         "home.json.j2",
         registered=True,
         period=period,
         period_label=week_label(period),
-        status=status,
-        weeks=weeks,
+        status=state[(person.id, period)].value,
+        deadline=due,
+        weeks=lines,
         role=role,
-        quality_spark=sparkline(q_values, role.quality.min, role.quality.max),
-        output_spark=sparkline(o_values),
+        quality_spark=metric_sparkline(q_values, role.quality),
+        output_spark=metric_sparkline(o_values, role.output),
         quality_line=_metric_line(role.quality, q_values),
         output_line=_metric_line(role.output, o_values),
         team=team,
+        team_label=team_label,
         team_summary=team_summary,
         **(extra or {}),
     )
@@ -437,7 +497,7 @@ EXPORT_HEADER = [
     "slack_id",
     "name",
     "period",
-    "status",
+    "state",
     "role",
     "quality_metric",
     "quality_value",
@@ -456,13 +516,16 @@ EXPORT_HEADER = [
 
 
 def export_checkins(deps: Deps, out: TextIO, actor: str = "cli") -> int:
-    """CSV of every check-in, one row per person and week. Audited."""
+    """CSV of every check-in, one row per person and week (state answered, skipped or away),
+    and one row per week a declared absence covers without a check-in (state away). Audited."""
     audit_export(deps, "checkins", actor)
     writer = csv.writer(out)
     writer.writerow(EXPORT_HEADER)
     rows = 0
+    seen: set[tuple[str, str]] = set()
     with read_scope(deps.engine) as session:
         for c, p in repo.iter_checkins_for_export(session=session):
+            seen.add((p.slack_id, c.period))
             role = deps.roles.get(p.role)
             writer.writerow(
                 [
@@ -487,4 +550,16 @@ def export_checkins(deps: Deps, out: TextIO, actor: str = "cli") -> int:
                 ]
             )
             rows += 1
+        for a, p in repo.iter_absences_for_export(session=session):
+            period = week_of(a.start)
+            while week_day(period, 1) <= a.end:
+                if (p.slack_id, period) not in seen and covers_week(
+                    [AbsenceSpan(a.start, a.end)], period
+                ):
+                    seen.add((p.slack_id, period))
+                    writer.writerow(
+                        [p.slack_id, csv_safe(p.name), period, "away", p.role] + [""] * 13
+                    )
+                    rows += 1
+                period = shift_week(period, 1)
     return rows

@@ -7,13 +7,17 @@ from __future__ import annotations
 from typing import Any
 
 from cadence.prompts.render import VIEW_BLOCKS
-from cadence.services import actions, checkins, feedback, goals, reviews
+from cadence.services import absences, actions, checkins, feedback, goals, reviews
 from cadence.services.common import caller
 from cadence.services.deps import Deps
 
 
 def home_view(deps: Deps, slack_id: str) -> dict[str, Any]:
-    view = checkins.home_view(deps, slack_id, extra=feedback.home_context(deps, slack_id))
+    sections = {
+        **feedback.home_context(deps, slack_id),
+        "absences": absences.home_context(deps, slack_id),
+    }
+    view = checkins.home_view(deps, slack_id, extra=sections)
     person = caller(deps, slack_id, with_role=True)
     if person is None:
         return view

@@ -283,3 +283,16 @@ class MetricValue(SQLModel, table=True):
     value: float
     source: str = Field(max_length=64)  # the system it came from (csv, zendesk, ...)
     imported_at: datetime = Field(sa_column=_ts())
+
+
+class Absence(SQLModel, table=True):
+    """A declared absence (`/cadence away START END` or the App Home): no prompts, no reminders,
+    and "away" in every view for the weeks it covers. `end` is inclusive."""
+
+    __table_args__ = (Index("ix_absence_person_end", "person_id", "end"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id")
+    start: date = Field(sa_column=Column(Date, nullable=False))
+    end: date = Field(sa_column=Column(Date, nullable=False))
+    created_at: datetime = Field(sa_column=_ts())

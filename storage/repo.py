@@ -7,7 +7,7 @@ import json
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Integer, String, Table, Text, bindparam, literal, select, update
@@ -19,7 +19,8 @@ from sqlmodel import Session, col
 from cadence.domain.checkins import CheckinAnswers
 from cadence.domain.org import OrgRow
 from cadence.domain.status import CheckinStatus, DeliveryStatus
-from cadence.storage.models import AuditEvent, Checkin, Delivery, Person
+from cadence.domain.weeks import Absence as AbsenceSpan
+from cadence.storage.models import Absence, AuditEvent, Checkin, Delivery, Person
 
 # A statement and its parameters, to run now or in a storage.db.GroupCommit batch.
 Write = tuple[Any, dict[str, Any]]
@@ -254,6 +255,78 @@ def mark_skipped(person_id: int, period: str, now: datetime, *, session: Session
         now,
         session=session,
     )
+
+
+def mark_away(person_id: int, period: str, now: datetime, *, session: Session) -> None:
+    """Record that Slack said the person was away when the week's prompt was due (no prompt
+    went out). A row already there (answered, skipped) is left as it is."""
+    dialect = session.get_bind().dialect.name
+    stmt: Any = (pg_insert if dialect == "postgresql" else sqlite_insert)(Checkin).values(
+        person_id=person_id,
+        period=period,
+        status=CheckinStatus.AWAY,
+        submitted_at=now,
+        updated_at=now,
+    )
+    session.execute(stmt.on_conflict_do_nothing(index_elements=["person_id", "period"]))
+
+
+# ---------------------------------------------------------------- declared absences
+
+
+def add_absence(person_id: int, start: date, end: date, now: datetime, *, session: Session) -> int:
+    row = Absence(person_id=person_id, start=start, end=end, created_at=now)
+    session.add(row)
+    session.flush()
+    assert row.id is not None  # noqa: S101
+    return row.id
+
+
+def absences_of(
+    person_ids: Iterable[int], first: date, last: date, *, session: Session
+) -> dict[int, list[AbsenceSpan]]:
+    """Declared absences overlapping `first`..`last` (inclusive), per person."""
+    ids = sorted(set(person_ids))
+    out: dict[int, list[AbsenceSpan]] = {}
+    if not ids:
+        return out
+    for start in range(0, len(ids), 900):
+        stmt = select(col(Absence.person_id), col(Absence.start), col(Absence.end)).where(
+            col(Absence.person_id).in_(ids[start : start + 900]),
+            col(Absence.end) >= first,
+            col(Absence.start) <= last,
+        )
+        for pid, a, b in session.execute(stmt):
+            out.setdefault(pid, []).append(AbsenceSpan(a, b))
+    return out
+
+
+def own_absences(person_id: int, since: date, *, session: Session) -> list[Absence]:
+    """A person's absences that have not ended before `since`, soonest first."""
+    stmt = (
+        select(Absence)
+        .where(col(Absence.person_id) == person_id, col(Absence.end) >= since)
+        .order_by(col(Absence.start), col(Absence.id))
+    )
+    return list(session.execute(stmt).scalars())
+
+
+def iter_absences_for_export(*, session: Session) -> Iterator[tuple[Absence, Person]]:
+    stmt = (
+        select(Absence, Person)
+        .join(Person, col(Person.id) == Absence.person_id)
+        .order_by(Person.slack_id, col(Absence.start))
+    )
+    yield from session.execute(stmt)
+
+
+def cancel_absence(person_id: int, absence_id: int, *, session: Session) -> Absence | None:
+    """Delete one of the person's own absences; None when it is not theirs (or gone)."""
+    row = session.get(Absence, absence_id)
+    if row is None or row.person_id != person_id:
+        return None
+    session.delete(row)
+    return row
 
 
 def iter_checkins_for_export(*, session: Session) -> Iterator[tuple[Checkin, Person]]:

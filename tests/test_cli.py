@@ -145,7 +145,7 @@ def test_run_job_rejects_a_bad_time(env: Path) -> None:
 
 
 def test_export_checkins_csv(env: Path, db_url: str) -> None:
-    from datetime import UTC, datetime
+    from datetime import UTC, date, datetime
 
     from cadence.domain.checkins import CheckinAnswers
     from cadence.storage import repo
@@ -161,16 +161,22 @@ def test_export_checkins_csv(env: Path, db_url: str) -> None:
         answers = CheckinAnswers(91, 58, 4, '=HYPERLINK("x")', "none", "docs")
         repo.save_answers(ana.id, "2026-W47", answers, now, session=s)
         repo.mark_skipped(ana.id, "2026-W46", now, session=s)
+        repo.mark_away(ana.id, "2026-W45", now, session=s)
+        repo.add_absence(ana.id, date(2026, 10, 26), date(2026, 11, 15), now, session=s)
     engine.dispose()
     code, _, err = run("export", "checkins", "--out", "checkins.csv")
-    assert code == 0 and "2 check-in rows" in err
+    assert code == 0 and "4 check-in rows" in err
     rows = list(csv.DictReader((env / "checkins.csv").open()))
-    assert [(r["slack_id"], r["period"], r["status"]) for r in rows] == [
+    # Ana's declared absence covers W45 (Slack said away too) and W46 (she skipped it): the
+    # stored rows win; W44 is covered by the absence alone.
+    assert [(r["slack_id"], r["period"], r["state"]) for r in rows] == [
+        ("U0ANA", "2026-W45", "away"),
         ("U0ANA", "2026-W46", "skipped"),
         ("U0ANA", "2026-W47", "answered"),
+        ("U0ANA", "2026-W44", "away"),
     ]
-    assert rows[1]["quality_value"] == "91" and rows[1]["quality_metric"] == "CSAT"
-    assert rows[1]["wins"].startswith("'=")  # a spreadsheet will not run it as a formula
+    assert rows[2]["quality_value"] == "91" and rows[2]["quality_metric"] == "CSAT"
+    assert rows[2]["wins"].startswith("'=")  # a spreadsheet will not run it as a formula
 
 
 def test_without_tokens_one_sentence_and_no_traceback(tmp_path: Path) -> None:

@@ -87,7 +87,7 @@ def test_monday_digest_puts_who_needs_you_first_with_both_metrics_and_signals(
     assert {c.args["channel"] for c in fake.calls("chat.postMessage")} == {"U0LEAD"}
     [dm] = fake.messages_to("U0LEAD")
     blocks = dm.args["blocks"]
-    assert blocks[0]["text"]["text"].startswith("Team digest · 2026-W47")
+    assert blocks[0]["text"]["text"].startswith("Team digest · week of 16 Nov")
     team = blocks[1]["text"]["text"]
     assert "Output: 2 of 2 at target" in team and "1 of 2 below floor" in team
     assert "Check-ins: 2 of 3" in team and "Since last week:" in team

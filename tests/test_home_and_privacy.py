@@ -50,8 +50,8 @@ def test_home_shows_status_button_and_eight_weeks_with_sparklines(
     assert (button["action_id"], button["value"]) == (ids.HOME_CHECKIN_OPEN, "2026-W47")
     history = view["blocks"][4]["text"]["text"].splitlines()
     assert len(history) == 8  # the last 8 weeks, newest first
-    assert history[0].startswith("2026-W47 · no check-in")
-    assert history[1].startswith("2026-W46 · CSAT 80 %")
+    assert history[0] == "⏳ week of 16 Nov · open until Tuesday 24 Nov, 12:00"
+    assert history[1].startswith("✅ week of 9 Nov · CSAT 80 %")
     sparks = [
         line for line in view["blocks"][3]["text"]["text"].splitlines() if line.startswith("`")
     ]
@@ -69,7 +69,7 @@ def test_manager_home_lists_who_has_and_has_not_checked_in(
     home = fake.wait_for("views.publish", 1)[0].args["view"]
     text = json.dumps(home, ensure_ascii=False)
     assert "1 of 3 checked in" in text
-    assert "Ana Agent · ✅ checked in" in text and "Ben Builder · ⏳ not yet" in text
+    assert "✅ Ana Agent · checked in" in text and "⏳ Ben Builder · not yet" in text
     assert "Cat Closer" not in text  # Cat reports to Ben, not to Lea
     assert "SECRET-WIN-ANA" not in text  # status only, no answers, on the home tab
 

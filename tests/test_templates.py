@@ -81,6 +81,9 @@ CONTEXTS: dict[str, dict[str, object]] = {
         output_line="o",
         team=[{"line": f"{NASTY} {i}"} for i in range(60)],
         team_summary="1 of 60 checked in",
+        team_label="week of 16 Nov",
+        deadline="Tuesday 24 Nov, 12:00",
+        absences=[{"id": i, "line": NASTY} for i in range(12)],
         feedback={
             "kudos": [{"date": "20 Nov", "giver": NASTY, "message": NASTY}] * 5,
             "hr": {
@@ -90,6 +93,7 @@ CONTEXTS: dict[str, dict[str, object]] = {
             },
         },
     ),
+    "away_modal.json.j2": dict(today="2026-11-20"),
     "feedback_modal.json.j2": dict(
         who="U0ANA", link=NASTY, visibilities=VISIBILITIES, text_limit=TEXT_LIMIT
     ),
@@ -292,6 +296,7 @@ CONTEXTS: dict[str, dict[str, object]] = {
 
 # Templates whose user text appears only in plain_text (labels, input values), never mrkdwn.
 PLAIN_TEXT_ONLY = {
+    "away_modal.json.j2",  # no user text at all
     "checkin_modal.json.j2",
     "goals_progress_modal.json.j2",
     "review_ack_modal.json.j2",

@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from cadence.services import calibration, digests, goals, reviews, rounds
+from cadence.services import absences, calibration, digests, goals, reviews, rounds
 from cadence.services.common import Outcome
 from cadence.services.deps import Deps
 
@@ -21,6 +21,8 @@ HELP = (
     "• `/cadence goals [next]` — add a goal for this (or next) quarter: an objective with "
     "quality and output key results\n"
     "• `/cadence calibration [2026-Q4]` — HR admins: rating distributions and flags\n"
+    "• `/cadence away 2026-12-21 2027-01-03` — say ahead that you'll be away: no prompts, "
+    "no reminders, and *away* in every view for those weeks (`/cadence away` lists them)\n"
     "• `/cadence help` — this help\n"
     "Every Friday afternoon you get a DM with a button for your weekly check-in; if you miss "
     "it, one reminder follows on Monday morning. Your answers are seen by you and your "
@@ -77,6 +79,9 @@ def register(app: App, deps: Deps) -> None:
     def team(ack: Ack, command: dict[str, Any], client: WebClient, rest: str) -> None:
         open_or_say(ack, command, client, digests.team_view(deps, command["user_id"]))
 
+    def away(ack: Ack, command: dict[str, Any], client: WebClient, rest: str) -> None:
+        ack(text=absences.command(deps, command["user_id"], rest))
+
     def round_(ack: Ack, command: dict[str, Any], client: WebClient, rest: str) -> None:
         open_or_say(ack, command, client, rounds.open_round_modal(deps, command["user_id"]))
 
@@ -94,6 +99,7 @@ def register(app: App, deps: Deps) -> None:
         "review": review,
         "goals": goals_,
         "round": round_,
+        "away": away,
         "calibration": calibration_,
     }
 
