@@ -1,7 +1,7 @@
 """declared absences
 
-Revision ID: 0006_declared_absences
-Revises: 0005
+Revision ID: 0007_declared_absences
+Revises: 0006_round_nominations
 Create Date: 2026-11-23 09:00:00.000000
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import cadence.storage.db
 
-revision: str = "0006_declared_absences"
-down_revision: str | None = "0005"
+revision: str = "0007_declared_absences"
+down_revision: str | None = "0006_round_nominations"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
