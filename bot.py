@@ -19,7 +19,7 @@ import sys
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from dotenv import load_dotenv
 from pydantic import ValidationError
@@ -35,6 +35,9 @@ from cadence.domain.rounds import QuestionSetError, load_question_sets
 from cadence.prompts.render import Renderer
 from cadence.services.deps import Deps
 from cadence.services.jobs import JOBS
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
 
 log = logging.getLogger("cadence")
 
@@ -153,24 +156,38 @@ def _serve(deps: Deps, stop: threading.Event) -> None:
         handler = SocketModeHandler(app, settings.slack_app_token)
         handler.connect()  # type: ignore[no-untyped-call]
         log.info("Cadence is connected to Slack in Socket Mode")
-        stop.wait()
+        if settings.cadence_metrics:
+            _listen(deps, None, "metrics only", stop)
+        else:
+            stop.wait()
         handler.close()  # type: ignore[no-untyped-call]
         return
-    from cadence.web import CadenceWSGI, make_server, run_until
+    from cadence.web import CadenceWSGI
     from cadence.web.metrics_api import metrics_routes
 
+    wsgi = CadenceWSGI(
+        app,
+        deps.engine,
+        settings.slack_signing_secret,
+        routes=metrics_routes(deps),
+        foreground=deps.foreground,
+    )
+    _listen(deps, wsgi, "POST /slack/events, GET /healthz", stop)
+
+
+def _listen(deps: Deps, wsgi: WSGIApplication | None, what: str, stop: threading.Event) -> None:
+    """Serve `wsgi` (or only GET /metrics) on PORT until `stop`, with request ids and metrics."""
+    from cadence.web import make_server, run_until
+    from cadence.web.observe import Observed
+
+    settings = deps.settings
     server = make_server(
-        CadenceWSGI(
-            app,
-            deps.engine,
-            settings.slack_signing_secret,
-            routes=metrics_routes(deps),
-            foreground=deps.foreground,
-        ),
+        Observed(wsgi, deps.engine, metrics=settings.cadence_metrics),
         settings.port,
         threads=settings.cadence_http_threads,
     )
-    log.info("Cadence listens on port %d (POST /slack/events, GET /healthz)", settings.port)
+    metrics = ", GET /metrics" if settings.cadence_metrics else ""
+    log.info("Cadence listens on port %d (%s%s)", settings.port, what, metrics)
     run_until(server, stop)
 
 
@@ -190,6 +207,8 @@ def _run(command: str, settings: Settings) -> int:
     try:
         if command in {"run", "serve"}:
             _serve(deps, stop)
+        elif settings.cadence_metrics:  # the scheduler's sender is worth watching too
+            _listen(deps, None, "metrics only", stop)
         else:
             stop.wait()
     finally:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TextIO
 from urllib.parse import unquote
 
 from pydantic import Field, field_validator
@@ -81,6 +81,10 @@ class Settings(BaseSettings):
     cadence_tick_seconds: int = Field(default=60, ge=5)
     cadence_http_threads: int = Field(default=16, ge=2, le=256)
     cadence_log_level: str = "INFO"
+    cadence_log_format: Literal["text", "json"] = "text"
+    """`json`: one JSON object per line (time, level, logger, message, request_id)."""
+    cadence_metrics: bool = False
+    """Serve Prometheus metrics at GET /metrics (on PORT)."""
     cadence_kudos_per_day: int = Field(default=5, ge=1, le=100)
     """Kudos one person may give per local day."""
     cadence_metrics_api_token: str = ""
@@ -174,13 +178,13 @@ class _Redact(logging.Filter):
         return True
 
 
-def configure_logging(settings: Settings) -> None:
-    """Root logging at CADENCE_LOG_LEVEL, with no secret and no Slack body in any record: the
-    body-carrying libraries stay at WARNING, and every handler redacts secrets."""
-    logging.basicConfig(
-        level=settings.cadence_log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+def configure_logging(settings: Settings, stream: TextIO | None = None) -> None:
+    """Root logging at CADENCE_LOG_LEVEL in CADENCE_LOG_FORMAT (see telemetry), with no secret
+    and no Slack body in any record: the body-carrying libraries stay at WARNING, and every
+    handler redacts secrets."""
+    from cadence.telemetry import log_to
+
+    log_to(settings.cadence_log_level, settings.cadence_log_format, stream)
     redact = _Redact(settings)
     for handler in logging.getLogger().handlers:
         handler.addFilter(redact)

@@ -39,6 +39,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from cadence import telemetry
 from cadence.delivery.charts import ChartError, render_png
 from cadence.delivery.gateway import Posted, SlackCallError, SlackGateway, Upload
 from cadence.delivery.pacing import Foreground, Pacer
@@ -388,13 +389,16 @@ class OutboxSender:
                 return 0.0
             if self._lease_ending(row):
                 return 0.0  # too little of the claim left to send safely: give it back
+            started = time.perf_counter()
             try:
                 if row.method == UPLOAD:
                     posted = self._upload(channel, payload)
                 else:
                     posted = self._call(channel, ts, text, blocks)
             except SlackCallError as exc:
+                telemetry.observe_send(row.method, time.perf_counter() - started)
                 if exc.kind == "rate_limited":
+                    telemetry.observe_rate_limit(row.method, exc.retry_after)
                     pacer.throttled(exc.retry_after)
                     if exc.retry_after > LONG_WAIT:
                         return exc.retry_after
@@ -408,6 +412,7 @@ class OutboxSender:
                     return None
                 self._failed(row, exc)
                 return None
+            telemetry.observe_send(row.method, time.perf_counter() - started)
             pacer.sent()
             self._settle(row, status=DeliveryStatus.SENT, channel=posted.channel, ts=posted.ts)
             self.stats.add("sent")

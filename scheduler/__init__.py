@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
+import time
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from apscheduler.events import EVENT_JOB_SUBMITTED, JobSubmissionEvent
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import text
 
+from cadence import telemetry
 from cadence.services.deps import Deps
 from cadence.services.jobs import JOBS
 
@@ -41,14 +44,22 @@ def tick(deps: Deps) -> None:
     now = deps.clock.now()
     for name, job in JOBS.items():
         try:
-            with job_lock(deps, name) as mine:
+            with telemetry.timed_job(name) as outcome, job_lock(deps, name) as mine:
                 if not mine:
+                    outcome[0] = "skipped"
                     continue
                 report = job(deps, now)
             if report.counts:
                 log.info("%s", report.summary())
         except Exception:
             log.exception("job %s failed at %s; the next tick catches up", name, now.isoformat())
+
+
+def _tick_started(event: JobSubmissionEvent) -> None:
+    """Scheduler lag: how long after it was due this tick started (wall time)."""
+    due = max(event.scheduled_run_times, default=None)
+    if due is not None:
+        telemetry.observe_tick_lag(time.time() - due.timestamp())
 
 
 def build_scheduler(deps: Deps) -> BackgroundScheduler:
@@ -64,4 +75,5 @@ def build_scheduler(deps: Deps) -> BackgroundScheduler:
         replace_existing=True,
         next_run_time=deps.clock.now(),
     )
+    scheduler.add_listener(_tick_started, EVENT_JOB_SUBMITTED)
     return scheduler

@@ -604,12 +604,23 @@ def _finish_stmt(columns: tuple[str, ...]) -> Any:
 
 
 def outbox_counts(*, session: Session) -> dict[str, int]:
+    """Outbox rows by status."""
+    counts: dict[str, int] = {}
+    for (_, status), n in outbox_counts_by_method(session=session).items():
+        counts[status] = counts.get(status, 0) + n
+    return counts
+
+
+def outbox_counts_by_method(*, session: Session) -> dict[tuple[str, str], int]:
+    """Outbox rows by (Web API method, status)."""
     from sqlalchemy import func
 
     rows = session.execute(
-        select(col(Delivery.status), func.count()).group_by(col(Delivery.status))
+        select(col(Delivery.method), col(Delivery.status), func.count()).group_by(
+            col(Delivery.method), col(Delivery.status)
+        )
     )
-    return {status: int(n) for status, n in rows}
+    return {(method, status): int(n) for method, status, n in rows}
 
 
 # ---------------------------------------------------------------- audit

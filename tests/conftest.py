@@ -221,13 +221,19 @@ class HttpApp:
 
 @pytest.fixture
 def http_app(deps: Deps) -> Iterator[HttpApp]:
+    yield from serve_http(deps, metrics=False)
+
+
+def serve_http(deps: Deps, *, metrics: bool) -> Iterator[HttpApp]:
+    """The HTTP stack `python bot.py serve` runs, on a free loopback port."""
     from cadence.handlers import build_app
     from cadence.web import CadenceWSGI, make_server, run_until
     from cadence.web.metrics_api import metrics_routes
+    from cadence.web.observe import Observed
 
     app = build_app(deps)
     wsgi = CadenceWSGI(app, deps.engine, SIGNING_SECRET, routes=metrics_routes(deps))
-    server = make_server(wsgi, 0, host="127.0.0.1")
+    server = make_server(Observed(wsgi, deps.engine, metrics=metrics), 0, host="127.0.0.1")
     stop = threading.Event()
     thread = threading.Thread(target=run_until, args=(server, stop), daemon=True)
     thread.start()

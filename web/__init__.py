@@ -20,9 +20,10 @@ from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
 
 from cadence.delivery.pacing import Foreground
 from cadence.storage.db import ping
+from cadence.web.observe import SURFACE_KEY, surface_of
 
 if TYPE_CHECKING:
-    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +136,7 @@ class CadenceWSGI:
             body = raw.decode("utf-8")
             request = BoltRequest(body=body, query=environ.get("QUERY_STRING", ""), headers=headers)
             _check_shape(request.body)
+            environ[SURFACE_KEY] = surface_of(request.body)  # for the latency by surface
         except (ValueError, AttributeError, TypeError, KeyError):
             # JSON/Unicode decoding errors, or JSON of a shape Bolt cannot read.
             return _text(400, "request body could not be parsed")
@@ -174,7 +176,7 @@ def _check_shape(body: object) -> None:
 
 
 def make_server(
-    wsgi: CadenceWSGI,
+    wsgi: WSGIApplication,
     port: int,
     *,
     host: str = "0.0.0.0",  # noqa: S104 - HTTP mode must be reachable by Slack
