@@ -33,6 +33,7 @@ from cadence.domain.reviews import (
 )
 from cadence.domain.roles import Role
 from cadence.prompts import ids
+from cadence.prompts.render import escape_mrkdwn
 from cadence.services.common import JobReport, Outcome, audit_export, caller
 from cadence.services.deps import Deps
 from cadence.services.evidence import evidence_for
@@ -442,11 +443,13 @@ def open_manager_assessment(deps: Deps, manager_slack_id: str, value: str) -> Ou
     report_slack_id, _, quarter = value.partition("|")
     found = _authorize_manager(deps, manager_slack_id, report_slack_id, quarter)
     if isinstance(found, str):
-        return Outcome(message=found)
+        return Outcome(message=escape_mrkdwn(found))  # mrkdwn: the person's name escaped
     manager, report, review = found.manager, found.report, found.review
     assert manager.id is not None and report.id is not None  # noqa: S101
     if review is not None and review.released_at is not None:
-        return Outcome(message=f"You released {report.name}'s review for {quarter} already.")
+        return Outcome(
+            message=f"You released {escape_mrkdwn(report.name)}'s review for {quarter} already."
+        )
     now = deps.clock.now()
     role = deps.roles[report.role]
     with read_scope(deps.engine) as session:

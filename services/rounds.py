@@ -46,6 +46,7 @@ from cadence.domain.rounds import (
 )
 from cadence.domain.status import RequestStatus, RoundStatus
 from cadence.prompts import ids
+from cadence.prompts.render import escape_mrkdwn
 from cadence.services import nudges
 from cadence.services.common import NOT_REGISTERED, JobReport, Outcome, caller
 from cadence.services.deps import Deps
@@ -358,8 +359,8 @@ def _own_request(
 
 def open_answer(deps: Deps, slack_id: str, request_id: int) -> Outcome:
     found = _own_request(deps, slack_id, request_id)
-    if isinstance(found, str):
-        return Outcome(message=found)
+    if isinstance(found, str):  # a reply in mrkdwn: the round name in it escaped
+        return Outcome(message=escape_mrkdwn(found))
     person, request, round_, subject = found
     competencies, questions = _questions(deps, round_, subject)
     return Outcome(
@@ -433,8 +434,8 @@ def submit_answer(
 
 def open_decline(deps: Deps, slack_id: str, request_id: int) -> Outcome:
     found = _own_request(deps, slack_id, request_id)
-    if isinstance(found, str):
-        return Outcome(message=found)
+    if isinstance(found, str):  # a reply in mrkdwn: the round name in it escaped
+        return Outcome(message=escape_mrkdwn(found))
     person, request, round_, subject = found
     return Outcome(
         view=deps.renderer.view(
@@ -518,8 +519,8 @@ def _nominating(
 
 def open_nominate(deps: Deps, slack_id: str, round_id: int) -> Outcome:
     found = _nominating(deps, slack_id, round_id)
-    if isinstance(found, str):
-        return Outcome(message=found)
+    if isinstance(found, str):  # a reply in mrkdwn: the round name in it escaped
+        return Outcome(message=escape_mrkdwn(found))
     subject, round_, _ = found
     assert round_.id is not None  # noqa: S101
     with read_scope(deps.engine) as session:
@@ -683,7 +684,7 @@ def approve_nominations(deps: Deps, slack_id: str, value: str) -> str:
         return "That approval is out of date."
     if not may_approve_nominations(approver, subject=subject, manager=manager):
         return (
-            f"Only {subject.name}'s manager can approve these nominations "
+            f"Only {escape_mrkdwn(subject.name)}'s manager can approve these nominations "
             "(HR admins, when they have no manager)."
         )
     assert approver is not None and approver.id is not None  # noqa: S101 - may_… checked
@@ -693,14 +694,17 @@ def approve_nominations(deps: Deps, slack_id: str, value: str) -> str:
         return "Already approved."
     if nomination.revision != revision:
         return (
-            f"{subject.name} changed their nominations since this message: approve the newest "
-            "one, which lists the peers who will be asked."
+            f"{escape_mrkdwn(subject.name)} changed their nominations since this message: "
+            "approve the newest one, which lists the peers who will be asked."
         )
     with session_scope(deps.engine) as session:
         if not nominations_repo.approve(
             round_id, subject_id, revision, approver.id, now, session=session
         ):
-            return f"{subject.name} changed their nominations meanwhile: approve the newest list."
+            return (
+                f"{escape_mrkdwn(subject.name)} changed their nominations meanwhile: "
+                "approve the newest list."
+            )
         feedback_repo.set_nominations_status(
             round_id, subject_id, RequestStatus.NOMINATED, RequestStatus.PENDING, session=session
         )
@@ -719,7 +723,7 @@ def approve_nominations(deps: Deps, slack_id: str, value: str) -> str:
             session=session,
         )
     deps.wake_sender()
-    return f"Approved: {subject.name}'s peers are now asked for feedback."
+    return f"Approved: {escape_mrkdwn(subject.name)}'s peers are now asked for feedback."
 
 
 # ------------------------------------------------------------------ HR: progress and control
@@ -769,12 +773,12 @@ def extend_round(deps: Deps, slack_id: str, round_id: int) -> str:
             return "No such round."
         new = max(round_.deadline, now) + EXTEND_BY
         if not feedback_repo.extend_round(round_id, new, session=session):
-            return f"“{round_.name}” has already closed."
+            return f"“{escape_mrkdwn(round_.name)}” has already closed."
         repo.audit(
             hr.slack_id, "round.extend", f"round:{round_id}", new.isoformat(), now, session=session
         )
     label = local_now(new, hr.timezone or "UTC").strftime("%A %d %b, %H:%M")
-    return f"“{round_.name}” now closes on {label}."
+    return f"“{escape_mrkdwn(round_.name)}” now closes on {label}."
 
 
 def close_early(deps: Deps, slack_id: str, round_id: int) -> str:
@@ -787,8 +791,8 @@ def close_early(deps: Deps, slack_id: str, round_id: int) -> str:
         return "No such round."
     report = JobReport("rounds", deps.clock.now())
     if not _close(deps, round_, report, actor=hr.slack_id):
-        return f"“{round_.name}” has already closed."
-    return f"Closed “{round_.name}”: results went to each person's manager."
+        return f"“{escape_mrkdwn(round_.name)}” has already closed."
+    return f"Closed “{escape_mrkdwn(round_.name)}”: results went to each person's manager."
 
 
 # ------------------------------------------------------------------ results
@@ -895,7 +899,7 @@ def release_results(deps: Deps, slack_id: str, value: str) -> str:
         return "Those results aren't ready."
     with session_scope(deps.engine) as session:
         if not feedback_repo.release(round_id, subject_id, manager.id, now, session=session):
-            return f"Only {subject.name}'s manager can share these results, once."
+            return f"Only {escape_mrkdwn(subject.name)}'s manager can share these results, once."
         repo.enqueue(
             [
                 _message(
@@ -917,7 +921,7 @@ def release_results(deps: Deps, slack_id: str, value: str) -> str:
             session=session,
         )
     deps.wake_sender()
-    return f"Shared with {subject.name}. They'll get the results by DM."
+    return f"Shared with {escape_mrkdwn(subject.name)}. They'll get the results by DM."
 
 
 # ------------------------------------------------------------------ the scheduled job

@@ -12,6 +12,7 @@ import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
@@ -19,12 +20,22 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from cadence.config import PROJECT_ROOT
+from cadence.delivery.sender import OutboxSender
 from cadence.domain.checkins import CheckinAnswers
+from cadence.domain.clock import FixedClock
+from cadence.prompts import ids
 from cadence.services.deps import Deps
 from cadence.storage import repo
 from cadence.storage.db import make_engine, read_scope, session_scope
-from cadence.storage.models import MetricValue
-from tests.conftest import BOT_TOKEN, ORG, SIGNING_SECRET, HttpApp
+from cadence.storage.models import FeedbackRound, MetricValue
+from tests.conftest import (
+    BOT_TOKEN,
+    ORG,
+    SIGNING_SECRET,
+    HttpApp,
+    button_click,
+    load_org,
+)
 from tests.fakeslack import FakeSlack
 from tests.test_cli import env, run  # noqa: F401  (env: the CLI fixture)
 from tests.test_digests import PERIOD, team_week
@@ -244,3 +255,60 @@ def test_debug_logging_never_writes_what_people_typed(
     assert " DEBUG " in logged  # the level took effect
     assert "SECRET-KUDOS-TEXT" not in logged  # ...but not into the logs
     assert BOT_TOKEN not in logged and SIGNING_SECRET not in logged
+
+
+# ------------------------------------------------------------------ escaping everywhere
+
+NASTY_ROUND = "Q4 <!channel> <https://evil.example|click me> <@U0CAT> & co"
+
+
+def _mrkdwn_texts(args: dict[str, Any]) -> list[str]:
+    """Every string Slack reads as mrkdwn in a message: the text fallback (also the
+    notification) and mrkdwn text objects in blocks."""
+    found = [str(args.get("text") or "")]
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "mrkdwn":
+                found.append(str(node.get("text", "")))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(args.get("blocks") or [])
+    return found
+
+
+def test_a_round_name_is_escaped_in_notifications_and_ephemeral_replies(
+    deps: Deps, fake: FakeSlack, http_app: HttpApp, sender: OutboxSender, clock: FixedClock
+) -> None:
+    from tests.test_rounds import BIG_ORG, PEERS, answer, round_values, start_round
+
+    load_org(deps, BIG_ORG)
+    for line in BIG_ORG.splitlines()[1:]:
+        f = line.split(",")
+        fake.add_user(f[0], name=f[2], email=f[1], tz=f[5])
+    values = round_values(["U0ANA"], ["manager", "peer"], PEERS, name=NASTY_ROUND)
+    assert start_round(http_app, fake, values).status == 200
+    sender.drain()
+    for peer in PEERS[:3]:
+        answer(http_app, fake, peer, "4", "fine")
+    with read_scope(deps.engine) as s:
+        [round_] = s.execute(select(FeedbackRound)).scalars().all()
+    http_app.interactive(button_click("U0LEAD", ids.ROUND_EXTEND, str(round_.id)))
+    http_app.interactive(button_click("U0LEAD", ids.ROUND_CLOSE, str(round_.id)))
+    fake.wait_for("chat.postEphemeral", 2)
+    sender.drain()
+    calls = [
+        c
+        for method in ("chat.postMessage", "chat.update", "chat.postEphemeral")
+        for c in fake.calls(method)
+    ]
+    shown = [t for c in calls for t in _mrkdwn_texts(c.args) if "Q4" in t]
+    assert len(shown) >= 5  # HR note, reviewer DMs, ephemeral replies, results
+    for text_ in shown:
+        assert "<!channel>" not in text_ and "<https://" not in text_, text_
+        assert "<@U0CAT>" not in text_, text_
+        assert "&lt;!channel&gt;" in text_, text_  # escaped, so shown as typed

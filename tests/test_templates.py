@@ -326,8 +326,10 @@ def test_template_renders_valid_block_kit(name: str) -> None:
         block = Block.parse(raw)
         assert block is not None, raw
         block.validate_json()
-    # User text in mrkdwn is escaped: no live mention or broadcast survives.
-    for text in mrkdwn_texts(rendered):
+    # User text in mrkdwn is escaped: no live mention or broadcast survives, in the blocks nor
+    # in a message's text (the notification and fallback, which Slack reads as mrkdwn too).
+    fallback = [rendered["text"]] if isinstance(rendered.get("text"), str) else []
+    for text in mrkdwn_texts(rendered) + fallback:
         assert "<!channel>" not in text and "<@U0BOSS>" not in text, text
     if name not in PLAIN_TEXT_ONLY:
         assert "&lt;!channel&gt;" in json.dumps(rendered, ensure_ascii=False)
