@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from cadence.domain.periods import at_local, local_now
+from cadence.domain.status import RequestStatus
 
 PERSPECTIVES: dict[str, str] = {
     "self": "Self",
@@ -252,6 +253,30 @@ def check_nominations(nominees: Sequence[str], subject: str, manager: str | None
     return None
 
 
+REPLACEABLE = ("peer", "report")  # a manager or a self view has no stand-in
+
+
+def check_replacement(
+    perspective: str,
+    reviewer: int,
+    subject: int,
+    manager_of: dict[int, int | None],
+    already_asked: set[int],
+) -> str | None:
+    """Why `reviewer` cannot be asked instead of someone who declined, or None."""
+    if perspective not in REPLACEABLE:
+        return "Only a peer or a direct report can be replaced by someone else."
+    if reviewer == subject:
+        return "Pick someone other than the person the feedback is about."
+    if reviewer in already_asked:
+        return "They are already asked about this person in this round."
+    if perspective == "report" and manager_of.get(reviewer) != subject:
+        return "For the direct-report view, pick someone who reports to them."
+    if perspective == "peer" and manager_of.get(subject) == reviewer:
+        return "Their manager is asked separately; pick a peer."
+    return None
+
+
 # ------------------------------------------------------------------ reminders
 
 
@@ -348,6 +373,52 @@ def promise(perspective: str, anonymous: bool, minimum: int, subject: str) -> tu
         f"Not anonymous: your name is shown with your answers to {subject}'s manager, once at "
         f"least {minimum} {group} have answered.",
     )
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectProgress:
+    """Where one subject of a round stands: requests by outcome, and the multi-reviewer
+    perspectives with fewer answers than the round's minimum (those stay unshown)."""
+
+    subject_id: int
+    answered: int
+    declined: int
+    waiting: int  # asked, no answer (overdue once the deadline has passed)
+    below: tuple[tuple[str, int], ...]  # (perspective label, answers) under the minimum
+
+
+def round_progress(
+    requests: Iterable[tuple[int, str, str]], perspectives: Sequence[str], minimum: int
+) -> list[SubjectProgress]:
+    """Per subject, from (subject id, perspective, status) of each request: the one reading
+    behind every round summary (closing at the deadline or with Close now)."""
+    minimum = max(minimum, MIN_RESPONSES)
+    by_subject: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for subject, perspective, status in requests:
+        by_subject[subject].append((perspective, status))
+    out = []
+    for subject, rows in sorted(by_subject.items()):
+        statuses = [s for _, s in rows]
+        answered = {
+            p: sum(1 for q, s in rows if q == p and s == RequestStatus.ANSWERED)
+            for p in perspectives
+        }
+        below = tuple(
+            (PERSPECTIVES[p], n)
+            for p, n in answered.items()
+            if threshold_applies(p) and n < minimum
+        )
+        out.append(
+            SubjectProgress(
+                subject_id=subject,
+                answered=statuses.count(RequestStatus.ANSWERED),
+                declined=statuses.count(RequestStatus.DECLINED)
+                + statuses.count(RequestStatus.REPLACED),
+                waiting=statuses.count(RequestStatus.PENDING),
+                below=below,
+            )
+        )
+    return out
 
 
 def aggregate(

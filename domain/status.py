@@ -33,6 +33,7 @@ class RequestStatus(StrEnum):
     PENDING = "pending"
     ANSWERED = "answered"
     DECLINED = "declined"
+    REPLACED = "replaced"  # declined, and HR asked someone else instead
 
 
 class ActionStatus(StrEnum):

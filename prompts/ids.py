@@ -87,6 +87,7 @@ FEEDBACK_BLOCK_IDS = {
 
 # HR feedback rounds.
 HOME_ROUND_NEW = "home_round_new"
+HOME_CALIBRATION_OPEN = "home_calibration_open"  # button value: quarter
 ROUND_EXTEND = "round_extend"  # button value: round id
 ROUND_CLOSE = "round_close"  # button value: round id
 ROUND_MODAL = "round_create"
@@ -120,6 +121,9 @@ A_RD_TEXT = "a_rd_text"
 ROUND_NOMINATE_OPEN = "round_nominate_open"  # button value: round id
 ROUND_NOMINATE_MODAL = "round_nominate"  # private_metadata {"round": id}
 B_RD_NOMINEES, A_RD_NOMINEES = "b_rd_nominees", "a_rd_nominees"
+ROUND_REPLACE_OPEN = "round_replace_open"  # HR's "Ask someone else"; value: request id
+ROUND_REPLACE_MODAL = "round_replace"  # private_metadata {"request": id}
+B_RD_REPLACE, A_RD_REPLACE = "b_rd_replace", "a_rd_replace"
 ROUND_APPROVE = "round_approve"  # button value: "round_id:subject_id:revision"
 ROUND_RELEASE = "round_release"  # button value: "round_id:subject_id"
 # Manager digests and actions (issue 3).

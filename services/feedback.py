@@ -18,7 +18,7 @@ from cadence.domain.feedback import (
 )
 from cadence.domain.periods import week_of
 from cadence.prompts import ids
-from cadence.services import kudos, rounds
+from cadence.services import kudos
 from cadence.services.common import NOT_REGISTERED, Outcome, audit_export, caller
 from cadence.services.deps import Deps
 from cadence.services.people import first_name
@@ -146,14 +146,13 @@ def submit_feedback(
 
 
 def home_context(deps: Deps, slack_id: str) -> dict[str, Any]:
-    """Extra App Home sections: kudos received, and for HR admins the rounds in progress."""
+    """Extra App Home sections: kudos received (HR's rounds lead the Home: services.home)."""
     person = caller(deps, slack_id)
     if person is None:
         return {}
     return {
         "feedback": {
             "kudos": kudos.home_lines(deps, person),
-            "hr": rounds.home_section(deps, person),
         }
     }
 

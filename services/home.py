@@ -1,15 +1,18 @@
-"""The App Home tab: the weekly check-in part (services.checkins, with kudos and HR rounds from
-services.feedback) followed by the quarterly review and goals part (services.reviews,
-services.goals), within Slack's 100 blocks."""
+"""The App Home tab: for HR admins their HR work first (rounds, calibration), then the weekly
+check-in part (services.checkins, with kudos from services.feedback), the actions the person
+owns, and the quarterly review and goals part (services.reviews, services.goals), within
+Slack's 100 blocks."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from cadence.domain.periods import local_now, quarter_of
 from cadence.prompts.render import VIEW_BLOCKS
-from cadence.services import absences, actions, checkins, feedback, goals, reviews
+from cadence.services import absences, actions, checkins, feedback, goals, reviews, rounds
 from cadence.services.common import caller
 from cadence.services.deps import Deps
+from cadence.storage.models import Person
 
 
 def home_view(deps: Deps, slack_id: str) -> dict[str, Any]:
@@ -18,6 +21,9 @@ def home_view(deps: Deps, slack_id: str) -> dict[str, Any]:
         "absences": absences.home_context(deps, slack_id),
     }
     view = checkins.home_view(deps, slack_id, extra=sections)
+    hr = caller(deps, slack_id, hr_admin=True)
+    if hr is not None:
+        view["blocks"] = _hr_blocks(deps, hr) + view["blocks"]
     person = caller(deps, slack_id, with_role=True)
     if person is None:
         return view
@@ -38,3 +44,13 @@ def home_view(deps: Deps, slack_id: str) -> dict[str, Any]:
         extra = extra[: max(0, room - 1)] + extra[-1:] if room > 1 else []
     view["blocks"] = blocks + extra
     return view
+
+
+def _hr_blocks(deps: Deps, hr: Person) -> list[dict[str, Any]]:
+    now = deps.clock.now()
+    section = rounds.home_section(deps, hr) or {"rounds": []}
+    quarter = quarter_of(local_now(now, hr.timezone or "UTC").date())
+    blocks: list[dict[str, Any]] = deps.renderer.message(
+        "home_hr.json.j2", rounds=section["rounds"], calibration_quarter=quarter
+    )["blocks"]
+    return blocks

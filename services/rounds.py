@@ -7,7 +7,8 @@ from __future__ import annotations
 import json
 import logging
 from collections import Counter, defaultdict
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -24,10 +25,12 @@ from cadence.domain.authz import (
 from cadence.domain.periods import local_now, moment_label
 from cadence.domain.rounds import (
     AS_REVIEWER,
+    MIN_RESPONSES,
     NOT_AGAIN_WITHIN,
     PEER_MODES,
     PERSPECTIVES,
     RATINGS,
+    REPLACEABLE,
     Answer,
     Assignment,
     OrgNode,
@@ -35,12 +38,14 @@ from cadence.domain.rounds import (
     RoundForm,
     aggregate,
     check_nominations,
+    check_replacement,
     deadline_at,
     is_working_hours,
     load_question_sets,
     plan_requests,
     promise,
     reminder_moments,
+    round_progress,
     validate_answer,
     validate_round_form,
 )
@@ -51,7 +56,7 @@ from cadence.services import nudges
 from cadence.services.common import NOT_REGISTERED, JobReport, Outcome, caller
 from cadence.services.deps import Deps
 from cadence.services.people import away_ids, first_name, timezone_of
-from cadence.storage import feedback_repo, nominations_repo, repo
+from cadence.storage import feedback_repo, nominations_repo, repo, review_repo
 from cadence.storage.db import read_scope, session_scope
 from cadence.storage.models import FeedbackRound, Person, RoundNomination, RoundRequest
 
@@ -739,6 +744,24 @@ def home_section(deps: Deps, person: Person) -> dict[str, Any] | None:
             now - timedelta(days=HOME_ROUNDS_DAYS), session=session
         )[:10]
         counts = feedback_repo.progress([r.id for r in rounds if r.id], session=session)
+        declined = feedback_repo.declined_requests(
+            [r.id for r in rounds if r.id and r.status == RoundStatus.OPEN], session=session
+        )
+        people = repo.people_by_ids(
+            {r.reviewer_id for r in declined} | {r.subject_id for r in declined}, session=session
+        )
+    declines: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for d in declined:
+        declines[d.round_id].append(
+            {
+                "request": str(d.id),
+                "who": people[d.reviewer_id].name,
+                "whom": people[d.subject_id].name,
+                "as": AS_REVIEWER[d.perspective],
+                "reason": d.decline_reason,
+                "replaceable": d.perspective in REPLACEABLE,
+            }
+        )
     rows = []
     for r in rounds:
         c = counts.get(r.id or 0, Counter())
@@ -750,16 +773,107 @@ def home_section(deps: Deps, person: Person) -> dict[str, Any] | None:
                 "open": r.status == RoundStatus.OPEN,
                 "line": (
                     f"{r.status} · deadline "
-                    f"{local_now(r.deadline, tz).strftime('%d %b %H:%M')} · "
+                    f"{moment_label(r.deadline, tz, tz)} · "
                     f"requested {c['pending'] + c['answered'] + c['declined']} · "
-                    f"answered {c['answered']} · declined {c['declined']} · "
+                    f"answered {c['answered']} · declined {c['declined'] + c['replaced']} · "
                     f"overdue {c['pending'] if late else 0}"
                     + (f" · awaiting approval {c['nominated']}" if c["nominated"] else "")
                     + (" · anonymous" if r.anonymous else "")
                 ),
+                "declines": declines.get(r.id or 0, [])[:10],
             }
         )
     return {"rounds": rows}
+
+
+def open_replace(deps: Deps, slack_id: str, request_id: int) -> Outcome:
+    """HR's "Ask someone else" on a declined request: pick the new reviewer."""
+    found = _declined(deps, slack_id, request_id)
+    if isinstance(found, str):
+        return Outcome(message=found)
+    request, round_, reviewer, subject = found
+    return Outcome(
+        view=deps.renderer.view(
+            "round_replace_modal.json.j2",
+            request=request.id,
+            round_name=round_.name,
+            reviewer_name=reviewer.name,
+            subject_name=subject.name,
+            answer_as=AS_REVIEWER[request.perspective],
+            reason=request.decline_reason,
+        )
+    )
+
+
+def submit_replace(deps: Deps, slack_id: str, request_id: int, new_reviewer: str) -> dict[str, str]:
+    """Ask `new_reviewer` instead of the reviewer who declined: a new request (and its DM)."""
+    found = _declined(deps, slack_id, request_id)
+    if isinstance(found, str):
+        return {ids.B_RD_REPLACE: found}
+    request, round_, _, subject = found
+    assert request.id is not None and round_.id is not None  # noqa: S101
+    picked = caller(deps, new_reviewer) if new_reviewer else None
+    if picked is None or picked.id is None:
+        return {ids.B_RD_REPLACE: "Pick someone who is in Cadence's org chart."}
+    now = deps.clock.now()
+    with session_scope(deps.engine) as session:
+        asked = {
+            r.reviewer_id
+            for r in feedback_repo.requests_of(round_.id, session=session)
+            if r.subject_id == request.subject_id
+        }
+        problem = check_replacement(
+            request.perspective,
+            picked.id,
+            request.subject_id,
+            review_repo.manager_map(session=session),
+            asked,
+        )
+        if problem:
+            return {ids.B_RD_REPLACE: problem}
+        new = feedback_repo.replace_request(request, picked.id, now, session=session)
+        if new is None:
+            return {ids.B_RD_REPLACE: "Someone else has already been asked instead."}
+        _refresh_reviewer_dms(deps, round_, {picked.id}, now, session=session)
+        repo.audit(
+            slack_id,
+            "round.replace",
+            f"round:{round_.id}",
+            f"request {request.id}",
+            now,
+            session=session,
+        )
+    deps.wake_sender()
+    log.info("round %s: declined request %s replaced", round_.id, request.id)
+    return {}
+
+
+def _declined(
+    deps: Deps, slack_id: str, request_id: int
+) -> tuple[RoundRequest, FeedbackRound, Person, Person] | str:
+    """A declined request of an open round, for an HR admin; else why not."""
+    if caller(deps, slack_id, hr_admin=True) is None:
+        return HR_ONLY
+    with read_scope(deps.engine) as session:
+        request = feedback_repo.request_by_id(request_id, session=session)
+        round_ = feedback_repo.round_by_id(request.round_id, session=session) if request else None
+        people = (
+            repo.people_by_ids([request.reviewer_id, request.subject_id], session=session)
+            if request
+            else {}
+        )
+    if (
+        request is None
+        or round_ is None
+        or request.reviewer_id not in people
+        or request.subject_id not in people
+    ):
+        return "That request no longer exists."
+    if round_.status != RoundStatus.OPEN:
+        return f"“{round_.name}” has closed."
+    if request.status != RequestStatus.DECLINED:
+        return "Someone else has already been asked instead."
+    return request, round_, people[request.reviewer_id], people[request.subject_id]
 
 
 def extend_round(deps: Deps, slack_id: str, round_id: int) -> str:
@@ -792,7 +906,9 @@ def close_early(deps: Deps, slack_id: str, round_id: int) -> str:
     report = JobReport("rounds", deps.clock.now())
     if not _close(deps, round_, report, actor=hr.slack_id):
         return f"“{escape_mrkdwn(round_.name)}” has already closed."
-    return f"Closed “{escape_mrkdwn(round_.name)}”: results went to each person's manager."
+    who = "your DMs" if round_.created_by_id == hr.id else "the DMs of the HR admin who ran it"
+    name = escape_mrkdwn(round_.name)
+    return f"Closed “{name}”: results went to each person's manager, the summary to {who}."
 
 
 # ------------------------------------------------------------------ results
@@ -871,6 +987,12 @@ def _close(
                 )
             )
         report.add("results queued", repo.enqueue(messages, now, session=session))
+        summary = _summary_payload(deps, round_, requests, people, creator, now)
+        repo.enqueue(
+            [_message(f"round-summary:{round_.id}", "round-summary", creator.slack_id, summary)],
+            now,
+            session=session,
+        )
         repo.audit(
             actor,
             "round.close",
@@ -882,6 +1004,42 @@ def _close(
     deps.wake_sender()
     report.add("rounds closed")
     return True
+
+
+def _summary_payload(
+    deps: Deps,
+    round_: FeedbackRound,
+    requests: Sequence[RoundRequest],
+    people: dict[int, Person],
+    hr: Person,
+    now: datetime,
+) -> dict[str, Any]:
+    """What HR reads when a round closes, at its deadline or with Close now (one builder)."""
+    progress = round_progress(
+        [(r.subject_id, r.perspective, r.status) for r in requests],
+        round_.perspectives.split(","),
+        round_.min_responses,
+    )
+    late = now >= round_.deadline
+    subjects = [
+        {
+            "name": people[p.subject_id].name,
+            "counts": f"answered {p.answered} · declined {p.declined} · "
+            f"{'overdue' if late else 'unanswered'} {p.waiting}",
+            "below": ", ".join(f"{label} ({n})" for label, n in p.below),
+        }
+        for p in sorted(progress, key=lambda p: people[p.subject_id].name.casefold())
+    ]
+    tz = hr.timezone or "UTC"
+    return deps.renderer.message(
+        "round_summary.json.j2",
+        round_name=round_.name,
+        closed_label=moment_label(now, tz, tz),
+        early=not late,
+        subjects=subjects,
+        below=sum(1 for p in progress if p.below),
+        min_responses=max(round_.min_responses, MIN_RESPONSES),
+    )
 
 
 def release_results(deps: Deps, slack_id: str, value: str) -> str:

@@ -250,6 +250,49 @@ def progress(round_ids: Iterable[int], *, session: Session) -> dict[int, Counter
     return dict(counts)
 
 
+def declined_requests(round_ids: Iterable[int], *, session: Session) -> list[RoundRequest]:
+    """Declined requests HR has not replaced yet, oldest first."""
+    ids = list(set(round_ids))
+    if not ids:
+        return []
+    stmt = (
+        select(RoundRequest)
+        .where(
+            col(RoundRequest.round_id).in_(ids), col(RoundRequest.status) == RequestStatus.DECLINED
+        )
+        .order_by(col(RoundRequest.id))
+    )
+    return list(session.execute(stmt).scalars())
+
+
+def replace_request(
+    declined: RoundRequest, reviewer_id: int, now: datetime, *, session: Session
+) -> RoundRequest | None:
+    """Mark a declined request replaced (once: compare-and-set) and ask `reviewer_id` about
+    the same subject from the same perspective. None when it was already replaced."""
+    result = session.execute(
+        update(RoundRequest)
+        .where(
+            col(RoundRequest.id) == declined.id,
+            col(RoundRequest.status) == RequestStatus.DECLINED,
+        )
+        .values(status=RequestStatus.REPLACED)
+    )
+    if not getattr(result, "rowcount", 0):
+        return None
+    request = RoundRequest(
+        round_id=declined.round_id,
+        reviewer_id=reviewer_id,
+        subject_id=declined.subject_id,
+        perspective=declined.perspective,
+        status=RequestStatus.PENDING,
+        created_at=now,
+    )
+    session.add(request)
+    session.flush()
+    return request
+
+
 def set_request_status(
     request_id: int, expected: str, status: str, *, reason: str = "", session: Session
 ) -> bool:

@@ -205,7 +205,12 @@ def test_whole_round_lifecycle(
     assert run_rounds(big_org, clock.now()).counts == {"results queued": 1, "rounds closed": 1}
     assert run_rounds(big_org, clock.now()).counts == {}  # idempotent
     sender.drain()
-    [results] = fake.messages_to("U0LEAD")
+    results, summary = fake.messages_to("U0LEAD")
+    # HR (Lea ran the round) reads where each subject stands.
+    told = json.dumps(summary.args["blocks"], ensure_ascii=False)
+    assert summary.args["text"].startswith("“Winter 360” is closed (its deadline came)")
+    assert "*Ana Agent* · answered 4 · declined 1 · overdue 1" in told
+    assert "No subject fell below the minimum of 3 answers." in told
     blob = json.dumps(results.args, ensure_ascii=False)
     assert "Peers* · 3 answers" in blob and "3.0" in blob
     assert "PEER-BEN-COMMENT" in blob and "SELF-COMMENT" in blob
@@ -261,6 +266,9 @@ def test_anonymity_threshold(
     run_rounds(big_org, clock.now())
     sender.drain()
     blob = json.dumps(fake.messages_to("U0LEAD")[0].args, ensure_ascii=False)
+    summary = json.dumps(fake.messages_to("U0LEAD")[1].args, ensure_ascii=False)
+    assert f"*Ana Agent* · answered {answers} · declined 0 · overdue {4 - answers}" in summary
+    assert ("below the minimum: Peers (2)" in summary) is not shown
     assert ("THRESHOLD-0" in blob) is shown
     assert ("4.0" in blob) is shown
     assert ("not enough responses" in blob) is not shown
@@ -296,6 +304,12 @@ def test_hr_can_extend_and_close_early(
     http_app.interactive(button_click("U0LEAD", ids.ROUND_CLOSE, str(round_.id)))
     assert "Closed" in fake.wait_for("chat.postEphemeral", 3)[-1].args["text"]
     sender.drain()
+    # The same summary as at the deadline, saying it closed early.
+    summary = next(m for m in fake.messages_to("U0LEAD") if "is closed" in m.args["text"])
+    assert "(early, with Close now)" in summary.args["text"]
+    assert "*Ana Agent* · answered 0 · declined 0 · unanswered 1" in json.dumps(
+        summary.args["blocks"], ensure_ascii=False
+    )
     with read_scope(big_org.engine) as s:
         assert s.execute(select(FeedbackRound)).scalar_one().status == "closed"
         kinds = {d.kind for d in s.execute(select(Delivery)).scalars()}
@@ -359,3 +373,62 @@ def test_in_a_named_round_peers_are_told_their_name_is_shown(
     assert "*Ana Agent* as a peer\\n_with your name_" in dm_text(fake, "U0BEN")
     modal = open_answer_modal(http_app, fake, "U0BEN")
     assert "Not anonymous: your name is shown with your answers to Ana Agent's manager" in modal
+
+
+def test_a_decline_reaches_hr_who_asks_someone_else_and_hr_work_leads_the_home(
+    big_org: Deps, fake: FakeSlack, http_app: HttpApp, sender: OutboxSender
+) -> None:
+    values = round_values(["U0ANA"], ["peer"], ["U0BEN", "U0DAN", "U0EVE"])
+    assert not start_round(http_app, fake, values).body
+    sender.drain()
+    before = fake.count("views.open")
+    value = request_button(fake, "U0DAN", ids.ROUND_DECLINE_OPEN)
+    http_app.interactive(button_click("U0DAN", ids.ROUND_DECLINE_OPEN, value))
+    view = fake.wait_for("views.open", before + 1)[-1].args["view"]
+    why = "We <!here> never worked together"
+    reason = {ids.B_RD_REASON: {ids.A_RD_REASON: {"type": "plain_text_input", "value": why}}}
+    assert not http_app.interactive(view_submission("U0DAN", view, reason)).body
+
+    # Lea (HR) opens her Home: her HR work comes first, with who declined whom and why.
+    http_app.event(home_event("U0LEAD"))
+    home = fake.wait_for("views.publish", 1)[-1].args["view"]
+    assert home["blocks"][0]["text"]["text"] == "Your HR work"
+    texts = [json.dumps(b, ensure_ascii=False) for b in home["blocks"]]
+    first_checkin = next(i for i, t in enumerate(texts) if ids.HOME_CHECKIN_OPEN in t)
+    calibration = next(i for i, t in enumerate(texts) if ids.HOME_CALIBRATION_OPEN in t)
+    rounds_at = next(i for i, t in enumerate(texts) if "Winter 360" in t)
+    assert rounds_at < calibration < first_checkin
+    declined = next(b for b in home["blocks"] if "🙅" in b.get("text", {}).get("text", ""))
+    line = "🙅 *Dan Dev* declined *Ana Agent* (as a peer): We &lt;!here&gt; never worked together"
+    assert declined["text"]["text"] == line
+    assert declined["accessory"]["action_id"] == ids.ROUND_REPLACE_OPEN
+
+    # Ask someone else: the modal names the decline; bad picks come back on the field.
+    before = fake.count("views.open")
+    http_app.interactive(
+        button_click("U0LEAD", ids.ROUND_REPLACE_OPEN, declined["accessory"]["value"])
+    )
+    modal = fake.wait_for("views.open", before + 1)[-1].args["view"]
+    assert modal["callback_id"] == ids.ROUND_REPLACE_MODAL
+
+    def pick(user: str) -> Any:
+        picked = {ids.A_RD_REPLACE: {"type": "users_select", "selected_user": user}}
+        return http_app.interactive(
+            view_submission("U0LEAD", modal, {ids.B_RD_REPLACE: picked})
+        ).json()
+
+    assert "already asked" in pick("U0BEN")["errors"][ids.B_RD_REPLACE]
+    assert "other than the person" in pick("U0ANA")["errors"][ids.B_RD_REPLACE]
+    assert pick("U0FIN") is None
+    sender.drain()
+    [request] = fake.messages_to("U0FIN")
+    assert "*Ana Agent* as a peer" in json.dumps(request.args["blocks"], ensure_ascii=False)
+    # Done once: the decline leaves the panel, and a second try is refused.
+    assert "already been asked" in pick("U0EVE")["errors"][ids.B_RD_REPLACE]
+    http_app.event(home_event("U0LEAD"))
+    again = json.dumps(fake.wait_for("views.publish", 2)[-1].args["view"], ensure_ascii=False)
+    assert ids.ROUND_REPLACE_OPEN not in again
+    assert "requested 3 · answered 0 · declined 1" in again
+    # Someone who is not HR cannot use the button.
+    http_app.interactive(button_click("U0ANA", ids.ROUND_REPLACE_OPEN, "1"))
+    assert "HR admins" in fake.wait_for("chat.postEphemeral", 1)[-1].args["text"]

@@ -84,14 +84,30 @@ CONTEXTS: dict[str, dict[str, object]] = {
         team_label="week of 16 Nov",
         deadline="Tuesday 24 Nov, 12:00",
         absences=[{"id": i, "line": NASTY} for i in range(12)],
-        feedback={
-            "kudos": [{"date": "20 Nov", "giver": NASTY, "message": NASTY}] * 5,
-            "hr": {
-                "rounds": [
-                    {"id": str(i), "name": NASTY, "open": True, "line": "x"} for i in range(10)
-                ]
-            },
-        },
+        feedback={"kudos": [{"date": "20 Nov", "giver": NASTY, "message": NASTY}] * 5},
+    ),
+    "home_hr.json.j2": dict(
+        rounds=[
+            {
+                "id": str(i),
+                "name": NASTY,
+                "open": True,
+                "line": "x",
+                "declines": [
+                    {
+                        "request": str(j),
+                        "who": NASTY,
+                        "whom": NASTY,
+                        "as": "as a peer",
+                        "reason": NASTY,
+                        "replaceable": j % 2 == 0,
+                    }
+                    for j in range(12)
+                ],
+            }
+            for i in range(10)
+        ],
+        calibration_quarter="2026-Q4",
     ),
     "away_modal.json.j2": dict(today="2026-11-20"),
     "feedback_modal.json.j2": dict(
@@ -291,6 +307,22 @@ CONTEXTS: dict[str, dict[str, object]] = {
         due_label="Friday 27 Nov",
     ),
     "home_actions.json.j2": dict(lines=[NASTY] * 40),
+    "round_replace_modal.json.j2": dict(
+        request=7,
+        round_name=NASTY,
+        reviewer_name=NASTY,
+        subject_name=NASTY,
+        answer_as="as a peer",
+        reason=NASTY,
+    ),
+    "round_summary.json.j2": dict(
+        round_name=NASTY,
+        closed_label="Friday 4 Dec, 18:05 your time",
+        early=False,
+        subjects=[{"name": NASTY, "counts": "answered 1", "below": "Peers (1)"}] * 900,
+        below=900,
+        min_responses=3,
+    ),
 }
 
 

@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 
 from cadence.handlers.actions.checkin import _tell
 from cadence.prompts import ids
-from cadence.services import checkins, feedback, rounds
+from cadence.services import calibration, home, rounds
 from cadence.services.common import Outcome
 from cadence.services.deps import Deps
 
@@ -42,6 +42,12 @@ def register(app: App, deps: Deps) -> None:
     app.action(ids.ROUND_NOMINATE_OPEN)(
         opener(lambda d, u, a: rounds.open_nominate(d, u, _number(a)))
     )
+    app.action(ids.ROUND_REPLACE_OPEN)(
+        opener(lambda d, u, a: rounds.open_replace(d, u, _number(a)))
+    )
+    app.action(ids.HOME_CALIBRATION_OPEN)(
+        opener(lambda d, u, a: calibration.open_calibration(d, u, str(a.get("value") or ""))[0])
+    )
     app.action(ids.HOME_ROUND_NEW)(opener(lambda d, u, a: rounds.open_round_modal(d, u)))
 
     def teller(run: Callable[[Deps, str, dict[str, Any]], str], *, refresh_home: bool) -> Any:
@@ -52,8 +58,7 @@ def register(app: App, deps: Deps) -> None:
             user = body["user"]["id"]
             _tell(client, body, run(deps, user, action))
             if refresh_home:
-                view = checkins.home_view(deps, user, extra=feedback.home_context(deps, user))
-                client.views_publish(user_id=user, view=view)
+                client.views_publish(user_id=user, view=home.home_view(deps, user))
 
         return listener
 

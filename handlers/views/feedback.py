@@ -55,6 +55,13 @@ def register(app: App, deps: Deps) -> None:
             ),
         )
 
+    @app.view(ids.ROUND_REPLACE_MODAL)
+    def submit_replace(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        picked = (_values(view).get(ids.B_RD_REPLACE) or {}).get(ids.A_RD_REPLACE) or {}
+        request = _meta_id(view, "request")
+        user = str(picked.get("selected_user") or "")
+        _answer(ack, rounds.submit_replace(deps, body["user"]["id"], request, user))
+
     @app.view(ids.ROUND_NOMINATE_MODAL)
     def submit_nominations(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         picked = (_values(view).get(ids.B_RD_NOMINEES) or {}).get(ids.A_RD_NOMINEES) or {}
