@@ -8,6 +8,7 @@ python bot.py import-metrics FILE [--source NAME]  metrics from systems of recor
 python bot.py run-job JOB [--at ISO-8601]
 python bot.py export KIND [--out FILE]
 python bot.py migrate          apply database migrations (also done at every start)
+python bot.py backup FILE      copy the SQLite database to FILE (consistent while running)
 """
 
 from __future__ import annotations
@@ -70,6 +71,8 @@ def _parser() -> argparse.ArgumentParser:
     exp = sub.add_parser("export", help="write CSV")
     exp.add_argument("kind", choices=EXPORTS)
     exp.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    bak = sub.add_parser("backup", help="copy the SQLite database to FILE, safely while running")
+    bak.add_argument("file", type=Path)
     return p
 
 
@@ -231,6 +234,18 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
             raise Fatal(missing)
         if command in {"run", "serve", "scheduler"}:
             return _run(command, settings)
+        if command == "backup":
+            from cadence.storage.backup import BackupError, backup_sqlite
+
+            try:
+                done = backup_sqlite(settings.database_url, args.file)
+            except BackupError as exc:
+                raise Fatal(str(exc)) from None
+            print(  # noqa: T201
+                f"Backed up {done.source} to {done.dest} ({done.pages} pages, integrity ok).",
+                file=out,
+            )
+            return 0
         if command == "migrate":
             build_deps(settings, SystemClock())
             print("Database is up to date.", file=out)  # noqa: T201

@@ -30,6 +30,7 @@ def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, db_url: str, fake: Fake
             "DATABASE_URL",
             "PORT",
             "ROLES_FILE",
+            "QUESTION_SETS_FILE",
         }:
             monkeypatch.delenv(name)
     monkeypatch.setenv("DATABASE_URL", db_url)
