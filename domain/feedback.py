@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from cadence.domain.periods import local_now
+from cadence.domain.text import clean_text
 
 TEXT_LIMIT = 2000  # per free-text answer (rendered sections stay under Slack's 3000)
 KUDOS_LIMIT = 1500
@@ -70,7 +71,7 @@ KUDOS_USAGE = "Name someone first, then say thanks: `/kudos @ana @ben for the la
 def parse_kudos(text: str, giver: str) -> KudosRequest:
     """`@a @b message`: the mentions before the message are the recipients; a mention inside
     the message is shown as a name and pings nobody."""
-    rest = (text or "").strip()
+    rest = clean_text(text or "").strip()
     recipients: list[str] = []
     while True:
         match = _MENTION.match(rest)

@@ -9,10 +9,13 @@ from dataclasses import dataclass
 
 from cadence.domain.periods import is_valid_timezone
 from cadence.domain.problems import InputProblems
+from cadence.domain.text import field_problem
 
 HEADER = ["slack_id", "email", "name", "manager_slack_id", "role", "timezone", "hr_admin"]
 _SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
 _EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
+# The longest each field may be: the columns' sizes (storage/models.py Person).
+LIMITS = {"slack_id": 32, "email": 320, "name": 200, "role": 64, "timezone": 64}
 _TRUE = {"true", "yes", "1", "y"}
 _FALSE = {"false", "no", "0", "n", ""}
 
@@ -63,7 +66,15 @@ def parse_org_csv(text: str, roles: set[str]) -> list[OrgRow]:
             problems.append(f"line {offset}: expected {len(HEADER)} columns, found {len(record)}")
             continue
         slack_id, email, name, manager, role, tz, hr = (cell.strip() for cell in record)
-        bad = []
+        fields = {"slack_id": slack_id, "email": email, "name": name, "role": role, "timezone": tz}
+        bad = [
+            problem
+            for label, value in fields.items()
+            if (problem := field_problem(label, value, LIMITS[label])) is not None
+        ]
+        if bad:  # the other checks would quote the unstorable value back
+            problems.extend(f"line {offset}: {b}" for b in bad)
+            continue
         if not _SLACK_ID.match(slack_id):
             bad.append(f"slack_id {slack_id!r} is not a Slack user ID (like U012AB3CD)")
         elif slack_id in first_line:

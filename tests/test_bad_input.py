@@ -27,7 +27,7 @@ from cadence.prompts import ids
 from cadence.services.deps import Deps
 from cadence.storage import repo
 from cadence.storage.db import make_engine, read_scope, session_scope
-from cadence.storage.models import FeedbackRound, MetricValue
+from cadence.storage.models import Feedback, FeedbackRound, MetricValue, Person
 from tests.conftest import (
     BOT_TOKEN,
     ORG,
@@ -35,6 +35,7 @@ from tests.conftest import (
     HttpApp,
     button_click,
     load_org,
+    view_submission,
 )
 from tests.fakeslack import FakeSlack
 from tests.test_cli import env, run  # noqa: F401  (env: the CLI fixture)
@@ -312,3 +313,67 @@ def test_a_round_name_is_escaped_in_notifications_and_ephemeral_replies(
         assert "<!channel>" not in text_ and "<https://" not in text_, text_
         assert "<@U0CAT>" not in text_, text_
         assert "&lt;!channel&gt;" in text_, text_  # escaped, so shown as typed
+
+
+# ------------------------------------------------------------------ characters and lengths
+
+NUL_TEXT = "before\x00after\x07 bell\r\nnext line\ttab \ud800"
+
+
+def test_nul_and_control_characters_are_dropped_from_check_ins_feedback_and_kudos(
+    org: Deps, fake: FakeSlack, http_app: HttpApp, sender: OutboxSender
+) -> None:
+    from cadence.services.checkins import send_weekly_checkins
+    from tests.test_checkin_flow import FRIDAY_PARIS_15, checkins, open_modal
+    from tests.test_checkin_flow import values as checkin_values
+    from tests.test_feedback_kudos import feedback_values, open_feedback
+
+    send_weekly_checkins(org, FRIDAY_PARIS_15)
+    sender.drain()
+    view = open_modal(http_app, fake, "U0ANA", "2026-W47")
+    resp = http_app.interactive(view_submission("U0ANA", view, checkin_values(wins=NUL_TEXT)))
+    assert resp.status == 200 and not resp.body, resp.body
+    [checkin] = checkins(org, "U0ANA")
+    assert checkin.wins == "beforeafter bell\nnext line\ttab"
+
+    view = open_feedback(http_app, fake, "U0BEN")
+    resp = http_app.interactive(
+        view_submission("U0BEN", view, feedback_values("U0ANA", NUL_TEXT, "ok"))
+    )
+    assert resp.status == 200 and not resp.body, resp.body
+
+    # A form body is UTF-8 (no lone surrogate there); JSON bodies above can carry one.
+    kudos = "<@U0ANA|ana> " + NUL_TEXT.replace("\ud800", "")
+    resp = http_app.command("/kudos", "U0LEAD", kudos, channel_id="C7")
+    assert resp.status == 200
+    sender.drain()
+    posted = json.dumps([c.args for c in fake.calls("chat.postMessage")], ensure_ascii=False)
+    assert "beforeafter bell" in posted and "\\u0000" not in posted and "\\u0007" not in posted
+    with read_scope(org.engine) as s:
+        stored = [f.strengths for f in s.execute(select(Feedback)).scalars()]
+    assert stored == ["beforeafter bell\nnext line\ttab"]
+
+
+def test_import_org_names_each_line_with_a_too_long_or_control_character_field(
+    env: Path,  # noqa: F811
+    db_url: str,
+) -> None:
+    long_name = "N" * 250
+    (env / "org.csv").write_text(
+        ORG
+        + f"U0LONG,long@example.com,{long_name},U0LEAD,support,Europe/Paris,false\n"
+        + "U0NUL,nul@example.com,Nul\x00Name,U0LEAD,support,Europe/Paris,false\n"
+        + "U0MAIL,"
+        + "m" * 320
+        + "@example.com,Mail,U0LEAD,support,Europe/Paris,false\n"
+    )
+    code, out, err = run("import-org", "org.csv")
+    assert code == 1, err
+    assert "line 7: name is 250 characters; at most 200" in err
+    assert "line 8: name contains a control character" in err
+    assert "line 9: email is 332 characters; at most 320" in err
+    assert "Traceback" not in err and long_name not in err and "parameters" not in err
+    engine = make_engine(db_url)
+    with read_scope(engine) as s:
+        assert s.execute(select(Person)).first() is None  # all or nothing
+    engine.dispose()
