@@ -105,7 +105,7 @@ def _first_line(exc: BaseException) -> str:
 
 def build_deps(settings: Settings, clock: Clock) -> Deps:
     """Everything a command needs, with the database migrated to the newest schema."""
-    from cadence.storage.db import make_engine, migrate
+    from cadence.storage.db import MigrationLockTimeout, make_engine, migrate
 
     try:
         roles = load_roles(settings.roles_file)
@@ -118,7 +118,13 @@ def build_deps(settings: Settings, clock: Clock) -> Deps:
     safe_url = redacted_url(settings.database_url)
     try:
         engine = make_engine(settings.database_url)
-        migrate(engine)
+        migrate(engine, settings.cadence_migration_wait)
+    except MigrationLockTimeout:
+        raise Fatal(
+            f"Another process kept the database at DATABASE_URL={safe_url} locked for "
+            f"{settings.cadence_migration_wait:g} s (still migrating?); start again once it "
+            "has finished, or raise CADENCE_MIGRATION_WAIT."
+        ) from None
     except (SQLAlchemyError, ValueError, ImportError) as exc:
         raise Fatal(
             f"Cannot use the database at DATABASE_URL={safe_url}: "
@@ -222,6 +228,42 @@ def _run(command: str, settings: Settings) -> int:
     return 0
 
 
+RUN_JOB_WAIT = 60.0  # seconds run-job waits for messages another sender holds
+
+
+def _run_job(name: str, deps: Deps, out: TextIO) -> int:
+    """Run one job, send what is due, and say what could not be sent: non-zero while messages
+    are left unsent."""
+    from cadence.delivery.sender import SettleError
+    from cadence.services.jobs import unsent_messages
+    from cadence.storage.db import outage_reason
+
+    report = JOBS[name](deps, deps.clock.now())
+    sender = _sender(deps)
+    try:
+        sender.drain(wait=RUN_JOB_WAIT)
+        left = unsent_messages(deps)
+    except (SettleError, SQLAlchemyError) as exc:
+        cause = exc.__cause__ if isinstance(exc, SettleError) else exc
+        raise Fatal(
+            f"The database stayed unavailable ({outage_reason(cause or exc)}); "
+            f"{sender.stats.sent} messages were sent, the rest go out at the next run.",
+            code=1,
+        ) from None
+    stats = sender.stats
+    why = ", ".join(f"{n} {reason}" for reason, n in stats.reasons.most_common())
+    print(  # noqa: T201
+        f"{report.summary()}; sent {stats.sent}, failed {stats.failed}"
+        + (f" ({why})" if why else "")
+        + f", retrying later {stats.retried}",
+        file=out,
+    )
+    if left:
+        print(left, file=sys.stderr)  # noqa: T201
+        return 1
+    return 0
+
+
 def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
     args = _parser().parse_args(argv)
     command = args.command or "run"
@@ -275,17 +317,7 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
         if command == "run-job":
             at = _parse_at(args.at)
             clock: Clock = FixedClock(at) if at else SystemClock()
-            deps = build_deps(settings, clock)
-            report = JOBS[args.job](deps, clock.now())
-            sender = _sender(deps)
-            sender.drain()
-            stats = sender.stats
-            print(  # noqa: T201
-                f"{report.summary()}; sent {stats.sent}, failed {stats.failed}, "
-                f"retrying later {stats.retried}",
-                file=out,
-            )
-            return 0
+            return _run_job(args.job, build_deps(settings, clock), out)
         if command == "export":
             from cadence.services.checkins import export_checkins
             from cadence.services.feedback import export_feedback

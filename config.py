@@ -89,6 +89,8 @@ class Settings(BaseSettings):
     """Kudos one person may give per local day."""
     cadence_metrics_api_token: str = ""
     """Bearer token for POST /api/metrics; empty turns the endpoint off."""
+    cadence_migration_wait: float = Field(default=60.0, gt=0, le=3600)
+    """Seconds start-up waits for another process's migration (or lock) before giving up."""
 
     @field_validator("roles_file", mode="before")
     @classmethod

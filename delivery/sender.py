@@ -4,8 +4,15 @@ Runs on its own threads (never Bolt's): `OutboxSender.start()`; `drain()` sends 
 the calling thread (run-job, tests, benchmarks).
 
 What it promises (DESIGN.md section 7):
-- Nothing is lost. A row leaves the queue only when it is settled (sent, failed or skipped). A
-  row claimed by a sender that died comes back once its claim's lease expires.
+- Nothing is lost. A row leaves the queue only when it is settled (sent, failed or skipped).
+  Claims name their sender, which beats while it lives (delivery/heartbeat.py): the rows of a
+  sender that died (kill -9) are taken over by another one seconds later, and at once when it
+  stopped or failed cleanly. A claim's lease (minutes) is only the last resort, for a sender
+  that beats but is stuck.
+- A database outage is ridden out: recording an outcome, claiming and releasing are retried
+  with backoff for up to storage.db.OUTAGE_PATIENCE, with one log line when the outage starts
+  and one when it ends; no send starts while the sender cannot beat (its claims could be given
+  to another sender meanwhile), so the outage sends nothing twice.
 - A crash repeats at most one message per sending thread. Each thread records a message's
   outcome (one short transaction, shared with whatever the other threads are recording at that
   moment) before it sends the next one, so at any instant a thread holds at most one message
@@ -42,11 +49,12 @@ from sqlmodel import Session
 from cadence import telemetry
 from cadence.delivery.charts import ChartError, render_png
 from cadence.delivery.gateway import Posted, SlackCallError, SlackGateway, Upload
+from cadence.delivery.heartbeat import BEAT, SenderLife
 from cadence.delivery.pacing import Foreground, Pacer
 from cadence.domain.clock import Clock
 from cadence.domain.status import DeliveryStatus
 from cadence.storage import repo
-from cadence.storage.db import read_scope
+from cadence.storage.db import read_scope, ride_out
 from cadence.storage.models import Delivery
 
 log = logging.getLogger(__name__)
@@ -58,7 +66,6 @@ FOREGROUND_PATIENCE = 0.2  # longest wait per message for a moment without inter
 LONG_WAIT = 30.0  # a longer Retry-After gives the claimed rows back instead of holding them
 UPDATE_WAIT = timedelta(seconds=5)  # a chat.update whose original is not sent yet looks again then
 CLAIM_SECONDS = 2.0  # claim about this many seconds of sending at the current pace
-SETTLE_RETRIES = (0.2, 1.0, 3.0)  # a sent message whose outcome cannot be recorded is retried
 UPLOAD = "files.upload"  # payload: a chart's series, drawn at send time, and a text fallback
 METHODS = ("chat.postMessage", "chat.update", UPLOAD)
 
@@ -88,11 +95,14 @@ class SendStats:
     failed: int = 0
     retried: int = 0
     skipped: int = 0
+    reasons: collections.Counter[str] = field(default_factory=collections.Counter)  # failed
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def add(self, what: str) -> None:
+    def add(self, what: str, reason: str | None = None) -> None:
         with self.lock:
             setattr(self, what, getattr(self, what) + 1)
+            if reason is not None:
+                self.reasons[reason] += 1
 
 
 class SettleError(Exception):
@@ -112,9 +122,10 @@ class _Settler:
     commit): the first one writes everything queued, the others wait for it. Every caller
     returns only once its own outcome is committed."""
 
-    def __init__(self, engine: Engine, clock: Clock) -> None:
+    def __init__(self, engine: Engine, clock: Clock, stop: threading.Event) -> None:
         self.engine = engine
         self.clock = clock
+        self._stop = stop
         self._cond = threading.Condition()
         self._queue: list[_Outcome] = []
         self._writing = False
@@ -146,33 +157,28 @@ class _Settler:
             raise SettleError(f"could not record the outcome of {row.key}") from mine.error
 
     def _write(self, batch: list[_Outcome]) -> None:
-        for pause in (*SETTLE_RETRIES, None):
-            try:
-                with _write_scope(self.engine) as session:
-                    now = self.clock.now()
-                    settled = [
-                        repo.finish(
-                            o.row.id or 0,
-                            o.row.claim_token or "",
-                            now=now,
-                            session=session,
-                            **o.values,
-                        )
-                        for o in batch
-                    ]
-            except Exception:
-                if pause is None:
-                    raise
-                log.warning("recording %d outbox outcome(s) failed; retrying", len(batch))
-                time.sleep(pause)
-                continue
-            for outcome, ok in zip(batch, settled, strict=True):
-                if not ok:
-                    log.warning(
-                        "outbox row %s lost its claim before it was settled (lease expired?)",
-                        outcome.row.key,
+        def write() -> list[bool]:
+            with _write_scope(self.engine) as session:
+                now = self.clock.now()
+                return [
+                    repo.finish(
+                        o.row.id or 0,
+                        o.row.claim_token or "",
+                        now=now,
+                        session=session,
+                        **o.values,
                     )
-            return
+                    for o in batch
+                ]
+
+        # Not stopped by `stop`: an outcome Slack already has must be recorded if at all possible.
+        settled = ride_out(f"recording {len(batch)} outbox outcome(s)", write)
+        for outcome, ok in zip(batch, settled, strict=True):
+            if not ok:
+                log.warning(
+                    "outbox row %s lost its claim before it was settled (taken over?)",
+                    outcome.row.key,
+                )
 
 
 class OutboxSender:
@@ -201,8 +207,9 @@ class OutboxSender:
         self.foreground = foreground
         self.patience = patience
         self.stats = SendStats()
-        self._settler = _Settler(engine, clock)
         self._stop = threading.Event()
+        self._settler = _Settler(engine, clock, self._stop)
+        self.life = SenderLife(engine)
         self._wake = threading.Event()
         self._threads: list[threading.Thread] = []
         # Rows claimed for the worker threads, taken one at a time.
@@ -214,6 +221,7 @@ class OutboxSender:
     # ------------------------------------------------------------ lifecycle
     def start(self) -> OutboxSender:
         self._stop.clear()
+        self.life.__enter__()
         for i in range(self.workers):
             t = threading.Thread(target=self._loop, name=f"outbox-sender-{i}", daemon=True)
             t.start()
@@ -230,8 +238,12 @@ class OutboxSender:
         self._threads.clear()
         with self._cond:
             left, self._queue = list(self._queue), collections.deque()
-        if left:
-            self._release(left, 0.0)
+        try:
+            if left:
+                self._release(left, 0.0)
+        finally:
+            # Whatever it still holds (a thread that did not finish) is free for others now.
+            self.life.__exit__()
 
     def wake(self) -> None:
         """New rows were enqueued: stop idling."""
@@ -265,8 +277,18 @@ class OutboxSender:
         return max(floor, min(self.batch, math.ceil(pace * CLAIM_SECONDS)))
 
     def _claim(self, limit: int) -> list[Delivery]:
-        with _write_scope(self.engine) as session:
-            return repo.claim_due(self.clock.now(), limit, LEASE, session=session)
+        def claim() -> list[Delivery]:
+            with _write_scope(self.engine) as session:
+                return repo.claim_due(
+                    self.clock.now(),
+                    limit,
+                    LEASE,
+                    sender=self.life.id,
+                    dead=self.life.dead(),
+                    session=session,
+                )
+
+        return ride_out("claiming outbox messages", claim, stop=self._stop)
 
     def _take(self) -> Delivery | None:
         """The next claimed row for a worker thread; claims more when the queue runs low."""
@@ -300,15 +322,32 @@ class OutboxSender:
         return rows
 
     # ------------------------------------------------------------ work
-    def drain(self) -> int:
-        """Send everything due now on this thread (run-job, tests, benchmarks)."""
+    def drain(self, wait: float = 0.0) -> int:
+        """Send everything due now on this thread (run-job, tests, benchmarks). With `wait`,
+        then wait up to that many seconds for messages other senders hold: those of a sender
+        that died are taken over (seconds after it stopped beating) and sent; a live one's
+        are left to it."""
         total = 0
-        while not self._stop.is_set():
-            n = self.drain_once()
-            if not n:
-                return total
-            total += n
+        deadline = time.monotonic() + wait
+        with self.life:
+            while not self._stop.is_set():
+                n = self.drain_once()
+                total += n
+                if n:
+                    continue
+                if time.monotonic() >= deadline or not self._others_hold():
+                    break
+                self._stop.wait(BEAT / 2)
         return total
+
+    def _others_hold(self) -> bool:
+        def look() -> bool:
+            with read_scope(self.engine) as session:
+                return any(
+                    status == DeliveryStatus.SENDING for status, _ in repo.unsent(session=session)
+                )
+
+        return ride_out("looking at the outbox", look, stop=self._stop)
 
     def drain_once(self) -> int:
         """Claim one batch and send it on this thread. Returns how many rows were claimed."""
@@ -328,16 +367,20 @@ class OutboxSender:
             return
         now = self.clock.now()
         retry_at = now + timedelta(seconds=delay)
-        with _write_scope(self.engine) as session:
-            for row in rows:
-                repo.finish(
-                    row.id or 0,
-                    row.claim_token or "",
-                    status=DeliveryStatus.PENDING,
-                    now=now,
-                    retry_at=retry_at,
-                    session=session,
-                )
+
+        def release() -> None:
+            with _write_scope(self.engine) as session:
+                for row in rows:
+                    repo.finish(
+                        row.id or 0,
+                        row.claim_token or "",
+                        status=DeliveryStatus.PENDING,
+                        now=now,
+                        retry_at=retry_at,
+                        session=session,
+                    )
+
+        ride_out(f"giving back {len(rows)} outbox message(s)", release)
 
     def _settle(self, row: Delivery, **values: Any) -> None:
         self._settler.settle(row, values)
@@ -354,12 +397,13 @@ class OutboxSender:
         except (ValueError, TypeError, AttributeError):
             log.error("outbox row %s has an unreadable payload; not sending it", row.key)
             self._settle(row, status=DeliveryStatus.FAILED, error="unreadable payload")
-            self.stats.add("failed")
+            self.stats.add("failed", "unreadable payload")
             return None
         channel, ts = row.recipient, None
         if row.method in {"chat.update", UPLOAD}:
-            with read_scope(self.engine) as session:
-                original = repo.delivery_by_key(row.update_of or "", session=session)
+            original = ride_out(
+                "reading the message to update", lambda: self._original(row), stop=self._stop
+            )
             if original is None or original.status in {
                 DeliveryStatus.SKIPPED,
                 DeliveryStatus.FAILED,
@@ -379,7 +423,7 @@ class OutboxSender:
             self._settle(
                 row, status=DeliveryStatus.FAILED, error=f"unsupported method {row.method}"
             )
-            self.stats.add("failed")
+            self.stats.add("failed", f"unsupported method {row.method}")
             return None
         pacer = self.pacers[row.method]
         if self.foreground is not None:
@@ -387,8 +431,12 @@ class OutboxSender:
         while True:
             if not pacer.acquire(self._stop):
                 return 0.0
-            if self._lease_ending(row):
-                return 0.0  # too little of the claim left to send safely: give it back
+            if not self.life.wait_fresh(self._stop):
+                return 0.0
+            if row.claimed_by != self.life.id or self._lease_ending(row):
+                # Claimed before this sender was given up for dead (another may send it now), or
+                # too little of the claim left to send safely: give it back.
+                return 0.0
             started = time.perf_counter()
             try:
                 if row.method == UPLOAD:
@@ -417,6 +465,10 @@ class OutboxSender:
             self._settle(row, status=DeliveryStatus.SENT, channel=posted.channel, ts=posted.ts)
             self.stats.add("sent")
             return None
+
+    def _original(self, row: Delivery) -> Delivery | None:
+        with read_scope(self.engine) as session:
+            return repo.delivery_by_key(row.update_of or "", session=session)
 
     def _lease_ending(self, row: Delivery) -> bool:
         until = row.claimed_until
@@ -454,7 +506,7 @@ class OutboxSender:
             return
         log.warning("send of %s failed permanently: %s", row.key, exc.error)
         self._settle(row, status=DeliveryStatus.FAILED, error=exc.error)
-        self.stats.add("failed")
+        self.stats.add("failed", exc.error)
 
     def _upload(self, channel: str, payload: dict[str, Any]) -> Posted:
         try:
@@ -481,7 +533,7 @@ class OutboxSender:
             self._settle(
                 row, status=DeliveryStatus.FAILED, error=f"chart: {why}; text fallback: {exc.error}"
             )
-            self.stats.add("failed")
+            self.stats.add("failed", exc.error)
             return
         self._settle(
             row,

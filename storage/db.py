@@ -5,20 +5,28 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, event, text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, create_engine
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 MIGRATIONS = "cadence.storage:migrations"  # Alembic finds the package's scripts itself
+# How long a statement waits for a lock (SQLite's busy timeout; PostgreSQL's lock_timeout) or
+# runs (PostgreSQL's statement_timeout) before it fails instead of hanging: requests answer,
+# and background writers retry through storage.db.ride_out.
+BUSY_TIMEOUT = 5.0
+STATEMENT_TIMEOUT = 10.0
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -55,7 +63,7 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
-            connect_args={"check_same_thread": False, "timeout": 30},
+            connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT},
             # Pooled connections: opening one (and the WAL checkpoint on closing the last one)
             # cost more than the short transactions themselves. The pool keeps one for every
             # thread that may hold one at once (HTTP threads, sender, scheduler): an overflow
@@ -68,7 +76,20 @@ def make_engine(url: str) -> Engine:
         )
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    if engine.dialect.name == "postgresql":
+        _configure_postgres(engine)
+    return engine
+
+
+def _configure_postgres(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # No statement waits for a lock, or runs, forever (migrate() lifts these for itself).
+        with dbapi_conn.cursor() as cur:
+            cur.execute(f"SET statement_timeout = {int(STATEMENT_TIMEOUT * 1000)}")
+            cur.execute(f"SET lock_timeout = {int(BUSY_TIMEOUT * 1000)}")
+        dbapi_conn.commit()
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -80,7 +101,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT * 1000)}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
 
@@ -238,23 +259,119 @@ _migrate_lock = threading.Lock()
 _ADVISORY_MIGRATE = 7_262_633_001
 
 
-def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest Alembic revision (safe with several replicas starting)."""
+MIGRATION_WAIT = 60.0
+
+
+class MigrationLockTimeout(Exception):
+    """Another process kept the database locked (migrating) for longer than we would wait."""
+
+
+def migrate(engine: Engine, wait: float = MIGRATION_WAIT) -> None:
+    """Bring the schema to the newest Alembic revision (safe with several replicas starting).
+    Waits at most `wait` seconds for another process's migration, then raises
+    MigrationLockTimeout."""
     logging.getLogger("alembic").setLevel(logging.WARNING)
     from alembic import command
     from alembic.config import Config
 
     cfg = Config()
     cfg.set_main_option("script_location", MIGRATIONS)
+    deadline = time.monotonic() + wait
     with _migrate_lock, engine.connect() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _ADVISORY_MIGRATE})
+        postgres = conn.dialect.name == "postgresql"
+        if postgres:
+            # DDL may wait for requests' locks, up to the same deadline; no statement limit.
+            conn.execute(text("SET statement_timeout = 0"))
+            conn.execute(text(f"SET lock_timeout = {int(wait * 1000)}"))
+            while not conn.execute(
+                text("SELECT pg_try_advisory_lock(:k)"), {"k": _ADVISORY_MIGRATE}
+            ).scalar():
+                conn.commit()
+                if time.monotonic() >= deadline:
+                    raise MigrationLockTimeout(wait)
+                time.sleep(0.25)
             conn.commit()
         try:
             cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
-            conn.commit()
+            while True:
+                try:
+                    command.upgrade(cfg, "head")
+                    conn.commit()
+                    break
+                except OperationalError as exc:
+                    # SQLite: another process holds the file's write lock (migrating).
+                    conn.rollback()
+                    if postgres or "locked" not in str(exc.orig):
+                        raise
+                    if time.monotonic() >= deadline:
+                        raise MigrationLockTimeout(wait) from None
         finally:
-            if conn.dialect.name == "postgresql":
+            if postgres:
                 conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _ADVISORY_MIGRATE})
+                conn.execute(text(f"SET statement_timeout = {int(STATEMENT_TIMEOUT * 1000)}"))
+                conn.execute(text(f"SET lock_timeout = {int(BUSY_TIMEOUT * 1000)}"))
                 conn.commit()
+
+
+# ---------------------------------------------------------------- outages
+
+OUTAGE_PATIENCE = 300.0  # seconds a background writer keeps retrying before it gives up
+_OUTAGE_BACKOFF = (0.2, 0.5, 1.0, 2.0, 3.0, 5.0)
+
+
+def is_outage(exc: BaseException) -> bool:
+    """The database could not be reached or was busy (worth retrying), as opposed to a bad
+    statement or a constraint (not worth it)."""
+    return isinstance(exc, OperationalError | InterfaceError) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    )
+
+
+def outage_reason(exc: BaseException) -> str:
+    """One line about an outage, without parameters or credentials."""
+    orig = getattr(exc, "orig", None) or exc
+    first = (str(orig).strip().splitlines() or [""])[0][:200]
+    return f"{type(orig).__name__}: {first}" if first else type(orig).__name__
+
+
+def ride_out(
+    what: str,
+    work: Callable[[], _T],
+    *,
+    patience: float = OUTAGE_PATIENCE,
+    stop: threading.Event | None = None,
+) -> _T:
+    """Run `work` (one short transaction), retrying with backoff while the database is
+    unavailable, for up to `patience` seconds; then the last error propagates. Logs one line
+    when an outage starts and one when it ends."""
+    started: float | None = None
+    attempt = 0
+    while True:
+        try:
+            result = work()
+        except Exception as exc:
+            if not is_outage(exc):
+                raise
+            now = time.monotonic()
+            if started is None:
+                started = now
+                log.warning(
+                    "database unavailable while %s (%s); pausing and retrying for up to %ds",
+                    what,
+                    outage_reason(exc),
+                    patience,
+                )
+            if now - started >= patience or (stop is not None and stop.is_set()):
+                raise
+            pause = _OUTAGE_BACKOFF[min(attempt, len(_OUTAGE_BACKOFF) - 1)]
+            attempt += 1
+            if stop is not None:
+                stop.wait(pause)
+            else:
+                time.sleep(pause)
+            continue
+        if started is not None:
+            log.warning(
+                "database is back after %.1f s; %s went through", time.monotonic() - started, what
+            )
+        return result

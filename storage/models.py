@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Date, Index, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Date, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from cadence.domain.status import (
@@ -71,10 +71,23 @@ class Delivery(SQLModel, table=True):
     not_before: datetime = Field(sa_column=_ts())
     claimed_until: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
     claim_token: str | None = Field(default=None, max_length=36)
+    claimed_by: str | None = Field(default=None, max_length=36)  # OutboxSender.id
     slack_channel: str | None = Field(default=None, max_length=32)
     slack_ts: str | None = Field(default=None, max_length=32)
     created_at: datetime = Field(sa_column=_ts())
     sent_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+
+
+class OutboxSender(SQLModel, table=True):
+    """A running outbox sender. It bumps `beat` every second or so while it lives; the rows it
+    claimed name it (Delivery.claimed_by), and another sender takes them over as soon as it has
+    watched `beat` stand still for a few seconds (delivery/sender.py)."""
+
+    id: str = Field(primary_key=True, max_length=36)
+    host: str = Field(max_length=255)
+    pid: int
+    started_at: datetime = Field(sa_column=_ts())
+    beat: int = Field(sa_column=Column(BigInteger, nullable=False))  # wall clock ms at last beat
 
 
 class AuditEvent(SQLModel, table=True):

@@ -5,12 +5,25 @@ from __future__ import annotations
 import functools
 import json
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, String, Table, Text, bindparam, literal, select, update
+from sqlalchemy import (
+    Integer,
+    String,
+    Table,
+    Text,
+    and_,
+    bindparam,
+    delete,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -20,7 +33,7 @@ from cadence.domain.checkins import CheckinAnswers
 from cadence.domain.org import OrgRow
 from cadence.domain.status import CheckinStatus, DeliveryStatus
 from cadence.domain.weeks import Absence as AbsenceSpan
-from cadence.storage.models import Absence, AuditEvent, Checkin, Delivery, Person
+from cadence.storage.models import Absence, AuditEvent, Checkin, Delivery, OutboxSender, Person
 
 # A statement and its parameters, to run now or in a storage.db.GroupCommit batch.
 Write = tuple[Any, dict[str, Any]]
@@ -412,6 +425,7 @@ def replace_pending(message: OutgoingMessage, now: datetime, *, session: Session
             not_before=now,
             claimed_until=None,
             claim_token=None,
+            claimed_by=None,
         )
     )
 
@@ -455,6 +469,7 @@ def _dm_update_stmts(dialect: str, originals: int) -> tuple[Any, Any]:
             "not_before": queue.excluded.not_before,
             "claimed_until": None,
             "claim_token": None,
+            "claimed_by": None,
         },
     )
     return withdraw, queue
@@ -515,30 +530,72 @@ def deliveries_by_keys(keys: Iterable[str], *, session: Session) -> dict[str, De
     return found
 
 
-def claim_due(now: datetime, limit: int, lease: timedelta, *, session: Session) -> list[Delivery]:
-    """Claim up to `limit` due messages for this sender: pending ones whose time has come, and
-    ones whose previous claim expired (a sender that died mid-batch). On PostgreSQL several
-    senders claim disjoint rows with FOR UPDATE SKIP LOCKED."""
+def register_sender(
+    sender_id: str, host: str, pid: int, beat: int, now: datetime, *, session: Session
+) -> None:
+    session.execute(
+        insert(OutboxSender).values(id=sender_id, host=host, pid=pid, started_at=now, beat=beat)
+    )
+
+
+def beat_sender(sender_id: str, beat: int, *, session: Session) -> bool:
+    """Record that the sender lives. False when it was given up for dead meanwhile (its claims
+    may belong to others now)."""
+    result = session.connection().execute(
+        update(OutboxSender).where(col(OutboxSender.id) == sender_id).values(beat=beat)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def unregister_sender(sender_id: str, *, session: Session) -> None:
+    session.execute(delete(OutboxSender).where(col(OutboxSender.id) == sender_id))
+
+
+def sender_beats(*, session: Session) -> dict[str, int]:
+    rows = session.execute(select(col(OutboxSender.id), col(OutboxSender.beat)))
+    return {sender_id: int(beat) for sender_id, beat in rows}
+
+
+def claim_due(
+    now: datetime,
+    limit: int,
+    lease: timedelta,
+    *,
+    sender: str | None = None,
+    dead: Mapping[str, int] | None = None,
+    session: Session,
+) -> list[Delivery]:
+    """Claim up to `limit` due messages for `sender`: pending ones whose time has come, and
+    ones whose claimant is gone: a sender in `dead` (id -> the beat it was seen standing still
+    at; one that has beaten since is alive after all and keeps its claims), a sender no longer
+    registered, or a claim whose lease expired. On PostgreSQL several senders claim disjoint
+    rows with FOR UPDATE SKIP LOCKED."""
     table: Table = Delivery.__table__  # type: ignore[attr-defined]
+    senders: Table = OutboxSender.__table__  # type: ignore[attr-defined]
     postgres = session.get_bind().dialect.name == "postgresql"
+    conn = session.connection()
+    for sender_id, beat in (dead or {}).items():
+        conn.execute(delete(senders).where(senders.c.id == sender_id, senders.c.beat == beat))
+    orphaned = and_(
+        table.c.claimed_by.is_not(None), table.c.claimed_by.not_in(select(senders.c.id))
+    )
     # Two index range scans on (status, not_before), each stopping at `limit`: one OR over
     # both statuses made SQLite sort every due row (10 ms with 10,000 queued), inside the write
     # transaction that interactive requests wait for.
     picks = [
         select(table.c.id)
-        .where(table.c.status == DeliveryStatus.SENDING, table.c.claimed_until < now)
+        .where(table.c.status == DeliveryStatus.SENDING, or_(table.c.claimed_until < now, orphaned))
         .order_by(table.c.not_before, table.c.id),
         select(table.c.id)
         .where(table.c.status == DeliveryStatus.PENDING, table.c.not_before <= now)
         .order_by(table.c.not_before, table.c.id),
     ]
-    conn = session.connection()
     ids: list[int] = []
     for pick in picks:
         if len(ids) >= limit:
             break
         if postgres:
-            pick = pick.with_for_update(skip_locked=True)
+            pick = pick.with_for_update(of=table, skip_locked=True)
         ids += conn.execute(pick.limit(limit - len(ids))).scalars()
     if not ids:
         return []
@@ -548,6 +605,7 @@ def claim_due(now: datetime, limit: int, lease: timedelta, *, session: Session) 
         .values(
             status=DeliveryStatus.SENDING,
             claim_token=str(uuid.uuid4()),
+            claimed_by=sender,
             claimed_until=now + lease,
             attempts=table.c.attempts + 1,
         )
@@ -575,7 +633,12 @@ def finish(
 ) -> bool:
     """Settle a claimed message (sent, failed, skipped, or back to pending at `retry_at`).
     Only the holder of the claim can settle it."""
-    values: dict[str, Any] = {"status": status, "claim_token": None, "claimed_until": None}
+    values: dict[str, Any] = {
+        "status": status,
+        "claim_token": None,
+        "claimed_until": None,
+        "claimed_by": None,
+    }
     if error is not None:
         values["last_error"] = error[:500]
     if status == DeliveryStatus.SENT:
@@ -601,6 +664,20 @@ def _finish_stmt(columns: tuple[str, ...]) -> Any:
         )
         .values({name: bindparam(name, type_=table.c[name].type) for name in columns})
     )
+
+
+def unsent(*, session: Session) -> dict[tuple[str, str], int]:
+    """Messages not sent yet, by (status, last error): pending ones (due now, or retried
+    later) and ones a sender holds."""
+    from sqlalchemy import func
+
+    error = func.coalesce(col(Delivery.last_error), "")
+    rows = session.execute(
+        select(col(Delivery.status), error, func.count())
+        .where(col(Delivery.status).in_((DeliveryStatus.PENDING, DeliveryStatus.SENDING)))
+        .group_by(col(Delivery.status), error)
+    )
+    return {(status, str(why)): int(n) for status, why, n in rows}
 
 
 def outbox_counts(*, session: Session) -> dict[str, int]:
