@@ -202,7 +202,7 @@ def run_case(backend: str, weeks: int, people: int, managers: int, pg_url: str) 
         sample = [org.people[i] for i in ids[:managers:20]]
         t2 = time.perf_counter()
         for m in sample:
-            [d] = build_digests(deps, org, [(m, PERIOD)])
+            [d] = build_digests(deps, org, [(m, PERIOD)], NOW)
             render_digest(deps, d)
         single_ms = (time.perf_counter() - t2) / len(sample) * 1000
         return {

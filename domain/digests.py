@@ -11,9 +11,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from cadence.domain.checkins import sparkline
+from cadence.domain.checkins import metric_sparkline
 from cadence.domain.roles import Metric, Role, fmt
-from cadence.domain.signals import MetricReading, Signal, SignalKind, below_floor, read_pair
+from cadence.domain.signals import (
+    MetricReading,
+    Signal,
+    SignalKind,
+    below_floor,
+    fmt_number,
+    pair_words,
+    read_pair,
+)
 from cadence.domain.status import ActionStatus, CheckinStatus
 
 WINDOW = 12  # weeks of history a digest reads: the chart's span (baselines need 5, sparklines 8)
@@ -29,6 +37,9 @@ ORDER: dict[SignalKind, int] = {
     SignalKind.MISSING: 4,
     SignalKind.NOT_ENOUGH_HISTORY: 5,
     SignalKind.HEALTHY: 6,
+    SignalKind.NOT_YET: 7,
+    SignalKind.SKIPPED: 8,
+    SignalKind.AWAY: 9,
 }
 EMOJI: dict[SignalKind, str] = {
     SignalKind.QUALITY_BELOW_FLOOR: "🔴",
@@ -38,6 +49,15 @@ EMOJI: dict[SignalKind, str] = {
     SignalKind.MISSING: "⚪",
     SignalKind.NOT_ENOUGH_HISTORY: "⚪",
     SignalKind.HEALTHY: "🟢",
+    SignalKind.NOT_YET: "⏳",
+    SignalKind.SKIPPED: "⏭️",
+    SignalKind.AWAY: "🌴",
+}
+# A week with no numbers: its state decides the reading (no signal for an absence).
+NO_NUMBERS: dict[str, SignalKind] = {
+    "skipped": SignalKind.SKIPPED,
+    "away": SignalKind.AWAY,
+    "open": SignalKind.NOT_YET,
 }
 
 
@@ -46,7 +66,7 @@ class Week:
     """One person's week as the digest reads it. `*_source` is "self", the system an imported
     value came from, or "" when there is no value."""
 
-    status: str = "none"  # answered | skipped | none (no check-in row)
+    status: str = "missing"  # domain.weeks.WeekState: answered|skipped|away|missing|open
     quality: float | None = None
     output: float | None = None
     quality_source: str = ""
@@ -100,9 +120,17 @@ class ReportRow:
 
     @property
     def checkin(self) -> str:
-        return {"answered": "checked in", "skipped": "skipped the week"}.get(
-            self.week.status, "no check-in"
-        )
+        return {
+            "answered": "checked in",
+            "skipped": "skipped the week",
+            "away": "away",
+            "open": "not checked in yet",
+        }.get(self.week.status, "no check-in")
+
+    @property
+    def words(self) -> str:
+        """The pair read as a pair ("output ▲ while quality ▼")."""
+        return pair_words(self.signal, self.report.role)
 
     @property
     def blockers(self) -> str:
@@ -190,7 +218,18 @@ class Digest:
 
     @property
     def needs_you(self) -> list[ReportRow]:
-        return [r for r in self.rows if r.signal.flagged or r.kind == SignalKind.MISSING]
+        """Flagged reports only: each gets its own row with a Plan action button."""
+        return [r for r in self.rows if r.signal.flagged]
+
+    @property
+    def folded(self) -> list[str]:
+        """Everyone else, one line per kind of week ("Nora, Mia and 3 more are on track")."""
+        lines = []
+        for kinds, icon, one, many in FOLDS:
+            names = [r.report.name for r in self.rows if r.kind in kinds]
+            if names:
+                lines.append(f"{icon} {name_list(names)} {one if len(names) == 1 else many}")
+        return lines
 
     @property
     def team_line(self) -> str:
@@ -199,6 +238,41 @@ class Digest:
     @property
     def movement(self) -> str:
         return movement(self.team, self.last_week)
+
+
+FOLDS: list[tuple[frozenset[SignalKind], str, str, str]] = [
+    (frozenset({SignalKind.HEALTHY}), "🟢", "is on track", "are on track"),
+    (
+        frozenset({SignalKind.NOT_ENOUGH_HISTORY}),
+        "⚪",
+        "has too few weeks for a baseline yet",
+        "have too few weeks for a baseline yet",
+    ),
+    (frozenset({SignalKind.SKIPPED}), "⏭️", "skipped the week", "skipped the week"),
+    (frozenset({SignalKind.AWAY}), "🌴", "was away", "were away"),
+    (
+        frozenset({SignalKind.NOT_YET}),
+        "⏳",
+        "hasn't checked in yet (open until Tuesday 12:00)",
+        "haven't checked in yet (open until Tuesday 12:00)",
+    ),
+    (
+        frozenset({SignalKind.MISSING}),
+        "❗",
+        "missed the check-in: ask in your 1:1",
+        "missed the check-in: ask in your 1:1s",
+    ),
+]
+NAMES_SHOWN = 2
+
+
+def name_list(names: Sequence[str]) -> str:
+    """ "Nora", "Nora and Mia", "Nora, Mia and 3 more"."""
+    if len(names) == 1:
+        return names[0]
+    if len(names) <= NAMES_SHOWN + 1:
+        return ", ".join(names[:-1]) + " and " + names[-1]
+    return ", ".join(names[:NAMES_SHOWN]) + f" and {len(names) - NAMES_SHOWN} more"
 
 
 def mean(values: Sequence[float]) -> float:
@@ -213,13 +287,22 @@ def _values(weeks: Sequence[Week], kind: str) -> list[float | None]:
     return [w.quality if kind == "quality" else w.output for w in weeks]
 
 
-def _change(r: MetricReading) -> str:
+def _delta_unit(metric: Metric) -> str:
+    """The unit of a change: points for a percentage, the thing counted otherwise."""
+    if metric.unit.strip() == "%":
+        return "pts"
+    return metric.unit.split("/")[0].strip()
+
+
+def _change(metric: Metric, r: MetricReading) -> str:
+    """ "−7 pts vs usual 89 %", "+15 tickets vs usual 48": rounded as people say numbers."""
     if r.change is None or r.baseline is None:
         return ""
-    sign = "+" if r.change > 0 else ("−" if r.change < 0 else "±")
-    amount = fmt(round(abs(r.change), 2))
-    word = {"up": "▲ better", "down": "▼ worse", "flat": "steady"}[r.trend or "flat"]
-    return f"{sign}{amount} vs baseline {fmt(round(r.baseline, 2))} · {word}"
+    amount = fmt_number(abs(r.change), metric.decimals)
+    sign = "±" if amount == "0" else ("+" if r.change > 0 else "−")
+    base = fmt_number(r.baseline, metric.decimals)
+    unit = f" {metric.unit}" if metric.unit.strip() == "%" else ""
+    return f"{sign}{amount} {_delta_unit(metric)} vs usual {base}{unit}"
 
 
 def _source(week: Week, kind: str) -> str:
@@ -234,18 +317,16 @@ def _line(metric: Metric, week: Week, weeks: Sequence[Week], reading: MetricRead
     value = values[-1] if values else None
     if metric.kind == "quality":
         bound = f"floor {fmt(metric.floor)}"
-        spark = sparkline(values[-SPARK_WEEKS:], metric.min, metric.max)
     else:
         bound = f"target {fmt(metric.target)}"
-        spark = sparkline(values[-SPARK_WEEKS:])
     return MetricLine(
         kind=metric.kind,
         name=metric.name,
         unit=metric.unit,
         value=f"{fmt(value)} {metric.unit}" if value is not None else "–",
         bound=bound,
-        change=_change(reading),
-        spark=spark,
+        change=_change(metric, reading),
+        spark=metric_sparkline(values[-SPARK_WEEKS:], metric),
         source=_source(week, metric.kind),
     )
 
@@ -261,7 +342,11 @@ def read_report(report: ReportInput) -> ReportRow:
         week.output,
         _values(weeks[:-1], "quality"),
         _values(weeks[:-1], "output"),
+        week.mood,
+        [w.mood for w in weeks[:-1]],
     )
+    if (week.quality is None or week.output is None) and week.status in NO_NUMBERS:
+        signal = Signal(NO_NUMBERS[week.status], signal.quality, signal.output)
     return ReportRow(
         report=report,
         signal=signal,

@@ -28,6 +28,10 @@ class SignalKind(StrEnum):
     HEALTHY = "healthy"
     MISSING = "missing"
     NOT_ENOUGH_HISTORY = "not_enough_history"
+    # No signal: an absence is not neglect, and a week before its deadline is not missed.
+    SKIPPED = "skipped"
+    AWAY = "away"
+    NOT_YET = "not_yet"
 
 
 LABELS: dict[SignalKind, str] = {
@@ -38,6 +42,9 @@ LABELS: dict[SignalKind, str] = {
     SignalKind.HEALTHY: "Healthy",
     SignalKind.MISSING: "Missing",
     SignalKind.NOT_ENOUGH_HISTORY: "Not enough history",
+    SignalKind.SKIPPED: "Skipped",
+    SignalKind.AWAY: "Away",
+    SignalKind.NOT_YET: "Not checked in yet",
 }
 
 ACTIONS: dict[SignalKind, str] = {
@@ -48,7 +55,13 @@ ACTIONS: dict[SignalKind, str] = {
     SignalKind.HEALTHY: "Recognise the work",
     SignalKind.MISSING: "Nudge, or ask in the 1:1",
     SignalKind.NOT_ENOUGH_HISTORY: "Keep checking in: a baseline needs 2 answered weeks",
+    SignalKind.SKIPPED: "Nothing: an absence is not neglect",
+    SignalKind.AWAY: "Nothing: an absence is not neglect",
+    SignalKind.NOT_YET: "Nothing yet: the check-in is open until Tuesday 12:00",
 }
+MOOD_ACTION = "Ask how they are"
+LOW_MOOD = 2  # a mood of 2/5 or below, two weeks running, raises Support
+MOOD_DROP = 2  # so does a drop of 2 points from the week before
 
 # Signals that ask the manager to act (and offer "Plan action").
 FLAGGED = frozenset(
@@ -70,6 +83,7 @@ class Signal:
     kind: SignalKind
     quality: MetricReading
     output: MetricReading
+    mood: str = ""  # why mood raised Support ("mood 2/5 two weeks running"), or ""
 
     @property
     def label(self) -> str:
@@ -77,7 +91,7 @@ class Signal:
 
     @property
     def action(self) -> str:
-        return ACTIONS[self.kind]
+        return MOOD_ACTION if self.mood else ACTIONS[self.kind]
 
     @property
     def flagged(self) -> bool:
@@ -121,15 +135,49 @@ def read_metric(
     return MetricReading(value, base, change, pct, trend)
 
 
+def mood_concern(mood: int | None, previous: Sequence[int | None]) -> str:
+    """Why a mood asks for support, or "": 2/5 or below this week and the week before, or
+    down MOOD_DROP points from the week before. `previous` is the weeks before, oldest first
+    (None for a week without an answer)."""
+    before = previous[-1] if previous else None
+    if mood is None or before is None:
+        return ""
+    if mood <= LOW_MOOD and before <= LOW_MOOD:
+        return f"mood {mood}/5 two weeks running"
+    if before - mood >= MOOD_DROP:
+        return f"mood down from {before}/5 to {mood}/5"
+    return ""
+
+
+# Readings that a low mood turns into Support (the others already ask the manager to act).
+MOOD_OVERRIDES = frozenset({SignalKind.HEALTHY, SignalKind.NOT_ENOUGH_HISTORY, SignalKind.STALL})
+
+
 def read_pair(
     role: Role,
     quality: float | None,
     output: float | None,
     previous_quality: Sequence[float | None],
     previous_output: Sequence[float | None],
+    mood: int | None = None,
+    previous_moods: Sequence[int | None] = (),
 ) -> Signal:
     """The signal for one report and week. `previous_*` are the weeks before it, oldest first
     (None for a week without an answer); `quality`/`output` None means no check-in."""
+    signal = _read_pair(role, quality, output, previous_quality, previous_output)
+    concern = mood_concern(mood, previous_moods)
+    if concern and signal.kind in MOOD_OVERRIDES:
+        return Signal(SignalKind.SUPPORT, signal.quality, signal.output, concern)
+    return signal
+
+
+def _read_pair(
+    role: Role,
+    quality: float | None,
+    output: float | None,
+    previous_quality: Sequence[float | None],
+    previous_output: Sequence[float | None],
+) -> Signal:
     q = read_metric(role.quality, quality, previous_quality)
     o = read_metric(role.output, output, previous_output)
     if quality is None or output is None:
@@ -148,3 +196,42 @@ def read_pair(
     else:
         kind = SignalKind.HEALTHY  # both up, up/flat, or steady above the floor
     return Signal(kind, q, o)
+
+
+def _arrow(r: MetricReading) -> str:
+    """▲/▼ by the direction the value moved (not by better/worse), "steady" within the noise."""
+    if r.trend in {None, "flat"} or r.change is None:
+        return "steady"
+    return "▲" if r.change > 0 else "▼"
+
+
+def pair_words(signal: Signal, role: Role) -> str:
+    """The pair read as a pair, in words: "output ▲ while quality ▼" (strain)."""
+    q, o = _arrow(signal.quality), _arrow(signal.output)
+    kind = signal.kind
+    if signal.mood:
+        return signal.mood
+    if kind == SignalKind.QUALITY_BELOW_FLOOR:
+        unit = role.quality.unit
+        value, floor = fmt_number(signal.quality.value), fmt_number(role.quality.floor)
+        return f"quality {value} {unit} below the {floor} {unit} floor"
+    if kind == SignalKind.STRAIN:
+        return f"output {o} while quality {q}"
+    if kind == SignalKind.STALL:
+        return f"quality {q} while output {o}"
+    if kind == SignalKind.SUPPORT:
+        if q != "steady" and o != "steady":
+            return f"output {o} and quality {q}"
+        return f"quality {q}, output steady" if q != "steady" else f"output {o}, quality steady"
+    if kind == SignalKind.HEALTHY:
+        return f"output {o}, quality {q}"
+    return ""
+
+
+def fmt_number(value: float | None, decimals: bool = True) -> str:
+    """A number as people say it: whole above 10 (89 %, 48 tickets), one decimal below."""
+    if value is None:
+        return "–"
+    digits = 0 if not decimals or abs(value) >= 10 else 1
+    text = f"{round(value, digits):.{digits}f}"
+    return text[:-2] if text.endswith(".0") else text

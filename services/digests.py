@@ -32,6 +32,7 @@ from cadence.domain.periods import at_local, local_now, shift_week, week_day, we
 from cadence.domain.signals import LABELS, SignalKind
 from cadence.domain.status import CheckinStatus
 from cadence.prompts.render import VIEW_BLOCKS
+from cadence.services import weeks
 from cadence.services.common import JobReport, Outcome
 from cadence.services.deps import Deps
 from cadence.services.people import resolve_timezones, timezone_of
@@ -107,7 +108,12 @@ def load_org(deps: Deps) -> Org:
 
 
 def read_rows(
-    deps: Deps, people: Sequence[Person], period: str, *, everyone: bool = False
+    deps: Deps,
+    people: Sequence[Person],
+    period: str,
+    now: datetime,
+    *,
+    everyone: bool = False,
 ) -> dict[int, ReportRow]:
     """Each person's signal and display lines for `period`, from WINDOW weeks read in bulk.
     `everyone` reads the weeks for the whole organisation (cheaper than long IN lists when
@@ -119,6 +125,7 @@ def read_rows(
         checkins = digest_repo.week_rows(periods, scope, session=session)
         imported = digest_repo.imported_values(periods, scope, session=session)
         blockers = digest_repo.blockers_in(period, scope, session=session)
+        declared = weeks.covered(ids, periods, session=session)
     wanted = set(ids)
     by_key = {(c[0], c[1]): c for c in checkins if c[0] in wanted}
     rows: dict[int, ReportRow] = {}
@@ -126,7 +133,9 @@ def read_rows(
         pid, role_key = person.id, person.role  # read once: ORM attribute access is not free
         if pid is None or role_key not in deps.roles:
             continue
-        weeks = []
+        # Only the digest's own week can still be open: earlier deadlines have all passed.
+        open_now = not deps.schedule.deadline_passed(period, now, person.timezone or "UTC")
+        series = []
         for p in periods:
             c = by_key.get((pid, p))
             answered = c is not None and c[2] == CheckinStatus.ANSWERED
@@ -141,9 +150,17 @@ def read_rows(
                     q, q_source = q_imp
                 if o_imp:
                     o, o_source = o_imp
-            weeks.append(
+            if c is not None:
+                status = c[2]
+            elif (pid, p) in declared:
+                status = "away"
+            elif q is not None and o is not None:
+                status = "answered"  # imported from a system of record
+            else:
+                status = "open" if open_now and p == period else "missing"
+            series.append(
                 Week(
-                    status=c[2] if c is not None else "none",
+                    status=status,
                     quality=q,
                     output=o,
                     quality_source=q_source,
@@ -153,7 +170,7 @@ def read_rows(
                 )
             )
         rows[pid] = read_report(
-            ReportInput(pid, person.slack_id, person.name, deps.roles[role_key], weeks)
+            ReportInput(pid, person.slack_id, person.name, deps.roles[role_key], series)
         )
     return rows
 
@@ -201,6 +218,7 @@ def build_digests(
     deps: Deps,
     org: Org,
     due: Sequence[tuple[Person, str]],
+    now: datetime,
     *,
     everyone: bool = False,
 ) -> list[Digest]:
@@ -214,7 +232,7 @@ def build_digests(
         for m in managers:
             for p in org.below(m.id or 0):
                 concerned[p.id or 0] = p
-        rows = read_rows(deps, list(concerned.values()), period, everyone=everyone)
+        rows = read_rows(deps, list(concerned.values()), period, now, everyone=everyone)
         periods = weeks_back(period, WINDOW)
         since = min(_since(deps, period, m.timezone or "UTC") for m in managers)
         with read_scope(deps.engine) as session:
@@ -330,7 +348,7 @@ def send_digests(deps: Deps, now: datetime) -> JobReport:
     if not todo:
         return report
     everyone = len(todo) * 4 >= len(managers)  # most of the org: read the weeks for everyone
-    digests = build_digests(deps, org, todo, everyone=everyone)
+    digests = build_digests(deps, org, todo, now, everyone=everyone)
     messages = [m for d in digests for m in _outgoing(deps, d)]
     with session_scope(deps.engine) as session:
         queued = repo.enqueue(messages, now, session=session)
@@ -360,7 +378,7 @@ def team_view(deps: Deps, slack_id: str) -> Outcome:
     now = deps.clock.now()
     tz = timezone_of(deps, manager, now)
     period = deps.schedule.candidate_periods(now, tz)[0]  # the week that ended last
-    [digest] = build_digests(deps, org, [(manager, period)])
+    [digest] = build_digests(deps, org, [(manager, period)], now)
     _, groups = deps.renderer.groups("digest.json.j2", d=digest, labels=LABELS, plan=True)
     blocks: list[dict[str, Any]] = []
     shown = 0

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+
 from cadence.config import PROJECT_ROOT
 from cadence.domain.digests import (
     BLOCKERS_SHOWN,
@@ -90,11 +92,10 @@ def test_first_screen_lists_who_needs_you_most_urgent_first() -> None:
         "Mo Missing",
         "Hal Healthy",
     ]
-    assert [r.report.name for r in d.needs_you] == [
-        "Fay Floor",
-        "Sam Strain",
-        "Sue Support",
-        "Mo Missing",
+    assert [r.report.name for r in d.needs_you] == ["Fay Floor", "Sam Strain", "Sue Support"]
+    assert d.folded == [
+        "🟢 Hal Healthy is on track",
+        "❗ Mo Missing missed the check-in: ask in your 1:1",
     ]
 
 
@@ -102,17 +103,30 @@ def test_rows_show_values_units_baseline_change_source_and_sparklines() -> None:
     row = person("Ana", replace(wk(84.5, 66, source="zendesk"), output_source="self"))
     assert row.kind == SignalKind.QUALITY_BELOW_FLOOR
     assert (row.quality.value, row.quality.bound) == ("84.5 %", "floor 85")
-    assert row.quality.change == "−7.5 vs baseline 92 · ▼ worse"
+    assert row.quality.change == "−7.5 pts vs usual 92 %"
     assert row.quality.source == "imported from zendesk"
     assert row.output.source == "self-reported"
-    assert row.output.change == "+6 vs baseline 60 · steady"  # within 10 % of 60
+    assert row.output.change == "+6 tickets vs usual 60"  # within 10 % of 60: steady
+    assert row.signal.output.trend == "flat"
     assert len(row.quality.spark) == len(row.output.spark) == 8
 
 
-def test_a_skipped_week_reads_missing_and_says_so() -> None:
-    row = person("Sid", Week(status="skipped"))
-    assert row.kind == SignalKind.MISSING and row.checkin == "skipped the week"
-    assert row.quality.value == "–" and row.quality.change == ""
+@pytest.mark.parametrize(
+    ("status", "kind", "fold"),
+    [
+        ("skipped", SignalKind.SKIPPED, "⏭️ Sid skipped the week"),
+        ("away", SignalKind.AWAY, "🌴 Sid was away"),
+        ("open", SignalKind.NOT_YET, "⏳ Sid hasn't checked in yet (open until Tuesday 12:00)"),
+        ("missing", SignalKind.MISSING, "❗ Sid missed the check-in: ask in your 1:1"),
+    ],
+)
+def test_a_week_without_numbers_reads_as_its_state_and_never_needs_you(
+    status: str, kind: SignalKind, fold: str
+) -> None:
+    row = person("Sid", Week(status=status))
+    assert row.kind == kind and row.quality.value == "–" and row.quality.change == ""
+    d = digest([row])
+    assert d.needs_you == [] and d.folded == [fold]
 
 
 def test_not_enough_history_for_a_newcomer() -> None:
