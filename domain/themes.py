@@ -148,16 +148,16 @@ def find_themes(
     themes.sort(key=lambda theme: (-len({people[r] for r in theme[1]}), theme[0][0]))
 
     out = []
-    for terms, rows in themes[:max_themes]:
+    for terms, members in themes[:max_themes]:
         by_team: dict[str, set[int]] = defaultdict(set)
-        for r in rows:
+        for r in members:
             by_team[teams[r]].add(people[r])
-        weeks = Counter(periods[r] for r in rows)
+        weeks = Counter(periods[r] for r in members)
         out.append(
             Theme(
                 name=terms[0],
                 terms=tuple(terms),
-                people=len({people[r] for r in rows}),
+                people=len({people[r] for r in members}),
                 teams={t: len(p) for t, p in sorted(by_team.items())},
                 weeks=dict(sorted(weeks.items())),
                 trend=trend(weeks, sorted(set(periods))),

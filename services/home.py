@@ -1,4 +1,5 @@
-"""The App Home tab: for HR admins their HR work first (rounds, calibration), then the weekly
+"""The App Home tab: for HR admins their HR work first (rounds, calibration,
+recurring blockers across teams), then the weekly
 check-in part (services.checkins, with kudos from services.feedback), the actions the person
 owns, and the quarterly review and goals part (services.reviews, services.goals), within
 Slack's 100 blocks."""
@@ -9,7 +10,7 @@ from typing import Any
 
 from cadence.domain.periods import local_now, quarter_of
 from cadence.prompts.render import VIEW_BLOCKS
-from cadence.services import absences, actions, checkins, feedback, goals, reviews, rounds
+from cadence.services import absences, actions, checkins, feedback, goals, lens, reviews, rounds
 from cadence.services.common import caller
 from cadence.services.deps import Deps
 from cadence.storage.models import Person
@@ -53,4 +54,5 @@ def _hr_blocks(deps: Deps, hr: Person) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = deps.renderer.message(
         "home_hr.json.j2", rounds=section["rounds"], calibration_quarter=quarter
     )["blocks"]
+    blocks += deps.renderer.message("hr_themes.json.j2", **lens.home_context(deps))["blocks"]
     return blocks

@@ -10,6 +10,7 @@ from cadence.services.checkins import send_reminders, send_weekly_checkins
 from cadence.services.common import JobReport
 from cadence.services.deps import Deps
 from cadence.services.digests import send_digests
+from cadence.services.lens import run_lens
 from cadence.services.reviews import send_review_prompts
 from cadence.services.rounds import run_rounds
 from cadence.storage import repo
@@ -23,6 +24,7 @@ JOBS: dict[str, Job] = {
     "reviews": send_review_prompts,
     "rounds": run_rounds,
     "digests": send_digests,
+    "lens": run_lens,
 }
 
 

@@ -99,6 +99,19 @@ class AuditEvent(SQLModel, table=True):
     at: datetime = Field(sa_column=_ts())
 
 
+class LensSnapshot(SQLModel, table=True):
+    """HR's system lens computed once per week by the `lens` job (figures only, no one's text):
+    App Home and the HR digest read the latest instead of recomputing on a request."""
+
+    __table_args__ = (UniqueConstraint("kind", "period", name="uq_lens_kind_period"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32)  # themes
+    period: str = Field(max_length=10)  # the last week the figures cover
+    payload: str = Field(sa_column=Column(Text, nullable=False))  # JSON
+    computed_at: datetime = Field(sa_column=_ts())
+
+
 class Review(SQLModel, table=True):
     """One quarterly review per person and quarter: the self-assessment (a draft until
     `self_submitted_at`), the manager assessment (a draft until `released_at`), and the

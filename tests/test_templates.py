@@ -23,6 +23,7 @@ from cadence.domain.rounds import PEER_MODES, PERSPECTIVES
 from cadence.domain.rounds import RATINGS as ROUND_RATINGS
 from cadence.domain.signals import LABELS
 from cadence.prompts.render import TEMPLATES, Renderer, RenderError, escape_mrkdwn
+from cadence.services.lens import ThemeLine
 from tests.test_digest_model import sample_digest
 
 ROLES = load_roles(PROJECT_ROOT / "roles.toml")
@@ -322,6 +323,12 @@ CONTEXTS: dict[str, dict[str, object]] = {
         subjects=[{"name": NASTY, "counts": "answered 1", "below": "Peers (1)"}] * 900,
         below=900,
         min_responses=3,
+    ),
+    "hr_themes.json.j2": dict(
+        window=12,
+        as_of="week of 16 Nov",
+        themes=[ThemeLine(NASTY, 6, 3, 5, 12, "rising", NASTY, "week of 12 Oct", "week of 16 Nov")]
+        * 10,
     ),
 }
 
