@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from slack_sdk import WebClient
@@ -17,7 +18,10 @@ log = logging.getLogger(__name__)
 
 ErrorKind = Literal["rate_limited", "transient", "permanent"]
 
-_TRANSIENT_ERRORS = frozenset(
+# The one table of Slack's answers: HTTP 429 is rate limited (wait Retry-After); any HTTP 5xx,
+# a lost connection and these error codes are transient (retry with backoff); every other error
+# is permanent (record it, never retry).
+TRANSIENT_ERRORS = frozenset(
     {"internal_error", "fatal_error", "service_unavailable", "request_timeout", "ratelimited"}
 )
 
@@ -84,13 +88,44 @@ def _user(raw: dict[str, Any]) -> SlackUser:
     )
 
 
+def error_kind(status: int, error: str) -> ErrorKind:
+    """How the sender treats a failed call, from its HTTP status and Slack error code."""
+    if status == 429:
+        return "rate_limited"
+    if status >= 500 or error in TRANSIENT_ERRORS:
+        return "transient"
+    return "permanent"
+
+
+@contextmanager
+def _sorted_errors() -> Iterator[None]:
+    """Turn slack_sdk's errors and connection failures into SlackCallError."""
+    try:
+        yield
+    except SlackApiError as exc:
+        status = exc.response.status_code
+        error = str(exc.response.get("error", "") or f"http_{status}")
+        kind = error_kind(status, error)
+        if kind == "rate_limited":
+            retry_after = float(exc.response.headers.get("Retry-After", "1") or 1)
+            raise SlackCallError(kind, "ratelimited", retry_after) from None
+        raise SlackCallError(kind, error) from None
+    except (OSError, TimeoutError) as exc:
+        raise SlackCallError("transient", f"connection: {type(exc).__name__}") from None
+
+
+def _body(data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise SlackCallError("transient", "unexpected response body")
+    return data
+
+
 @dataclass
 class WebClientGateway:
     """SlackGateway over slack_sdk's WebClient. The client must have no retry handlers: the
     sender owns retries, pacing and Retry-After."""
 
     client: WebClient
-    calls: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def create(cls, token: str, base_url: str, timeout: int = 15) -> WebClientGateway:
@@ -99,39 +134,14 @@ class WebClientGateway:
         return cls(client)
 
     def _call(self, method: str, **kwargs: Any) -> dict[str, Any]:
-        try:
+        with _sorted_errors():
             response = self.client.api_call(method, json=kwargs)
-        except SlackApiError as exc:
-            status = exc.response.status_code
-            error = str(exc.response.get("error", "") or f"http_{status}")
-            if status == 429:
-                retry_after = float(exc.response.headers.get("Retry-After", "1") or 1)
-                raise SlackCallError("rate_limited", "ratelimited", retry_after) from None
-            if status >= 500 or error in _TRANSIENT_ERRORS:
-                raise SlackCallError("transient", error) from None
-            raise SlackCallError("permanent", error) from None
-        except (OSError, TimeoutError) as exc:
-            raise SlackCallError("transient", f"connection: {type(exc).__name__}") from None
-        data = response.data
-        if not isinstance(data, dict):
-            raise SlackCallError("transient", "unexpected response body")
-        return data
+        return _body(response.data)
 
     def _form(self, method: str, **kwargs: Any) -> dict[str, Any]:
-        try:
+        with _sorted_errors():
             response = self.client.api_call(method, params=kwargs)
-        except SlackApiError as exc:
-            status = exc.response.status_code
-            if status == 429:
-                retry_after = float(exc.response.headers.get("Retry-After", "1") or 1)
-                raise SlackCallError("rate_limited", "ratelimited", retry_after) from None
-            error = str(exc.response.get("error", "") or f"http_{status}")
-            kind: ErrorKind = "transient" if status >= 500 else "permanent"
-            raise SlackCallError(kind, error) from None
-        except (OSError, TimeoutError) as exc:
-            raise SlackCallError("transient", f"connection: {type(exc).__name__}") from None
-        data = response.data
-        return data if isinstance(data, dict) else {}
+        return _body(response.data)
 
     def post_message(self, channel: str, text: str, blocks: list[dict[str, Any]]) -> Posted:
         data = self._call("chat.postMessage", channel=channel, text=text, blocks=blocks)
@@ -144,7 +154,7 @@ class WebClientGateway:
         return Posted(channel=str(data.get("channel", channel)), ts=str(data.get("ts", ts)))
 
     def upload_file(self, channel: str, upload: Upload, comment: str = "") -> None:
-        try:
+        with _sorted_errors():
             self.client.files_upload_v2(
                 channel=channel,
                 content=upload.content,
@@ -153,15 +163,6 @@ class WebClientGateway:
                 alt_txt=upload.alt_text or None,
                 initial_comment=comment or None,
             )
-        except SlackApiError as exc:
-            status = exc.response.status_code
-            if status == 429:
-                retry_after = float(exc.response.headers.get("Retry-After", "1") or 1)
-                raise SlackCallError("rate_limited", "ratelimited", retry_after) from None
-            kind: ErrorKind = "transient" if status >= 500 else "permanent"
-            raise SlackCallError(kind, str(exc.response.get("error", ""))) from None
-        except (OSError, TimeoutError) as exc:
-            raise SlackCallError("transient", f"connection: {type(exc).__name__}") from None
 
     def user_info(self, user_id: str) -> SlackUser:
         data = self._form("users.info", user=user_id)

@@ -8,7 +8,7 @@ import collections
 import math
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from cadence.delivery.gateway import Posted, SlackGateway, SlackUser, Upload
+from cadence.delivery.gateway import Posted, SlackCallError, SlackGateway, SlackUser, Upload
 from cadence.delivery.pacing import Foreground, Pacer
 from cadence.delivery.sender import LEASE, OutboxSender
 from cadence.domain.clock import FixedClock
@@ -196,6 +196,34 @@ def test_permanent_errors_fail_with_the_reason_and_the_rest_still_go_out(
     assert sender.drain() == 0  # never retried
     attempts = collections.Counter(str(c.args["channel"]) for c in fake.calls("chat.postMessage"))
     assert attempts == {user(i): 1 for i in range(5)}
+
+
+@pytest.mark.parametrize(
+    ("status", "error", "kind"),
+    [
+        (200, "fatal_error", "transient"),
+        (503, "service_unavailable", "transient"),
+        (200, "channel_not_found", "permanent"),
+        (429, "ratelimited", "rate_limited"),
+    ],
+)
+def test_every_slack_call_sorts_the_same_error_the_same_way(
+    deps: Deps, fake: FakeSlack, status: int, error: str, kind: str
+) -> None:
+    """A message, a chart upload and a user lookup that meet the same answer from Slack are
+    all retried (or all given up): one table decides, whichever call met it."""
+    calls: dict[str, Callable[[], object]] = {
+        "chat.postMessage": lambda: deps.slack.post_message(user(0), "hi", []),
+        "files.getUploadURLExternal": lambda: deps.slack.upload_file(
+            user(0), Upload("chart.png", b"png")
+        ),
+        "users.info": lambda: deps.slack.user_info(user(0)),
+    }
+    for method, call in calls.items():
+        fake.fail_next(method, 1, status=status, error=error)
+        with pytest.raises(SlackCallError) as raised:
+            call()
+        assert (method, raised.value.kind, raised.value.error) == (method, kind, error)
 
 
 # ------------------------------------------------------------------ idempotence

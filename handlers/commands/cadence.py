@@ -36,27 +36,6 @@ HELP += (
 
 Command = Callable[[Ack, dict[str, Any], WebClient, str], None]
 
-Subcommand = Callable[[Deps, Ack, dict[str, Any], WebClient], None]
-
-
-def _help(deps: Deps, ack: Ack, command: dict[str, Any], client: WebClient) -> None:
-    ack(text=HELP)
-
-
-def _team(deps: Deps, ack: Ack, command: dict[str, Any], client: WebClient) -> None:
-    outcome = digests.team_view(deps, command["user_id"])
-    if outcome.view is None:
-        ack(text=outcome.message or digests.NOT_A_MANAGER)
-        return
-    ack()
-    client.views_open(trigger_id=command["trigger_id"], view=outcome.view)
-
-
-SUBCOMMANDS: dict[str, Subcommand] = {
-    "help": _help,
-    "team": _team,
-}
-
 
 def register(app: App, deps: Deps) -> None:
     def open_or_say(ack: Ack, command: dict[str, Any], client: WebClient, out: Outcome) -> None:
