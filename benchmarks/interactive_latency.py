@@ -165,7 +165,7 @@ def bare_app(deps: Deps) -> App:
     handlers.build_app configures Cadence's (listeners on the request thread)."""
     app = App(
         client=WebClient(token=deps.settings.slack_bot_token, base_url=deps.settings.slack_api_url),
-        signing_secret=SIGNING_SECRET,
+        request_verification_enabled=False,  # CadenceWSGI checks the signature, as for Cadence
         process_before_response=True,
     )
 
