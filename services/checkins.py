@@ -437,8 +437,11 @@ def team_completion(
     return week_label(period), " · ".join(parts), lines
 
 
-def home_view(deps: Deps, slack_id: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The App Home; `extra` adds optional sections other features render (home.json.j2)."""
+def home_checkin_part(
+    deps: Deps, slack_id: str, extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The check-in part of the App Home (home.json.j2); `extra` adds optional sections other
+    features render. Only services.home, the one App Home builder, calls this."""
     now = deps.clock.now()
     person = caller(deps, slack_id, with_role=True)
     if person is None:

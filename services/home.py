@@ -17,11 +17,12 @@ from cadence.storage.models import Person
 
 
 def home_view(deps: Deps, slack_id: str) -> dict[str, Any]:
+    """The App Home tab, however it is refreshed (opened, or after an HR button)."""
     sections = {
         **feedback.home_context(deps, slack_id),
         "absences": absences.home_context(deps, slack_id),
     }
-    view = checkins.home_view(deps, slack_id, extra=sections)
+    view = checkins.home_checkin_part(deps, slack_id, extra=sections)
     hr = caller(deps, slack_id, hr_admin=True)
     if hr is not None:
         view["blocks"] = _hr_blocks(deps, hr) + view["blocks"]

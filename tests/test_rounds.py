@@ -316,6 +316,19 @@ def test_hr_can_extend_and_close_early(
     assert "round-results" in kinds
 
 
+def test_after_extend_or_close_the_hr_home_still_shows_review_and_goals(
+    big_org: Deps, fake: FakeSlack, http_app: HttpApp
+) -> None:
+    start_round(http_app, fake, round_values(["U0ANA"], ["manager"], []))
+    with read_scope(big_org.engine) as s:
+        [round_] = s.execute(select(FeedbackRound)).scalars().all()
+    for n, button in enumerate([ids.ROUND_EXTEND, ids.ROUND_CLOSE], start=1):
+        http_app.interactive(button_click("U0LEAD", button, str(round_.id)))
+        home = json.dumps(fake.wait_for("views.publish", n)[-1].args["view"], ensure_ascii=False)
+        assert "Feedback rounds" in home, button  # the HR section the button belongs to
+        assert "*Quarterly review*" in home and "*Goals" in home, button
+
+
 def dm_text(fake: FakeSlack, user: str) -> str:
     return json.dumps(fake.messages_to(user)[-1].args["blocks"], ensure_ascii=False)
 
