@@ -4,47 +4,26 @@ from __future__ import annotations
 
 import logging
 import time
-import zlib
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from apscheduler.events import EVENT_JOB_SUBMITTED, JobSubmissionEvent
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import text
 
 from cadence import telemetry
 from cadence.services.deps import Deps
 from cadence.services.jobs import JOBS
+from cadence.storage.db import job_lock
 
 log = logging.getLogger(__name__)
 
 TICK_JOB_ID = "cadence-tick"
 
 
-@contextmanager
-def job_lock(deps: Deps, name: str) -> Iterator[bool]:
-    """On PostgreSQL, one scheduler replica at a time runs a job (advisory lock; the others
-    skip the tick). On SQLite there is one scheduler process by design: always True."""
-    if deps.engine.dialect.name != "postgresql":
-        yield True
-        return
-    key = zlib.crc32(f"cadence-job:{name}".encode())
-    with deps.engine.connect() as conn:
-        got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar())
-        try:
-            yield got
-        finally:
-            if got:
-                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
-            conn.commit()
-
-
 def tick(deps: Deps) -> None:
     now = deps.clock.now()
     for name, job in JOBS.items():
         try:
-            with telemetry.timed_job(name) as outcome, job_lock(deps, name) as mine:
+            with telemetry.timed_job(name) as outcome, job_lock(deps.engine, name) as mine:
                 if not mine:
                     outcome[0] = "skipped"
                     continue

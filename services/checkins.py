@@ -292,25 +292,17 @@ def _status_message(
     )
 
 
-def _status_update_writes(
-    person: Person,
-    period: str,
-    status: str,
-    message: dict[str, Any],
-    now: datetime,
-    *,
-    dialect: str,
-) -> list[repo.Write]:
+def _status_update(
+    person: Person, period: str, status: str, message: dict[str, Any]
+) -> repo.DmUpdate:
     """Turn the DM (and the reminder, if one went out) into `message` through the outbox, in
     the transaction that stores the check-in; a DM not sent yet is withdrawn instead."""
-    return repo.dm_update_writes(
+    return repo.DmUpdate(
         [prompt_key(person.slack_id, period), reminder_key(person.slack_id, period)],
         kind="checkin-status",
         recipient=person.slack_id,
         payload=message,
         reason=f"{status} before it was sent",
-        now=now,
-        dialect=dialect,
     )
 
 
@@ -334,15 +326,8 @@ def submit_checkin(deps: Deps, slack_id: str, period: str, raw: RawAnswers) -> d
     # Rendered before the write transaction: other writers wait only for the two statements.
     summary = _summary(role, answers.quality, answers.output, answers.mood)
     message = _status_message(deps, person, period, CheckinStatus.ANSWERED, summary, now)
-    dialect = deps.engine.dialect.name
-    deps.writes.execute(
-        [
-            repo.answers_write(person.id, period, answers, now, dialect=dialect),
-            *_status_update_writes(
-                person, period, CheckinStatus.ANSWERED, message, now, dialect=dialect
-            ),
-        ]
-    )
+    dm = _status_update(person, period, CheckinStatus.ANSWERED, message)
+    repo.submit_answers(deps.writes, person.id, period, answers, dm, now)
     deps.wake_sender()
     return {}
 
@@ -364,11 +349,8 @@ def skip_week(deps: Deps, slack_id: str, period: str) -> str:
         if checkin.status == CheckinStatus.ANSWERED:
             summary = _summary(role, checkin.quality_value, checkin.output_value, checkin.mood)
         message = _status_message(deps, person, period, checkin.status, summary, now)
-        dialect = session.get_bind().dialect.name
-        writes = _status_update_writes(
-            person, period, checkin.status, message, now, dialect=dialect
-        )
-        repo.apply(writes, session=session)
+        dm = _status_update(person, period, checkin.status, message)
+        repo.update_dms(dm, now, session=session)
     deps.wake_sender()
     if checkin.status == CheckinStatus.ANSWERED:
         return f"You already answered the {week_label(period)}, so nothing was skipped."

@@ -13,7 +13,7 @@ from cadence.services.deps import Deps
 from cadence.services.people import timezone_of
 from cadence.storage import feedback_repo, repo
 from cadence.storage.db import read_scope, session_scope
-from cadence.storage.models import Kudos, Person
+from cadence.storage.models import Person
 
 HOME_KUDOS = 5
 HOME_KUDOS_DAYS = 90
@@ -94,7 +94,7 @@ def deliver_privately(deps: Deps, kudos_id: int, error: str) -> str:
     reason = CANNOT_POST.get(error, "Slack didn't let me post in that channel")
     now = deps.clock.now()
     with session_scope(deps.engine) as session:
-        kudos = session.get(Kudos, kudos_id)
+        kudos = feedback_repo.kudos_by_id(kudos_id, session=session)
         assert kudos is not None  # noqa: S101 - stored by give()
         recipient_ids = feedback_repo.kudos_recipient_ids(kudos_id, session=session)
         people = repo.people_by_ids([kudos.giver_id, *recipient_ids], session=session)

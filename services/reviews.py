@@ -340,16 +340,14 @@ def _status_update(
 ) -> None:
     """Turn a review DM into a one-line 'done' note (through the outbox), or withdraw it if it
     has not gone out yet."""
-    writes = repo.dm_update_writes(
+    dm = repo.DmUpdate(
         [original],
         kind="review-status",
         recipient=recipient,
         payload=deps.renderer.message("review_status.json.j2", line=line),
         reason="done before it was sent",
-        now=now,
-        dialect=session.get_bind().dialect.name,
     )
-    repo.apply(writes, session=session)
+    repo.update_dms(dm, now, session=session)
 
 
 def save_self_assessment(

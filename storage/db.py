@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -183,6 +184,10 @@ class GroupCommit:
         self._turn = threading.Lock()
         self._queue_lock = threading.Lock()
         self._queue: list[_Job] = []
+
+    @property
+    def dialect(self) -> str:
+        return self._engine.dialect.name
 
     def execute(self, writes: Sequence[tuple[Any, dict[str, Any]]]) -> None:
         job = _Job(writes)
@@ -375,3 +380,21 @@ def ride_out(
                 "database is back after %.1f s; %s went through", time.monotonic() - started, what
             )
         return result
+
+
+@contextmanager
+def job_lock(engine: Engine, name: str) -> Iterator[bool]:
+    """On PostgreSQL, one scheduler replica at a time runs a job (advisory lock; the others
+    skip the tick). On SQLite there is one scheduler process by design: always True."""
+    if engine.dialect.name != "postgresql":
+        yield True
+        return
+    key = zlib.crc32(f"cadence-job:{name}".encode())
+    with engine.connect() as conn:
+        got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar())
+        try:
+            yield got
+        finally:
+            if got:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+            conn.commit()

@@ -90,6 +90,10 @@ def add_kudos(
     return kudos
 
 
+def kudos_by_id(kudos_id: int, *, session: Session) -> Kudos | None:
+    return session.get(Kudos, kudos_id)
+
+
 def kudos_recipient_ids(kudos_id: int, *, session: Session) -> list[int]:
     stmt = select(col(KudosRecipient.person_id)).where(col(KudosRecipient.kudos_id) == kudos_id)
     return list(session.execute(stmt).scalars())

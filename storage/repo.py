@@ -33,6 +33,7 @@ from cadence.domain.checkins import CheckinAnswers
 from cadence.domain.org import OrgRow
 from cadence.domain.status import CheckinStatus, DeliveryStatus
 from cadence.domain.weeks import Absence as AbsenceSpan
+from cadence.storage.db import GroupCommit
 from cadence.storage.models import Absence, AuditEvent, Checkin, Delivery, OutboxSender, Person
 
 # A statement and its parameters, to run now or in a storage.db.GroupCommit batch.
@@ -475,34 +476,60 @@ def _dm_update_stmts(dialect: str, originals: int) -> tuple[Any, Any]:
     return withdraw, queue
 
 
-def dm_update_writes(
-    originals: Sequence[str],
-    *,
-    kind: str,
-    recipient: str,
-    payload: dict[str, Any],
-    reason: str,
-    now: datetime,
-    dialect: str,
-) -> list[Write]:
+@dataclass(frozen=True, slots=True)
+class DmUpdate:
+    """Earlier DMs (by outbox key) to turn into `payload` through chat.update; those not sent
+    yet are withdrawn with `reason` instead."""
+
+    originals: Sequence[str]
+    kind: str
+    recipient: str
+    payload: dict[str, Any]
+    reason: str
+
+
+def dm_update_writes(dm: DmUpdate, now: datetime, *, dialect: str) -> list[Write]:
     """Turn earlier DMs into `payload` through chat.update (key `update:<original>`, queued
     again with the new payload if an update was already recorded), and withdraw those of them
     not sent yet. Keys never recorded are ignored. Two statements, whatever the count."""
-    withdraw, queue = _dm_update_stmts(dialect, len(originals))
-    keys = {f"original_{i}": key for i, key in enumerate(originals)}
+    withdraw, queue = _dm_update_stmts(dialect, len(dm.originals))
+    keys = {f"original_{i}": key for i, key in enumerate(dm.originals)}
     return [
-        (withdraw, {**keys, "reason": reason[:500]}),
+        (withdraw, {**keys, "reason": dm.reason[:500]}),
         (
             queue,
             {
                 **keys,
-                "kind": kind,
-                "recipient": recipient,
-                "payload": json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
+                "kind": dm.kind,
+                "recipient": dm.recipient,
+                "payload": json.dumps(dm.payload, ensure_ascii=False, separators=(",", ":")),
                 "now": now,
             },
         ),
     ]
+
+
+def update_dms(dm: DmUpdate, now: datetime, *, session: Session) -> None:
+    """dm_update_writes, run now in the session's transaction."""
+    apply(dm_update_writes(dm, now, dialect=session.get_bind().dialect.name), session=session)
+
+
+def submit_answers(
+    writes: GroupCommit,
+    person_id: int,
+    period: str,
+    answers: CheckinAnswers,
+    dm: DmUpdate,
+    now: datetime,
+) -> None:
+    """Store a week's answers and update its DMs, committed with other requests' writes."""
+    dialect = writes.dialect
+    writes.execute(
+        [
+            answers_write(person_id, period, answers, now, dialect=dialect),
+            *dm_update_writes(dm, now, dialect=dialect),
+        ]
+    )
 
 
 def delivery_by_key(key: str, *, session: Session) -> Delivery | None:

@@ -9,10 +9,10 @@ from sqlmodel import select
 
 from cadence.delivery.sender import OutboxSender
 from cadence.domain.clock import FixedClock
-from cadence.scheduler import build_scheduler, job_lock, tick
+from cadence.scheduler import build_scheduler, tick
 from cadence.services.deps import Deps
 from cadence.storage import repo
-from cadence.storage.db import read_scope, session_scope
+from cadence.storage.db import job_lock, read_scope, session_scope
 from cadence.storage.models import Checkin
 from tests.conftest import ORG_HEADER, HttpApp, load_org, view_submission
 from tests.fakeslack import FakeSlack
@@ -38,13 +38,13 @@ def test_scheduler_has_one_coalescing_tick_job(deps: Deps) -> None:
 
 
 def test_only_one_replica_holds_a_job_lock(deps: Deps) -> None:
-    with job_lock(deps, "checkins") as first:
-        with job_lock(deps, "checkins") as second:
+    with job_lock(deps.engine, "checkins") as first:
+        with job_lock(deps.engine, "checkins") as second:
             if deps.engine.dialect.name == "postgresql":
                 assert (first, second) == (True, False)
             else:  # one scheduler process by design on SQLite
                 assert (first, second) == (True, True)
-    with job_lock(deps, "checkins") as again:
+    with job_lock(deps.engine, "checkins") as again:
         assert again is True
 
 
