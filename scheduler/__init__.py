@@ -12,6 +12,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from cadence import telemetry
 from cadence.services.deps import Deps
 from cadence.services.jobs import JOBS
+from cadence.services.people import resolve_missing_timezones
 from cadence.storage.db import job_lock
 
 log = logging.getLogger(__name__)
@@ -21,7 +22,7 @@ TICK_JOB_ID = "cadence-tick"
 
 def tick(deps: Deps) -> None:
     now = deps.clock.now()
-    for name, job in JOBS.items():
+    for name, job in {"timezones": resolve_missing_timezones, **JOBS}.items():
         try:
             with telemetry.timed_job(name) as outcome, job_lock(deps.engine, name) as mine:
                 if not mine:

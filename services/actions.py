@@ -71,7 +71,7 @@ def open_plan(deps: Deps, slack_id: str, value: str) -> Outcome:
         return Outcome(message=NOT_YOURS)
     manager, report = pair
     now = deps.clock.now()
-    today = local_now(now, timezone_of(deps, manager, now)).date()
+    today = local_now(now, timezone_of(manager)).date()
     view = deps.renderer.view(
         "action_modal.json.j2",
         meta={"r": report_id, "p": period, "s": signal.value},
@@ -112,7 +112,7 @@ def submit_action(
         return {ids.B_ACTION_WHAT: NOT_YOURS}
     manager, report = pair
     now = deps.clock.now()
-    tz = timezone_of(deps, manager, now)
+    tz = timezone_of(manager)
     planned, errors = validate_action(
         raw,
         manager_slack_id=manager.slack_id,
@@ -206,7 +206,7 @@ def _own_action(deps: Deps, slack_id: str, value: str) -> tuple[Action, Person] 
 
 
 def _day(deps: Deps, person: Person, at: datetime) -> str:
-    day = local_now(at, timezone_of(deps, person, deps.clock.now())).date()
+    day = local_now(at, timezone_of(person)).date()
     return f"{day:%a} {day.day} {day:%b}"
 
 
@@ -295,7 +295,7 @@ def home_lines(deps: Deps, person: Person) -> list[str]:
     """The App Home's "Actions you own": each open action someone planned with this person as
     its owner, what it is about, who planned it, and when it is due (or that it is overdue)."""
     now = deps.clock.now()
-    today = local_now(now, timezone_of(deps, person, now)).date()
+    today = local_now(now, timezone_of(person)).date()
     with read_scope(deps.engine) as session:
         owned = digest_repo.owned_open_actions(person.slack_id, session=session)
         people = repo.people_by_ids(

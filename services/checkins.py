@@ -232,7 +232,7 @@ def open_checkin(deps: Deps, slack_id: str, period: str | None = None) -> Outcom
         return Outcome(message=NOT_REGISTERED)
     role = deps.roles[person.role]
     now = deps.clock.now()
-    tz = timezone_of(deps, person, now)
+    tz = timezone_of(person)
     answerable = deps.schedule.answerable_periods(now, tz)
     assert person.id is not None  # noqa: S101
     with read_scope(deps.engine) as session:
@@ -313,7 +313,7 @@ def submit_checkin(deps: Deps, slack_id: str, period: str, raw: RawAnswers) -> d
         return {ids.B_QUALITY: NOT_REGISTERED}
     role = deps.roles[person.role]
     now = deps.clock.now()
-    tz = timezone_of(deps, person, now)
+    tz = timezone_of(person)
     if period not in deps.schedule.answerable_periods(now, tz):
         return {
             ids.B_QUALITY: f"The check-in for the {week_label(period)} closed on "
@@ -339,7 +339,7 @@ def skip_week(deps: Deps, slack_id: str, period: str) -> str:
         return NOT_REGISTERED
     role = deps.roles[person.role]
     now = deps.clock.now()
-    tz = timezone_of(deps, person, now)
+    tz = timezone_of(person)
     if period not in deps.schedule.answerable_periods(now, tz):
         return f"The check-in for the {week_label(period)} has already closed."
     assert person.id is not None  # noqa: S101
@@ -435,7 +435,7 @@ def home_checkin_part(
             period_label=week_label(period),
         )
     role = deps.roles[person.role]
-    tz = timezone_of(deps, person, now)
+    tz = timezone_of(person)
     period = deps.schedule.answer_week(now, tz)
     periods = weeks_back(period, HISTORY_WEEKS)
     assert person.id is not None  # noqa: S101

@@ -376,7 +376,7 @@ def team_view(deps: Deps, slack_id: str) -> Outcome:
     ):
         return Outcome(message=NOT_A_MANAGER)
     now = deps.clock.now()
-    tz = timezone_of(deps, manager, now)
+    tz = timezone_of(manager)
     period = deps.schedule.candidate_periods(now, tz)[0]  # the week that ended last
     [digest] = build_digests(deps, org, [(manager, period)], now)
     _, groups = deps.renderer.groups("digest.json.j2", d=digest, labels=LABELS, plan=True)

@@ -46,7 +46,7 @@ def kr_action(field: str) -> str:
 
 def goal_quarters(deps: Deps, person: Person, now: datetime) -> tuple[str, str]:
     """This quarter and the next, in the person's own time zone."""
-    today = local_now(now, timezone_of(deps, person, now)).date()
+    today = local_now(now, timezone_of(person)).date()
     this = quarter_of(today)
     return this, shift_quarter(this, 1)
 

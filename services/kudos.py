@@ -66,7 +66,7 @@ def give(deps: Deps, giver_slack: str, channel_id: str, text: str) -> KudosOutco
         )
     people = [p for p in recipients if p is not None]
     now = deps.clock.now()
-    start, end = local_day_bounds(now, timezone_of(deps, giver, now))
+    start, end = local_day_bounds(now, timezone_of(giver))
     limit = deps.settings.cadence_kudos_per_day
     with session_scope(deps.engine) as session:
         if feedback_repo.kudos_given_between(giver.id, start, end, session=session) >= limit:

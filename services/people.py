@@ -9,9 +9,10 @@ from datetime import datetime
 from cadence.delivery.gateway import SlackCallError
 from cadence.domain.checkins import is_away
 from cadence.domain.periods import is_valid_timezone
+from cadence.services.common import JobReport
 from cadence.services.deps import Deps
 from cadence.storage import repo
-from cadence.storage.db import session_scope
+from cadence.storage.db import read_scope, session_scope
 from cadence.storage.models import Person
 
 log = logging.getLogger(__name__)
@@ -46,12 +47,20 @@ def resolve_timezones(deps: Deps, people: list[Person], now: datetime) -> list[P
     return known
 
 
-def timezone_of(deps: Deps, person: Person, now: datetime) -> str:
-    """A person's zone, looked up once if the org chart left it empty."""
-    if person.timezone:
-        return person.timezone
-    resolved = resolve_timezones(deps, [person], now)
-    return resolved[0].timezone if resolved else FALLBACK_TZ
+def resolve_missing_timezones(deps: Deps, now: datetime) -> JobReport:
+    """Ask Slack for the zones the org chart left empty, ahead of any request that needs one
+    (the scheduler's tick runs this): a request never waits for users.info."""
+    report = JobReport("timezones", now)
+    with read_scope(deps.engine) as session:
+        missing = [p for p in repo.active_people(session=session) if not p.timezone]
+    if missing:
+        report.add("resolved", len(resolve_timezones(deps, missing, now)))
+    return report
+
+
+def timezone_of(person: Person) -> str:
+    """A person's zone as stored; UTC until the scheduler has looked up an empty one."""
+    return person.timezone or FALLBACK_TZ
 
 
 def away_ids(deps: Deps, slack_ids: Iterable[str], now: datetime) -> set[str]:

@@ -298,7 +298,7 @@ def open_self_assessment(deps: Deps, slack_id: str, quarter: str | None = None) 
     if person is None:
         return Outcome(message=NOT_REGISTERED)
     now = deps.clock.now()
-    tz = timezone_of(deps, person, now)
+    tz = timezone_of(person)
     today = local_now(now, tz).date()
     allowed = open_quarters(today)
     if quarter is None:
@@ -359,7 +359,7 @@ def save_self_assessment(
     if person is None:
         return {ids.B_RV_MODE: NOT_REGISTERED}
     now = deps.clock.now()
-    tz = timezone_of(deps, person, now)
+    tz = timezone_of(person)
     if quarter not in open_quarters(local_now(now, tz).date()):
         return {ids.B_RV_MODE: f"The self-assessment for {quarter} has closed."}
     role = deps.roles[person.role]

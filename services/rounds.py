@@ -96,7 +96,7 @@ def open_round_modal(deps: Deps, slack_id: str) -> Outcome:
     if hr is None:
         return Outcome(message=HR_ONLY)
     now = deps.clock.now()
-    today = local_now(now, timezone_of(deps, hr, now)).date()
+    today = local_now(now, timezone_of(hr)).date()
     return Outcome(
         view=deps.renderer.view(
             "round_modal.json.j2",
@@ -142,7 +142,7 @@ def create_round(deps: Deps, slack_id: str, form: RoundForm) -> dict[str, str]:
     if hr is None or hr.id is None:
         return {ids.B_RD_NAME: HR_ONLY}
     now = deps.clock.now()
-    tz = timezone_of(deps, hr, now)
+    tz = timezone_of(hr)
     spec, errors = validate_round_form(
         form,
         today=local_now(now, tz).date(),
@@ -1129,7 +1129,7 @@ def _remind(deps: Deps, round_: FeedbackRound, now: Any, report: JobReport) -> N
         key = f"round-reminder:{round_.id}:{person.slack_id}:{which}"
         if key in done or (which == "half" and keys[rid][1] in done):
             continue
-        if not is_working_hours(now, timezone_of(deps, person, now)):
+        if not is_working_hours(now, timezone_of(person)):
             continue  # waits for the next tick in their working hours
         todo.append((person, key))
     if not todo:

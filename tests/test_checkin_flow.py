@@ -12,11 +12,12 @@ from sqlmodel import select
 from cadence.delivery.sender import OutboxSender
 from cadence.domain.clock import FixedClock
 from cadence.prompts import ids
+from cadence.scheduler import tick
 from cadence.services.checkins import send_reminders, send_weekly_checkins
 from cadence.services.deps import Deps
 from cadence.storage.db import read_scope
 from cadence.storage.models import Checkin, Delivery, Person
-from tests.conftest import HttpApp, button_click, view_submission
+from tests.conftest import ORG, HttpApp, button_click, load_org, view_submission
 from tests.fakeslack import FakeSlack
 
 FRIDAY_PARIS_15 = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
@@ -298,3 +299,22 @@ def test_a_person_who_moves_zone_is_not_prompted_twice_for_a_week(
         "2026-W47",
         "2026-W48",
     ]
+
+
+def test_an_empty_time_zone_is_looked_up_by_the_scheduler_never_during_a_request(
+    org: Deps, fake: FakeSlack, http_app: HttpApp
+) -> None:
+    load_org(org, ORG + "U0ZOE,zoe@example.com,Zoe Zone,U0LEAD,support,,false\n")
+    fake.add_user("U0ZOE", name="Zoe Zone", tz="Asia/Tokyo")
+    fake.set_latency("users.info", 15)  # Slack at its slowest: a request must not wait for it
+    view = open_modal(http_app, fake, "U0ZOE", "2026-W47")
+    resp = http_app.interactive(view_submission("U0ZOE", view, values()))
+    assert (resp.status, resp.body) == (200, b"")
+    assert [c.period for c in checkins(org, "U0ZOE")] == ["2026-W47"]
+    assert fake.calls("users.info") == []
+
+    fake.reset_faults()
+    tick(org)
+    with read_scope(org.engine) as s:
+        zoe = s.execute(select(Person).where(Person.slack_id == "U0ZOE")).scalar_one()
+    assert zoe.timezone == "Asia/Tokyo"
