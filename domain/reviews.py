@@ -265,6 +265,47 @@ def validate_assessment(
     return Assessment(ratings=parsed, **cleaned), {}
 
 
+# ------------------------------------------------------------------ where a review stands
+
+
+def review_status_line(
+    quarter: str,
+    *,
+    is_open: bool,
+    draft_saved: date | None,
+    submitted: date | None,
+    released: date | None,
+    acknowledged: date | None,
+    manager: str,
+) -> str:
+    """One sentence for the employee, from the stored state: acknowledged, released,
+    submitted, a draft, open, or nothing due."""
+
+    def day(d: date) -> str:
+        return f"{d.day} {d:%b}"
+
+    if acknowledged and released:
+        return (
+            f"{quarter}: {manager} released your review on {day(released)} and you "
+            f"acknowledged it on {day(acknowledged)}."
+        )
+    if released:
+        return f"{quarter}: {manager} released your review on {day(released)}; read it below."
+    if submitted:
+        return (
+            f"{quarter}: you submitted your self-assessment on {day(submitted)}; "
+            f"{manager}'s assessment is next."
+        )
+    if is_open and draft_saved:
+        return (
+            f"{quarter}: your self-assessment is a draft (saved {day(draft_saved)}), seen by "
+            "you alone until you submit it."
+        )
+    if is_open:
+        return f"{quarter}: your self-assessment is open; nothing written yet."
+    return "No self-assessment due now."
+
+
 # ------------------------------------------------------------------ who may see what
 
 

@@ -56,7 +56,9 @@ B_RV_ACHIEVEMENTS, A_RV_ACHIEVEMENTS = "b_rv_achievements", "a_rv_achievements"
 B_RV_GROW, A_RV_GROW = "b_rv_grow", "a_rv_grow"
 B_RV_GOALS, A_RV_GOALS = "b_rv_goals", "a_rv_goals"
 B_RV_NARRATIVE, A_RV_NARRATIVE = "b_rv_narrative", "a_rv_narrative"
-B_RV_MODE, A_RV_MODE = "b_rv_mode", "a_rv_mode"  # radio: draft | final
+# "Save draft" inside the self / manager assessment modal (the modal's submit button is the
+# final "Submit to my manager" / "Release to <name>"): an actions block, so no field is checked.
+B_RV_DRAFT, REVIEW_SAVE_DRAFT = "b_rv_draft", "review_save_draft"
 B_RV_ACK, A_RV_ACK = "b_rv_ack", "a_rv_ack"
 
 # Goals (issue 5).

@@ -29,11 +29,12 @@ from cadence.domain.reviews import (
     RATINGS,
     Assessment,
     can_read_self_assessment,
+    review_status_line,
     validate_assessment,
 )
 from cadence.domain.roles import Role
 from cadence.prompts import ids
-from cadence.prompts.render import escape_mrkdwn
+from cadence.prompts.render import clip, escape_mrkdwn
 from cadence.services.common import JobReport, Outcome, audit_export, caller
 from cadence.services.deps import Deps
 from cadence.services.evidence import evidence_for
@@ -209,9 +210,10 @@ class ModalAnswers:
     final: bool
 
 
-def read_modal_state(values: Mapping[str, Any]) -> ModalAnswers:
+def read_modal_state(values: Mapping[str, Any], *, final: bool) -> ModalAnswers:
     """`view.state.values` of an assessment modal, in the shapes Slack sends. Ratings come
-    back in competency order (block ids end with the competency's index)."""
+    back in competency order (block ids end with the competency's index). `final`: the
+    modal's submit button (Submit / Release); False for Save draft and for closing it."""
 
     def element(block_id: str, action_id: str) -> dict[str, Any]:
         found = (values.get(block_id) or {}).get(action_id) or {}
@@ -240,7 +242,7 @@ def read_modal_state(values: Mapping[str, Any]) -> ModalAnswers:
             "goals": text(ids.B_RV_GOALS, ids.A_RV_GOALS),
             "narrative": text(ids.B_RV_NARRATIVE, ids.A_RV_NARRATIVE),
         },
-        final=selected(ids.B_RV_MODE, ids.A_RV_MODE) == "final",
+        final=final,
     )
 
 
@@ -293,7 +295,9 @@ def _evidence_blocks(
     return blocks
 
 
-def open_self_assessment(deps: Deps, slack_id: str, quarter: str | None = None) -> Outcome:
+def open_self_assessment(
+    deps: Deps, slack_id: str, quarter: str | None = None, *, saved_line: str = ""
+) -> Outcome:
     person = caller(deps, slack_id, with_role=True)
     if person is None:
         return Outcome(message=NOT_REGISTERED)
@@ -331,6 +335,7 @@ def open_self_assessment(deps: Deps, slack_id: str, quarter: str | None = None) 
         ratings=RATINGS,
         current=_answers(review.self_answers) if review is not None else None,
         limit=ANSWER_LIMIT,
+        saved_line=saved_line,
     )
     return Outcome(view=view)
 
@@ -351,19 +356,20 @@ def _status_update(
 
 
 def save_self_assessment(
-    deps: Deps, slack_id: str, quarter: str, answers: ModalAnswers, *, closing: bool = False
+    deps: Deps, slack_id: str, quarter: str, answers: ModalAnswers
 ) -> dict[str, str]:
-    """Store a draft (or, when `answers.final`, submit). Field errors keyed by block id.
-    `closing`: the person closed the modal; whatever was typed is kept as a draft."""
+    """Store a draft (Save draft, or closing the modal: a draft may be partial) or, when
+    `answers.final`, submit it (every rating and the achievements needed). Field errors keyed
+    by block id."""
     person = caller(deps, slack_id, with_role=True)
     if person is None:
-        return {ids.B_RV_MODE: NOT_REGISTERED}
+        return {ids.B_RV_ACHIEVEMENTS: NOT_REGISTERED}
     now = deps.clock.now()
     tz = timezone_of(person)
     if quarter not in open_quarters(local_now(now, tz).date()):
-        return {ids.B_RV_MODE: f"The self-assessment for {quarter} has closed."}
+        return {ids.B_RV_ACHIEVEMENTS: f"The self-assessment for {quarter} has closed."}
     role = deps.roles[person.role]
-    final = answers.final and not closing
+    final = answers.final
     assessment, errors = validate_assessment(
         role.competencies,
         answers.ratings,
@@ -385,7 +391,9 @@ def save_self_assessment(
             person.id, quarter, assessment, final=final, now=now, session=session
         )
         if saved is None:
-            return {ids.B_RV_MODE: f"You already submitted your self-assessment for {quarter}."}
+            return {
+                ids.B_RV_ACHIEVEMENTS: f"You already submitted your self-assessment for {quarter}."
+            }
         if final:
             _status_update(
                 deps,
@@ -437,7 +445,9 @@ def _authorize_manager(
     return _Assessing(manager, report, review)
 
 
-def open_manager_assessment(deps: Deps, manager_slack_id: str, value: str) -> Outcome:
+def open_manager_assessment(
+    deps: Deps, manager_slack_id: str, value: str, *, saved_line: str = ""
+) -> Outcome:
     report_slack_id, _, quarter = value.partition("|")
     found = _authorize_manager(deps, manager_slack_id, report_slack_id, quarter)
     if isinstance(found, str):
@@ -480,8 +490,34 @@ def open_manager_assessment(deps: Deps, manager_slack_id: str, value: str) -> Ou
         ratings=RATINGS,
         current=draft,
         limit=ANSWER_LIMIT,
+        saved_line=saved_line,
+        release_label=clip(f"Release to {first_name(report)}", 24),
     )
     return Outcome(view=view)
+
+
+def save_draft(
+    deps: Deps, slack_id: str, callback_id: str, meta: Mapping[str, str], values: Mapping[str, Any]
+) -> Outcome:
+    """ "Save draft" inside a self or manager assessment modal: store what is there (partial is
+    fine) and give back the same modal saying when it was saved."""
+    answers = read_modal_state(values, final=False)
+    quarter, report = meta.get("quarter", ""), meta.get("report", "")
+    if callback_id == ids.REVIEW_MANAGER_MODAL:
+        errors = save_manager_assessment(deps, slack_id, report, quarter, answers)
+    else:
+        errors = save_self_assessment(deps, slack_id, quarter, answers)
+    if errors:
+        return Outcome(message=" ".join(dict.fromkeys(errors.values())))
+    person = caller(deps, slack_id)
+    now = deps.clock.now()
+    local = local_now(now, timezone_of(deps, person, now) if person else "UTC")
+    when = f"{local:%A} {local.day} {local:%b}, {local:%H:%M}"
+    if callback_id == ids.REVIEW_MANAGER_MODAL:
+        line = f"💾 Draft saved {when}. They see nothing until you release it."
+        return open_manager_assessment(deps, slack_id, f"{report}|{quarter}", saved_line=line)
+    line = f"💾 Draft saved {when}. Only you see it until you submit it to your manager."
+    return open_self_assessment(deps, slack_id, quarter, saved_line=line)
 
 
 def save_manager_assessment(
@@ -490,16 +526,16 @@ def save_manager_assessment(
     report_slack_id: str,
     quarter: str,
     answers: ModalAnswers,
-    *,
-    closing: bool = False,
 ) -> dict[str, str]:
+    """Store the manager's draft, or release it (`answers.final`: every rating and the
+    assessment text needed). Field errors keyed by block id."""
     found = _authorize_manager(deps, manager_slack_id, report_slack_id, quarter)
     if isinstance(found, str):
-        return {ids.B_RV_MODE: found}
+        return {ids.B_RV_NARRATIVE: found}
     manager, report = found.manager, found.report
     assert manager.id is not None and report.id is not None  # noqa: S101
     role = deps.roles[report.role]
-    release = answers.final and not closing
+    release = answers.final
     assessment, errors = validate_assessment(
         role.competencies,
         answers.ratings,
@@ -517,7 +553,9 @@ def save_manager_assessment(
             report.id, quarter, manager.id, assessment, release=release, now=now, session=session
         )
         if saved is None:
-            return {ids.B_RV_MODE: f"{report.name}'s review for {quarter} is already released."}
+            return {
+                ids.B_RV_NARRATIVE: f"{report.name}'s review for {quarter} is already released."
+            }
         if release:
             repo.enqueue(
                 [_released_message(deps, report, manager, quarter, assessment)],
@@ -631,21 +669,36 @@ def home_context(deps: Deps, person: Person, now: datetime) -> dict[str, Any]:
             else None
         )
     role = deps.roles[person.role]
-    review_line, button = "no self-assessment due now.", None
-    for q in open_now:
-        r = mine.get(q)
-        if r is not None and r.self_submitted_at is not None:
-            review_line = f"{q}: self-assessment submitted; your manager's is next."
-            break
-        review_line = f"{q}: your self-assessment is open" + (
-            " (draft saved)." if r is not None and r.self_updated_at else "."
+    button = None
+    shown = next((q for q in open_now), None) or next((q for q in quarters if mine[q]), None)
+    review = mine.get(shown) if shown else None
+    with read_scope(deps.engine) as session:
+        manager = (
+            repo.people_by_ids([m], session=session).get(m)
+            if (m := (review.manager_id if review and review.manager_id else person.manager_id))
+            else None
         )
+
+    def day(at: datetime | None) -> date | None:
+        return local_now(at, tz).date() if at is not None else None
+
+    review_line = review_status_line(
+        quarter_label(shown) if shown else "",
+        is_open=shown in open_now,
+        draft_saved=day(review.self_updated_at) if review else None,
+        submitted=day(review.self_submitted_at) if review else None,
+        released=day(review.released_at) if review else None,
+        acknowledged=day(review.acknowledged_at) if review else None,
+        manager=manager.name if manager else "your manager",
+    )
+    if shown in open_now and (review is None or review.self_submitted_at is None):
         button = {
             "action": ids.REVIEW_SELF_OPEN,
-            "text": "Continue draft" if r is not None and r.self_updated_at else "Write it",
-            "value": q,
+            "text": "Continue draft"
+            if review is not None and review.self_updated_at
+            else "Write it",
+            "value": shown,
         }
-        break
     released_ctx = None
     if released is not None:
         answers = _answers(released.manager_answers) or Assessment(ratings={})

@@ -65,6 +65,14 @@ def test_goal_needs_quality_and_output_key_results_inside_the_quarter(
     seed_quarter(org, "U0ANA", range(40, 51), quality=86, output=50)
     view = open_by_command(http_app, fake, "U0ANA", "goals")
     assert view["callback_id"] == ids.GOALS_MODAL
+    # What is required is marked required: the objective and key results 1 (quality) and 2
+    # (output); a key result is explained in one line with an example from her role.
+    required = {b["block_id"] for b in view["blocks"] if b["type"] == "input" and not b["optional"]}
+    fields = ("measure", "baseline", "target", "due")
+    firsts = {ids.B_KR.format(slot=s, field=f) for s in (0, 1) for f in fields}
+    assert {ids.B_GOAL_OBJECTIVE} | firsts == required  # not key result 3, not descriptions
+    intro = view["blocks"][0]["elements"][0]["text"]
+    assert "A key result is one number you will move by a date, e.g. “CSAT from 85 to 90 %" in intro
     only_quality = goal_values("Delight customers", kr(0, "quality:role", "84", "90", "2026-12-31"))
     errors = http_app.interactive(view_submission("U0ANA", view, only_quality)).json()["errors"]
     assert "missing an output (productivity) key result" in errors[ids.B_GOAL_OBJECTIVE]

@@ -65,26 +65,49 @@ def text(value: str | None) -> dict[str, Any]:
     return {"type": "plain_text_input", "value": value}
 
 
-def self_values(
-    ratings: list[str | None], achievements: str | None, mode: str = "draft"
-) -> dict[str, dict[str, Any]]:
+def self_values(ratings: list[str | None], achievements: str | None) -> dict[str, dict[str, Any]]:
     values: dict[str, dict[str, Any]] = {
         f"{ids.B_RV_RATE}{i}": {ids.A_RV_RATE: rating(r)} for i, r in enumerate(ratings)
     }
     values[ids.B_RV_ACHIEVEMENTS] = {ids.A_RV_ACHIEVEMENTS: text(achievements)}
     values[ids.B_RV_GROW] = {ids.A_RV_GROW: text("Coaching")}
     values[ids.B_RV_GOALS] = {ids.A_RV_GOALS: text(None)}
-    values[ids.B_RV_MODE] = {ids.A_RV_MODE: rating(mode) | {"type": "radio_buttons"}}
     return values
 
 
-def manager_values(ratings: list[str | None], narrative: str, mode: str) -> dict[str, Any]:
+def manager_values(ratings: list[str | None], narrative: str) -> dict[str, Any]:
     values: dict[str, dict[str, Any]] = {
         f"{ids.B_RV_RATE}{i}": {ids.A_RV_RATE: rating(r)} for i, r in enumerate(ratings)
     }
     values[ids.B_RV_NARRATIVE] = {ids.A_RV_NARRATIVE: text(narrative)}
-    values[ids.B_RV_MODE] = {ids.A_RV_MODE: rating(mode) | {"type": "radio_buttons"}}
     return values
+
+
+def save_draft(
+    http: HttpApp, fake: FakeSlack, user: str, view: dict[str, Any], values: dict[str, Any]
+) -> dict[str, Any]:
+    """Click "Save draft" inside the open modal (a block_actions carrying the view and its
+    state, as Slack sends it); the modal Slack is told to show next."""
+    data = button_click(user, ids.REVIEW_SAVE_DRAFT, "draft")
+    for key in ("channel", "message", "response_url"):
+        data.pop(key, None)
+    data["container"] = {"type": "view", "view_id": "V0MODAL"}
+    data["actions"][0]["block_id"] = ids.B_RV_DRAFT
+    data["view"] = {
+        "id": "V0MODAL",
+        "hash": "1700000000.abc",
+        "type": "modal",
+        "callback_id": view["callback_id"],
+        "private_metadata": view.get("private_metadata", ""),
+        "blocks": view["blocks"],
+        "state": {"values": values},
+    }
+    before = fake.count("views.update")
+    assert http.interactive(data).status == 200
+    updated = fake.wait_for("views.update", before + 1)[-1].args
+    assert updated["view_id"] == "V0MODAL"
+    shown: dict[str, Any] = updated["view"]
+    return shown
 
 
 def closed(user: str, view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
@@ -107,7 +130,7 @@ def home_text(http: HttpApp, fake: FakeSlack, user: str) -> str:
 def submit_self(http: HttpApp, fake: FakeSlack, user: str) -> None:
     view = open_view(http, fake, user, ids.REVIEW_SELF_OPEN, QUARTER)
     resp = http.interactive(
-        view_submission(user, view, self_values(["4", "4", "5", "3"], "Shipped it", "final"))
+        view_submission(user, view, self_values(["4", "4", "5", "3"], "Shipped it"))
     )
     assert resp.status == 200 and not resp.body
 
@@ -172,13 +195,13 @@ def test_self_assessment_evidence_draft_kept_on_close_then_submitted(
 
     # Submitting as final needs every rating and the achievements.
     resp = http_app.interactive(
-        view_submission("U0ANA", view, self_values(["4", None, "3", None], "", "final"))
+        view_submission("U0ANA", view, self_values(["4", None, "3", None], ""))
     )
     errors = resp.json()["errors"]
     assert set(errors) == {f"{ids.B_RV_RATE}1", f"{ids.B_RV_RATE}3", ids.B_RV_ACHIEVEMENTS}
     assert "Problem solving" in errors[f"{ids.B_RV_RATE}1"]
     resp = http_app.interactive(
-        view_submission("U0ANA", view, self_values(["4", "4", "5", "3"], "Shipped", "final"))
+        view_submission("U0ANA", view, self_values(["4", "4", "5", "3"], "Shipped"))
     )
     assert resp.status == 200 and not resp.body
     review = review_of(org, "U0ANA")
@@ -214,19 +237,22 @@ def test_manager_assessment_release_and_acknowledgement_with_privacy(
     shown = json.dumps(view, ensure_ascii=False)
     assert "Ana Agent's self-assessment" in shown and "Shipped it" in shown
     assert "Ana Agent's quarter in evidence" in shown
-    # A draft: Ana does not see it.
-    resp = http_app.interactive(
-        view_submission(
-            "U0LEAD", view, manager_values(["3", "4", None, None], "Draft words", "draft")
-        )
+    # Two outcomes, two buttons: Save draft (partial is fine) and Release to Ana.
+    assert view["submit"]["text"] == "Release to Ana"
+    assert all(b.get("optional") is False for b in view["blocks"] if b["type"] == "input")
+    saved = save_draft(
+        http_app, fake, "U0LEAD", view, manager_values(["3", "4", None, None], "Draft words")
     )
-    assert resp.status == 200 and not resp.body
+    assert "💾 Draft saved Friday 18 Dec, 11:00. They see nothing until you release it." in (
+        json.dumps(saved, ensure_ascii=False)
+    )
+    assert review_of(org, "U0ANA").released_at is None  # type: ignore[union-attr]
     assert "Draft words" not in home_text(http_app, fake, "U0ANA")
     assert "Ana Agent has submitted a self-assessment" in home_text(http_app, fake, "U0LEAD")
 
     # Releasing needs every rating and a narrative; then Ana gets it in a DM and App Home.
     resp = http_app.interactive(
-        view_submission("U0LEAD", view, manager_values(["3", "4", None, None], "", "final"))
+        view_submission("U0LEAD", view, manager_values(["3", "4", None, None], ""))
     )
     assert set(resp.json()["errors"]) == {
         f"{ids.B_RV_RATE}2",
@@ -235,7 +261,7 @@ def test_manager_assessment_release_and_acknowledgement_with_privacy(
     }
     resp = http_app.interactive(
         view_submission(
-            "U0LEAD", view, manager_values(["3", "4", "4", "5"], "Great <@U0BOSS> year", "final")
+            "U0LEAD", view, manager_values(["3", "4", "4", "5"], "Great <@U0BOSS> year")
         )
     )
     assert resp.status == 200 and not resp.body
@@ -264,9 +290,7 @@ def test_manager_change_during_the_quarter_new_manager_assesses_old_loses_access
     clock.set(REVIEW_TIME)
     submit_self(http_app, fake, "U0ANA")
     view = open_view(http_app, fake, "U0LEAD", ids.REVIEW_MANAGER_OPEN, "U0ANA|2026-Q4")
-    http_app.interactive(
-        view_submission("U0LEAD", view, manager_values(["2"], "Lea's draft", "draft"))
-    )
+    save_draft(http_app, fake, "U0LEAD", view, manager_values(["2"], "Lea's draft"))
     # Ana moves to Ben's team.
     load_org(
         org,
@@ -275,9 +299,9 @@ def test_manager_change_during_the_quarter_new_manager_assesses_old_loses_access
         ),
     )
     resp = http_app.interactive(
-        view_submission("U0LEAD", view, manager_values(["3", "3", "3", "3"], "Late", "final"))
+        view_submission("U0LEAD", view, manager_values(["3", "3", "3", "3"], "Late"))
     )
-    assert "not Ana Agent's manager" in resp.json()["errors"][ids.B_RV_MODE]
+    assert "not Ana Agent's manager" in resp.json()["errors"][ids.B_RV_NARRATIVE]
     http_app.interactive(button_click("U0LEAD", ids.REVIEW_MANAGER_OPEN, "U0ANA|2026-Q4"))
     assert "not Ana Agent's manager" in fake.wait_for("chat.postEphemeral", 1)[-1].args["text"]
 
@@ -291,7 +315,7 @@ def test_manager_change_during_the_quarter_new_manager_assesses_old_loses_access
     view = open_view(http_app, fake, "U0BEN", ids.REVIEW_MANAGER_OPEN, "U0ANA|2026-Q4")
     assert "Lea's draft" not in json.dumps(view)  # the old manager's draft is not handed over
     resp = http_app.interactive(
-        view_submission("U0BEN", view, manager_values(["3", "3", "4", "3"], "Ben's view", "final"))
+        view_submission("U0BEN", view, manager_values(["3", "3", "4", "3"], "Ben's view"))
     )
     assert resp.status == 200 and not resp.body
     review = review_of(org, "U0ANA")
@@ -358,3 +382,53 @@ def test_evidence_pack_prefers_imported_metrics(
     shown = json.dumps(view, ensure_ascii=False)
     # October's five weeks come from the import (95 %), not the self-reported 80 %.
     assert "Oct: 5 of 5 weeks · CSAT 95 %" in shown
+
+
+def test_self_assessment_has_save_draft_and_submit_and_home_says_where_it_stands(
+    org: Deps, fake: FakeSlack, sender: OutboxSender, http_app: HttpApp, clock: FixedClock
+) -> None:
+    clock.set(REVIEW_TIME)
+    line = "*Quarterly review* · 2026-Q4 (Oct–Dec): "
+    assert f"{line}your self-assessment is open; nothing written yet." in home_text(
+        http_app, fake, "U0ANA"
+    )
+    view = open_view(http_app, fake, "U0ANA", ids.REVIEW_SELF_OPEN, QUARTER)
+    # Two outcomes, two buttons; no radio changing what one button does.
+    assert view["submit"]["text"] == "Submit to my manager"
+    draft_button = next(b for b in view["blocks"] if b.get("block_id") == ids.B_RV_DRAFT)
+    assert [e["text"]["text"] for e in draft_button["elements"]] == ["Save draft"]
+    assert not any(b.get("element", {}).get("type") == "radio_buttons" for b in view["blocks"])
+    required = {b["block_id"] for b in view["blocks"] if b["type"] == "input" and not b["optional"]}
+    assert required == {f"{ids.B_RV_RATE}{i}" for i in range(4)} | {ids.B_RV_ACHIEVEMENTS}
+
+    # A partial draft is saved as it is (no field errors), and the modal says so.
+    saved = save_draft(http_app, fake, "U0ANA", view, self_values(["4", None, None, None], ""))
+    assert "💾 Draft saved Friday 18 Dec, 11:00. Only you see it" in json.dumps(
+        saved, ensure_ascii=False
+    )
+    draft = review_of(org, "U0ANA")
+    assert draft is not None and draft.self_submitted_at is None
+    assert json.loads(draft.self_answers)["ratings"] == {"Customer empathy": 4}
+    assert (
+        f"{line}your self-assessment is a draft (saved 18 Dec), seen by you alone until you "
+        "submit it." in home_text(http_app, fake, "U0ANA")
+    )
+    submit_self(http_app, fake, "U0ANA")
+    assert (
+        f"{line}you submitted your self-assessment on 18 Dec; Lea Lead's assessment is next."
+        in (home_text(http_app, fake, "U0ANA"))
+    )
+    lea = open_view(http_app, fake, "U0LEAD", ids.REVIEW_MANAGER_OPEN, "U0ANA|2026-Q4")
+    resp = http_app.interactive(
+        view_submission("U0LEAD", lea, manager_values(["3", "4", "4", "5"], "Good quarter"))
+    )
+    assert resp.status == 200 and not resp.body
+    assert f"{line}Lea Lead released your review on 18 Dec; read it below." in home_text(
+        http_app, fake, "U0ANA"
+    )
+    ack = open_view(http_app, fake, "U0ANA", ids.REVIEW_ACK_OPEN, QUARTER)
+    http_app.interactive(view_submission("U0ANA", ack, {ids.B_RV_ACK: {ids.A_RV_ACK: text("")}}))
+    assert (
+        f"{line}Lea Lead released your review on 18 Dec and you acknowledged it on 18 Dec."
+        in home_text(http_app, fake, "U0ANA")
+    )

@@ -208,6 +208,7 @@ CONTEXTS: dict[str, dict[str, object]] = {
         ratings=REVIEW_RATINGS,
         current=Assessment({"Problem solving": 4}, NASTY, NASTY, NASTY),
         limit=3000,
+        saved_line=NASTY,
     ),
     "review_manager_modal.json.j2": dict(
         quarter="2026-Q4",
@@ -221,6 +222,8 @@ CONTEXTS: dict[str, dict[str, object]] = {
         ratings=REVIEW_RATINGS,
         current=Assessment({"Problem solving": 2}, narrative=NASTY),
         limit=3000,
+        saved_line=NASTY,
+        release_label="Release to Kenji",
     ),
     "review_prompt.json.j2": dict(
         kind="manager",

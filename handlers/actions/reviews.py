@@ -10,6 +10,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from cadence.handlers.actions.checkin import _tell
+from cadence.handlers.views.common import metadata, state_values
 from cadence.prompts import ids
 from cadence.services import goals, reviews
 from cadence.services.common import Outcome
@@ -39,6 +40,23 @@ def register(app: App, deps: Deps) -> None:
     app.action(ids.REVIEW_ACK_OPEN)(
         opener(lambda user, value: reviews.open_acknowledge(deps, user, value))
     )
+
+    @app.action(ids.REVIEW_SAVE_DRAFT)
+    def save_draft(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        view = body.get("view") or {}
+        outcome = reviews.save_draft(
+            deps,
+            body["user"]["id"],
+            str(view.get("callback_id") or ""),
+            metadata(view),
+            state_values(view),
+        )
+        if outcome.view is not None:
+            client.views_update(view_id=view["id"], hash=view.get("hash"), view=outcome.view)
+        else:
+            _tell(client, body, outcome.message or reviews.NOT_REGISTERED)
+
     app.action(ids.GOALS_OPEN)(opener(lambda user, value: goals.open_goal(deps, user, value)))
     app.action(ids.GOALS_PROGRESS_OPEN)(
         opener(lambda user, value: goals.open_progress(deps, user, value))

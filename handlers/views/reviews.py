@@ -18,22 +18,22 @@ from cadence.services.deps import Deps
 def register(app: App, deps: Deps) -> None:
     @app.view(ids.REVIEW_SELF_MODAL)
     def submit_self(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        answers = reviews.read_modal_state(_values(view))
+        answers = reviews.read_modal_state(_values(view), final=True)
         quarter = _meta(view).get("quarter", "")
         _answer(ack, reviews.save_self_assessment(deps, body["user"]["id"], quarter, answers))
 
     @app.view_closed(ids.REVIEW_SELF_MODAL)
     def close_self(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         # Saved before the ack (one short write): the draft is stored when Slack hears back.
-        answers = reviews.read_modal_state(_values(view))
+        answers = reviews.read_modal_state(_values(view), final=False)
         quarter = _meta(view).get("quarter", "")
-        reviews.save_self_assessment(deps, body["user"]["id"], quarter, answers, closing=True)
+        reviews.save_self_assessment(deps, body["user"]["id"], quarter, answers)
         ack()
 
     @app.view(ids.REVIEW_MANAGER_MODAL)
     def submit_manager(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         meta = _meta(view)
-        answers = reviews.read_modal_state(_values(view))
+        answers = reviews.read_modal_state(_values(view), final=True)
         errors = reviews.save_manager_assessment(
             deps, body["user"]["id"], meta.get("report", ""), meta.get("quarter", ""), answers
         )
@@ -42,14 +42,9 @@ def register(app: App, deps: Deps) -> None:
     @app.view_closed(ids.REVIEW_MANAGER_MODAL)
     def close_manager(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         meta = _meta(view)
-        answers = reviews.read_modal_state(_values(view))
+        answers = reviews.read_modal_state(_values(view), final=False)
         reviews.save_manager_assessment(
-            deps,
-            body["user"]["id"],
-            meta.get("report", ""),
-            meta.get("quarter", ""),
-            answers,
-            closing=True,
+            deps, body["user"]["id"], meta.get("report", ""), meta.get("quarter", ""), answers
         )
         ack()
 
