@@ -9,6 +9,7 @@ python bot.py run-job JOB [--at ISO-8601]
 python bot.py export KIND [--out FILE]
 python bot.py migrate          apply database migrations (also done at every start)
 python bot.py backup FILE      copy the SQLite database to FILE (consistent while running)
+python bot.py doctor           check tokens, scopes, database revision and roles file
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     exp = sub.add_parser("export", help="write CSV")
     exp.add_argument("kind", choices=EXPORTS)
     exp.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    sub.add_parser("doctor", help="check tokens, scopes, database and roles; say what is wrong")
     bak = sub.add_parser("backup", help="copy the SQLite database to FILE, safely while running")
     bak.add_argument("file", type=Path)
     return p
@@ -276,6 +278,16 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
             raise Fatal(missing)
         if command in {"run", "serve", "scheduler"}:
             return _run(command, settings)
+        if command == "doctor":
+            from cadence.services.doctor import diagnose
+
+            findings = diagnose(settings)
+            for finding in findings:
+                print(("ok    " if finding.ok else "FIX   ") + finding.text, file=out)  # noqa: T201
+            problems = sum(1 for f in findings if not f.ok)
+            verdict = f"{problems} problem(s) to fix." if problems else "Cadence is ready to run."
+            print(verdict, file=out)  # noqa: T201
+            return 1 if problems else 0
         if command == "backup":
             from cadence.storage.backup import BackupError, backup_sqlite
 

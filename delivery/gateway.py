@@ -53,6 +53,15 @@ class SlackUser:
 
 
 @dataclass(frozen=True, slots=True)
+class Identity:
+    """What auth.test says about the token: whose it is and the scopes Slack granted it."""
+
+    team: str
+    user: str
+    scopes: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
 class Upload:
     filename: str
     content: bytes
@@ -163,6 +172,25 @@ class WebClientGateway:
                 alt_txt=upload.alt_text or None,
                 initial_comment=comment or None,
             )
+
+    def identify(self) -> Identity:
+        """auth.test; Slack lists the granted scopes in the x-oauth-scopes response header.
+        Raises SlackCallError (invalid_auth, a connection error, ...)."""
+        try:
+            response = self.client.api_call("auth.test")
+        except SlackApiError as exc:
+            status = exc.response.status_code
+            raise SlackCallError(
+                "permanent", str(exc.response.get("error", "") or f"http_{status}")
+            ) from None
+        except (OSError, TimeoutError) as exc:
+            raise SlackCallError("transient", f"connection: {type(exc).__name__}") from None
+        header = str(response.headers.get("x-oauth-scopes") or "")
+        return Identity(
+            team=str(response.get("team") or ""),
+            user=str(response.get("user") or ""),
+            scopes=frozenset(s.strip() for s in header.split(",") if s.strip()),
+        )
 
     def user_info(self, user_id: str) -> SlackUser:
         data = self._form("users.info", user=user_id)

@@ -10,7 +10,7 @@ import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import DateTime, event, text
 from sqlalchemy.engine import Connection, Engine
@@ -18,6 +18,9 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, create_engine
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -264,6 +267,31 @@ _migrate_lock = threading.Lock()
 _ADVISORY_MIGRATE = 7_262_633_001
 
 
+def schema_revision(engine: Engine) -> tuple[str | None, str | None, bool]:
+    """(the database's Alembic revision or None, the newest revision the code ships, whether
+    the code knows the database's revision). Reads only; does not migrate."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    scripts = ScriptDirectory.from_config(_alembic_config())
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+    try:
+        known = current is None or scripts.get_revision(current) is not None
+    except CommandError:
+        known = False
+    return current, scripts.get_current_head(), known
+
+
+def _alembic_config() -> Config:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", MIGRATIONS)
+    return cfg
+
+
 MIGRATION_WAIT = 60.0
 
 
@@ -277,10 +305,8 @@ def migrate(engine: Engine, wait: float = MIGRATION_WAIT) -> None:
     MigrationLockTimeout."""
     logging.getLogger("alembic").setLevel(logging.WARNING)
     from alembic import command
-    from alembic.config import Config
 
-    cfg = Config()
-    cfg.set_main_option("script_location", MIGRATIONS)
+    cfg = _alembic_config()
     deadline = time.monotonic() + wait
     with _migrate_lock, engine.connect() as conn:
         postgres = conn.dialect.name == "postgresql"
