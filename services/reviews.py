@@ -511,7 +511,7 @@ def save_draft(
         return Outcome(message=" ".join(dict.fromkeys(errors.values())))
     person = caller(deps, slack_id)
     now = deps.clock.now()
-    local = local_now(now, timezone_of(deps, person, now) if person else "UTC")
+    local = local_now(now, timezone_of(person) if person else "UTC")
     when = f"{local:%A} {local.day} {local:%b}, {local:%H:%M}"
     if callback_id == ids.REVIEW_MANAGER_MODAL:
         line = f"💾 Draft saved {when}. They see nothing until you release it."
