@@ -215,6 +215,7 @@ class Digest:
     rollups: list[Rollup]
     series: list[RoleSeries]
     recognised: list[str] = field(default_factory=list)
+    open_until: str = ""  # the answer deadline as people read it ("Tuesday 12:00")
 
     @property
     def needs_you(self) -> list[ReportRow]:
@@ -228,7 +229,8 @@ class Digest:
         for kinds, icon, one, many in FOLDS:
             names = [r.report.name for r in self.rows if r.kind in kinds]
             if names:
-                lines.append(f"{icon} {name_list(names)} {one if len(names) == 1 else many}")
+                words = (one if len(names) == 1 else many).format(until=self.open_until)
+                lines.append(f"{icon} {name_list(names)} {words}")
         return lines
 
     @property
@@ -253,8 +255,8 @@ FOLDS: list[tuple[frozenset[SignalKind], str, str, str]] = [
     (
         frozenset({SignalKind.NOT_YET}),
         "⏳",
-        "hasn't checked in yet (open until Tuesday 12:00)",
-        "haven't checked in yet (open until Tuesday 12:00)",
+        "hasn't checked in yet (open until {until})",
+        "haven't checked in yet (open until {until})",
     ),
     (
         frozenset({SignalKind.MISSING}),
@@ -493,10 +495,12 @@ def build_digest(
     since: datetime,
     rollups: Sequence[Rollup] = (),
     recognised: Sequence[str] = (),
+    open_until: str = "",
 ) -> Digest:
     """One manager's digest for `period`. `rows` are the direct reports only (individual data);
     `rollups` the teams below them (aggregates); `recognised` the names of direct reports who
-    were recognised this week (kudos)."""
+    were recognised this week (kudos); `open_until` the answer deadline as people read it
+    (Schedule.answer_deadline.label)."""
     ordered = sort_rows(rows)
     this_week = [(r.report.role, r.week) for r in ordered]
     last_week = [
@@ -518,6 +522,7 @@ def build_digest(
         rollups=sorted(rollups, key=lambda r: r.manager_name.casefold()),
         series=role_series(ordered, periods),
         recognised=sorted(set(recognised), key=str.casefold),
+        open_until=open_until,
     )
 
 

@@ -86,12 +86,6 @@ def week_label(period: str) -> str:
     return f"week of {start.day} {start:%b}"
 
 
-def week_of_label(period: str) -> str:
-    """'week of 16 Nov': the week as people say it (its Monday)."""
-    start = week_day(period, 1)
-    return f"week of {start.day} {start:%b}"
-
-
 def place(tz: str) -> str:
     """'New York' for America/New_York: the zone as people name it."""
     return tz.rsplit("/", 1)[-1].replace("_", " ")

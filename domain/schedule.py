@@ -12,6 +12,8 @@ from datetime import datetime, time
 
 from cadence.domain.periods import at_local, local_now, shift_week, week_day, week_of
 
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
 
 @dataclass(frozen=True, slots=True)
 class WeeklySlot:
@@ -21,6 +23,11 @@ class WeeklySlot:
     weekday: int
     at: time
     week_offset: int = 0
+
+    @property
+    def label(self) -> str:
+        """'Tuesday 12:00': the moment as people read it (in their own zone)."""
+        return f"{DAY_NAMES[self.weekday - 1]} {self.at:%H:%M}"
 
     def for_period(self, period: str, tz: str) -> datetime:
         day = week_day(shift_week(period, self.week_offset), self.weekday)

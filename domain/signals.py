@@ -57,7 +57,7 @@ ACTIONS: dict[SignalKind, str] = {
     SignalKind.NOT_ENOUGH_HISTORY: "Keep checking in: a baseline needs 2 answered weeks",
     SignalKind.SKIPPED: "Nothing: an absence is not neglect",
     SignalKind.AWAY: "Nothing: an absence is not neglect",
-    SignalKind.NOT_YET: "Nothing yet: the check-in is open until Tuesday 12:00",
+    SignalKind.NOT_YET: "Nothing yet: the check-in is still open",
 }
 MOOD_ACTION = "Ask how they are"
 LOW_MOOD = 2  # a mood of 2/5 or below, two weeks running, raises Support

@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from cadence.domain.actions import ACTION_TEXT_LIMIT, RawAction, due_phrase, validate_action
 from cadence.domain.authz import may_act_on_action, may_plan_action
-from cadence.domain.periods import local_now, week_label, week_of_label
+from cadence.domain.periods import local_now, week_label
 from cadence.domain.reviews import manager_chain
 from cadence.domain.signals import ACTIONS, LABELS, SignalKind
 from cadence.domain.status import ActionStatus
@@ -154,7 +154,7 @@ def submit_action(
             # The signal is read from the report's check-ins: told to their manager chain
             # only (DESIGN.md section 6); someone else learns the action and the week.
             signal_label=LABELS[signal].lower() if tell_signal else "",
-            week=week_of_label(period),
+            week=week_label(period),
             text=planned.text,
             due_label=f"{planned.due:%A} {planned.due.day} {planned.due:%b}",
         )
@@ -316,7 +316,7 @@ def home_lines(deps: Deps, person: Person) -> list[str]:
             else (planner.name if planner else "a former manager")
         )
         lines.append(
-            f"☐ {a.text[:200]} — about {about}, {week_of_label(a.period)} · planned by {by} · "
+            f"☐ {a.text[:200]} — about {about}, {week_label(a.period)} · planned by {by} · "
             f"{due_phrase(a.due, a.status, today)}"
         )
     return lines

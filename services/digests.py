@@ -262,6 +262,7 @@ def build_digests(
                     since=_since(deps, period, m.timezone or "UTC"),
                     rollups=rollups,
                     recognised=[r.report.name for r in direct if kudos.get(r.report.person_id)],
+                    open_until=deps.schedule.answer_deadline.label,
                 )
             )
     return digests

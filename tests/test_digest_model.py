@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
@@ -27,6 +27,7 @@ from cadence.domain.digests import (
 )
 from cadence.domain.periods import weeks_back
 from cadence.domain.roles import load_roles
+from cadence.domain.schedule import DEFAULT_SCHEDULE, Schedule, WeeklySlot
 from cadence.domain.signals import SignalKind
 
 ROLES = load_roles(PROJECT_ROOT / "roles.toml")
@@ -48,7 +49,7 @@ def person(name: str, this: Week, steady: tuple[float, float] = (92, 60), role: 
     return read_report(ReportInput(pid, f"U{pid}", name, ROLES[role], [*past, this]))
 
 
-def digest(rows, actions=(), rollups=(), recognised=()) -> Digest:  # type: ignore[no-untyped-def]
+def digest(rows, actions=(), rollups=(), recognised=(), schedule=DEFAULT_SCHEDULE) -> Digest:  # type: ignore[no-untyped-def]
     return build_digest(
         manager_slack_id="UMGR",
         manager_name="Mia Manager",
@@ -60,6 +61,7 @@ def digest(rows, actions=(), rollups=(), recognised=()) -> Digest:  # type: igno
         since=MONDAY - timedelta(days=7),
         rollups=rollups,
         recognised=recognised,
+        open_until=schedule.answer_deadline.label,
     )
 
 
@@ -127,6 +129,12 @@ def test_a_week_without_numbers_reads_as_its_state_and_never_needs_you(
     assert row.kind == kind and row.quality.value == "–" and row.quality.change == ""
     d = digest([row])
     assert d.needs_you == [] and d.folded == [fold]
+
+
+def test_the_not_yet_line_names_the_schedules_own_deadline() -> None:
+    later = Schedule(answer_deadline=WeeklySlot(3, time(17, 30), 1))
+    d = digest([person("Sid", Week(status="open"))], schedule=later)
+    assert d.folded == ["⏳ Sid hasn't checked in yet (open until Wednesday 17:30)"]
 
 
 def test_not_enough_history_for_a_newcomer() -> None:
