@@ -10,10 +10,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from cadence.domain.periods import week_label
 from cadence.domain.quarters import month_of_week
 from cadence.domain.roles import Metric, Role, fmt
 from cadence.domain.signals import BASELINE_WEEKS, LABELS, SignalKind, below_floor, read_pair
 from cadence.domain.status import CheckinStatus
+from cadence.domain.weeks import ABSENT, WORDS, WeekState
 
 RATINGS: dict[int, str] = {
     1: "1 · Well below expectations",
@@ -32,10 +34,10 @@ KUDOS_SHOWN = 10
 @dataclass(frozen=True, slots=True)
 class WeekData:
     """One ISO week of a person's pair: answered (values may come from an import), skipped
-    (said so in the DM) or missing."""
+    (said so in the DM), away, missing (deadline passed), or open (domain.weeks.WeekState)."""
 
     period: str
-    status: str  # answered | skipped | missing
+    status: str  # answered | skipped | away | missing | open
     quality: float | None = None
     output: float | None = None
     wins: str = ""
@@ -113,8 +115,8 @@ def signals_seen(
     seen: Counter[SignalKind] = Counter()
     for i in range(len(before), len(series)):
         week = series[i]
-        if week.status == CheckinStatus.SKIPPED:
-            continue  # a skipped week is a decision, not a missing check-in
+        if week.status in ABSENT or week.status == WeekState.OPEN:
+            continue  # an absence is not neglect; an open week is not due yet
         previous = series[max(0, i - BASELINE_WEEKS) : i]
         signal = read_pair(
             role,
@@ -145,6 +147,24 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
+def checkins_line(due: Sequence[WeekData], not_due: Sequence[str]) -> str:
+    """ "Checked in 6 of 8 weeks that were due · 1 skipped, 1 away": answered of the weeks
+    whose answer deadline has passed, absences stated apart, then what was missed and which
+    weeks are still open (`not_due`: never counted as missed)."""
+    count = Counter(w.status for w in due)
+    n = len(due)
+    line = f"Checked in {count[WeekState.ANSWERED]} of {n} week{'s' if n != 1 else ''}"
+    line += f" that {'were' if n != 1 else 'was'} due"
+    absent = [f"{count[s]} {WORDS[s]}" for s in (WeekState.SKIPPED, WeekState.AWAY) if count[s]]
+    if absent:
+        line += " · " + ", ".join(absent)
+    if count[WeekState.MISSING]:
+        line += f" · {count[WeekState.MISSING]} missed"
+    if not_due:
+        line += " · not due yet: " + ", ".join(week_label(p) for p in not_due)
+    return line
+
+
 def build_evidence(
     role: Role,
     weeks: Sequence[WeekData],
@@ -155,15 +175,15 @@ def build_evidence(
     joined: str | None = None,
 ) -> Evidence:
     """The evidence pack for the quarter's `weeks` so far (oldest first; only the weeks the
-    person was in Cadence for), with the `before` weeks as the first baselines. `joined` names
-    the first week when the person joined during the quarter."""
-    answered = sum(w.status == CheckinStatus.ANSWERED for w in weeks)
-    skipped = sum(w.status == CheckinStatus.SKIPPED for w in weeks)
-    line = f"Checked in {answered} of {len(weeks)} weeks"
-    if skipped:
-        line += f" · {skipped} skipped"
+    person was in Cadence for; each with its WeekState), with the `before` weeks as the first
+    baselines. Only weeks that were due count: an open week (answer deadline not passed, not
+    answered) is named apart, never "missed". `joined` names the first week when the person
+    joined during the quarter."""
+    due = [w for w in weeks if w.status != WeekState.OPEN]
+    line = checkins_line(due, [w.period for w in weeks if w.status == WeekState.OPEN])
     if joined:
-        line += f" · counted from {joined}, when you joined Cadence"
+        line += f" · counted from the {week_label(joined)}, when you joined Cadence"
+    weeks = due
     by_month: dict[date, list[WeekData]] = {}
     for w in weeks:
         by_month.setdefault(month_of_week(w.period), []).append(w)
@@ -173,7 +193,7 @@ def build_evidence(
     signals = " · ".join(
         f"{LABELS[k]} {n}" for k, n in sorted(seen.items(), key=lambda kv: order.index(kv[0]))
     )
-    wins = [f"{w.period}: {w.wins.strip()}" for w in reversed(weeks) if w.wins.strip()]
+    wins = [f"{week_label(w.period)}: {w.wins.strip()}" for w in reversed(weeks) if w.wins.strip()]
     kudos_lines = [f"{k.on:%d %b} from {k.giver}: {k.message}" for k in kudos[:KUDOS_SHOWN]]
     return Evidence(
         checkins_line=line,

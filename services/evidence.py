@@ -4,6 +4,7 @@ kudos. Read inside the caller's session; authorization is the caller's job."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
 from sqlmodel import Session
@@ -15,6 +16,7 @@ from cadence.domain.reviews import Evidence, KudosItem, WeekData, build_evidence
 from cadence.domain.roles import Role
 from cadence.domain.signals import BASELINE_WEEKS
 from cadence.domain.status import CheckinStatus
+from cadence.services import weeks as week_states
 from cadence.services.deps import Deps
 from cadence.storage import digest_repo, feedback_repo, repo, review_repo
 from cadence.storage.models import KeyResult, Person
@@ -48,6 +50,20 @@ def week_data(
             series.append(WeekData(w, status, quality, output, c.wins if c is not None else ""))
         out[pid] = series
     return out
+
+
+def with_states(
+    deps: Deps, person: Person, series: Sequence[WeekData], now: datetime, *, session: Session
+) -> list[WeekData]:
+    """`series` with each week's state (domain.weeks) as of `now` in the person's zone: a
+    declared absence reads as away, and a week not answered whose deadline has not passed is
+    open, not missing."""
+    assert person.id is not None  # noqa: S101
+    periods = [w.period for w in series]
+    stored = {(person.id, w.period): w.status for w in series if w.status != "missing"}
+    away = week_states.covered([person.id], periods, session=session)
+    state = week_states.states(deps.schedule, [person], periods, stored, away, now)
+    return [replace(w, status=state[(person.id, w.period)]) for w in series]
 
 
 def joined_week(person: Person, quarter: str) -> str | None:
@@ -124,6 +140,7 @@ def evidence_for(
     first = weeks[0] if weeks else quarter_weeks(quarter)[0]
     before = [shift_week(first, -i) for i in range(BASELINE_WEEKS, 0, -1)]
     series = week_data(deps, [person.id], before + weeks, session=session)[person.id]
+    series = with_states(deps, person, series, now, session=session)
     tz = person.timezone or "UTC"
     start = max(quarter_start(quarter), week_day(first, 1))
     received = feedback_repo.kudos_received(

@@ -5,6 +5,7 @@ assessment and release, acknowledgement, a manager change, and who may see what.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -27,7 +28,9 @@ REVIEW_TIME = datetime(2026, 12, 18, 10, 0, tzinfo=UTC)  # Friday 11:00 in Paris
 QUARTER = "2026-Q4"
 
 
-def seed_quarter(deps: Deps, slack_id: str, weeks: range, quality: float, output: float) -> None:
+def seed_quarter(
+    deps: Deps, slack_id: str, weeks: Sequence[int], quality: float, output: float
+) -> None:
     """Check-ins for `weeks` of 2026; the person is in Cadence since before the first one."""
     with session_scope(deps.engine) as s:
         person = repo.person_by_slack_id(slack_id, session=s)
@@ -168,9 +171,10 @@ def test_self_assessment_evidence_draft_kept_on_close_then_submitted(
     fake.wait_for("chat.postMessage", 3)  # two review DMs (Lea, Ana), then the kudos post
     view = open_view(http_app, fake, "U0ANA", ids.REVIEW_SELF_OPEN, QUARTER)
     shown = json.dumps(view, ensure_ascii=False)
-    assert "Checked in 11 of 12 weeks" in shown  # W40..W51 so far; W51 not answered
+    # W40..W51 so far; W51 is not answered but open until Tuesday 22 Dec 12:00: not missed.
+    assert "Checked in 11 of 11 weeks that were due · not due yet: week of 14 Dec" in shown
     assert "Oct: 5 of 5 weeks · CSAT 80 % (floor 85, 5 weeks below)" in shown
-    assert "Quality below floor 11" in shown and "Missing 1" in shown
+    assert '(weeks)\\nQuality below floor 11"' in shown  # no "Missing" for the open week
     assert "Win in week 50 &lt;!channel&gt;" in shown and "<!channel>" not in shown
     assert "18 Dec from Lea Lead: calm on the @here outage" in shown  # neutralised by /kudos
     assert view["notify_on_close"] is True
@@ -219,6 +223,33 @@ def test_self_assessment_evidence_draft_kept_on_close_then_submitted(
     note = fake.wait_for("chat.postEphemeral", 1)[-1]
     assert "You submitted your self-assessment" in note.args["text"]
     assert fake.count("views.open") == before
+
+
+def test_evidence_on_the_monday_of_the_quarters_last_week_counts_only_weeks_that_were_due(
+    org: Deps, fake: FakeSlack, sender: OutboxSender, http_app: HttpApp, clock: FixedClock
+) -> None:
+    # In October Ana skips week 44 from the DM's button and declares 16–20 Nov (week 47) away.
+    clock.set(datetime(2026, 10, 30, 15, 0, tzinfo=UTC))  # Friday 16:00 in Paris
+    http_app.interactive(button_click("U0ANA", ids.CHECKIN_SKIP, "2026-W44"))
+    resp = http_app.command("/cadence", "U0ANA", "away 2026-11-16 2026-11-20")
+    assert resp.status == 200
+    # She answers every other week up to week 51 except week 49; weeks 52 and 53 are open.
+    answered = [w for w in range(40, 52) if w not in (44, 47, 49)]
+    seed_quarter(org, "U0ANA", answered, quality=80, output=50)
+    monday = datetime(2026, 12, 28, 9, 0, tzinfo=UTC)  # Monday of W53, 10:00 in Paris
+    clock.set(monday)
+    send_review_prompts(org, monday)
+    sender.drain()
+    view = open_view(http_app, fake, "U0ANA", ids.REVIEW_SELF_OPEN, QUARTER)
+    shown = json.dumps(view, ensure_ascii=False)
+    # 12 weeks were due (W40..W51): 9 answered, 1 skipped, 1 away, 1 missed. Last week's
+    # deadline is tomorrow 12:00 and this week has just started: neither is missed.
+    assert (
+        "Checked in 9 of 12 weeks that were due · 1 skipped, 1 away · 1 missed · "
+        "not due yet: week of 21 Dec, week of 28 Dec"
+    ) in shown
+    assert "Dec: 2 of 3 weeks" in shown  # W49..W51; W52 and W53 are not due
+    assert '(weeks)\\nQuality below floor 9 · Missing 1"' in shown
 
 
 def test_manager_assessment_release_and_acknowledgement_with_privacy(
@@ -335,7 +366,8 @@ def test_person_who_joined_mid_quarter_is_measured_from_their_first_week(
     seed_quarter(org, "U0EVE", range(46, 51), quality=90, output=61)
     view = open_view(http_app, fake, "U0EVE", ids.REVIEW_SELF_OPEN, QUARTER)
     shown = json.dumps(view, ensure_ascii=False)
-    assert "Checked in 5 of 6 weeks" in shown and "counted from 2026-W46" in shown
+    assert "Checked in 5 of 5 weeks that were due" in shown  # W51 is open until Tuesday
+    assert "counted from the week of 9 Nov, when you joined" in shown
 
 
 def test_export_reviews_is_audited(
