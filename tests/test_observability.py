@@ -123,3 +123,24 @@ def test_what_people_type_is_never_logged_even_at_debug(
     for line in logged.splitlines():
         json.loads(line)  # one JSON object per line
     assert secret not in logged
+
+
+def test_a_process_without_http_serves_only_metrics(deps: Deps) -> None:
+    # `python bot.py scheduler` (and Socket Mode) with CADENCE_METRICS=1: /metrics on PORT.
+    import threading
+
+    from cadence.web import make_server, run_until
+    from cadence.web.observe import Observed
+
+    server = make_server(Observed(None, deps.engine, metrics=True), 0, host="127.0.0.1")
+    stop = threading.Event()
+    thread = threading.Thread(target=run_until, args=(server, stop), daemon=True)
+    thread.start()
+    try:
+        app = HttpApp(f"http://127.0.0.1:{server.effective_port}")  # type: ignore[union-attr]
+        resp = app.request("/metrics", method="GET")
+        assert resp.status == 200 and b"cadence_scheduler_lag_seconds" in resp.body
+        assert app.request("/slack/events", b"{}").status == 404
+    finally:
+        stop.set()
+        thread.join(5)
