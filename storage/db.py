@@ -3,9 +3,13 @@ several threads share one file without 'database is locked' reaching a user."""
 
 from __future__ import annotations
 
+import functools
 import logging
+import os
+import sqlite3
 import threading
 import time
+import weakref
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -14,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import DateTime, event, text
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, ProgrammingError
 from sqlalchemy.pool import QueuePool
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, create_engine
@@ -96,9 +100,57 @@ def _configure_postgres(engine: Engine) -> None:
         dbapi_conn.commit()
 
 
+class _SqliteFile:
+    """The database file an engine opened first (device, inode). A file deleted or replaced
+    under a running process would take writes that nobody ever reads again (the open
+    connections keep the old inode): writes and new connections then fail instead, and
+    /healthz says why."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.opened: tuple[int, int] | None = None
+
+    def now(self) -> tuple[int, int] | None:
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            return None
+        return st.st_dev, st.st_ino
+
+    def problem(self) -> str | None:
+        if self.opened is None:
+            return None
+        current = self.now()
+        if current is None:
+            return (
+                f"the database file {self.path} is gone (deleted or moved); restore it and restart"
+            )
+        if current != self.opened:
+            return f"the database file {self.path} was replaced since start-up; restart Cadence"
+        return None
+
+    def check(self, statement: str) -> None:
+        problem = self.problem()
+        if problem is not None:
+            raise OperationalError(statement, None, sqlite3.OperationalError(problem))
+
+
+_SQLITE_FILES: weakref.WeakKeyDictionary[Engine, _SqliteFile] = weakref.WeakKeyDictionary()
+
+
 def _configure_sqlite(engine: Engine) -> None:
+    path = engine.url.database or ""
+    file = None
+    if path and path != ":memory:" and not path.startswith("file:"):
+        file = _SQLITE_FILES[engine] = _SqliteFile(os.path.abspath(path))
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        if file is not None:
+            if file.opened is None:
+                file.opened = file.now()
+            else:
+                file.check("connect")
         # Let SQLAlchemy drive transactions; we issue BEGIN IMMEDIATE ourselves so a writer waits
         # on the busy timeout up front instead of failing on a lock upgrade mid-transaction.
         dbapi_conn.isolation_level = None
@@ -125,6 +177,8 @@ def _configure_sqlite(engine: Engine) -> None:
             return
         write_turn.acquire()
         try:
+            if file is not None:
+                file.check("BEGIN IMMEDIATE")
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         except BaseException:
             write_turn.release()
@@ -253,14 +307,62 @@ def read_scope(engine: Engine) -> Iterator[Session]:
         yield session  # closing ends the transaction; loaded objects stay readable
 
 
-def ping(engine: Engine) -> bool:
+HEALTH_TIMEOUT = 0.8  # seconds the health check's statements may wait or run
+
+
+@functools.cache
+def head_revision() -> str:
+    """The Alembic revision this code needs."""
+    from alembic.script import ScriptDirectory
+
+    return str(ScriptDirectory.from_config(_alembic_config()).get_current_head())
+
+
+def health_problem(engine: Engine) -> str | None:
+    """None when a request would succeed; otherwise what is wrong, in one sentence: the
+    database unreachable, its schema missing or at another revision, read-only, its write
+    lock unobtainable, or (SQLite) its file deleted or replaced under the running process."""
+    file = _SQLITE_FILES.get(engine)
+    if file is not None and (problem := file.problem()) is not None:
+        return problem
+    postgres = engine.dialect.name == "postgresql"
+    millis = int(HEALTH_TIMEOUT * 1000)
     try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        return True
-    except Exception:  # any failure means "not reachable"
-        log.warning("database ping failed", exc_info=True)
-        return False
+        with engine.execution_options(cadence_read_only=True).connect() as conn:
+            if postgres:
+                conn.execute(text(f"SET LOCAL statement_timeout = {millis}"))
+                conn.execute(text(f"SET LOCAL lock_timeout = {millis}"))
+            try:
+                revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            except (OperationalError, ProgrammingError) as exc:
+                if not is_outage(exc) or "alembic_version" in str(exc.orig):
+                    return "the database has no Cadence schema (run python bot.py migrate)"
+                raise
+            if revision != head_revision():
+                return (
+                    f"the database schema is at revision {revision}, "
+                    f"this version of Cadence needs {head_revision()}"
+                )
+            if postgres and conn.execute(text("SHOW transaction_read_only")).scalar() == "on":
+                return "the database is read-only"
+        if file is not None:
+            _sqlite_write_probe(engine, millis)
+    except Exception as exc:  # whatever it is, requests would fail the same way
+        log.warning("health check failed: %s", outage_reason(exc))
+        return f"the database is unavailable ({outage_reason(exc)})"
+    return None
+
+
+def _sqlite_write_probe(engine: Engine, millis: int) -> None:
+    """Take and give back the write lock, waiting at most `millis` for it."""
+    with engine.connect() as conn:
+        raw: Any = conn.connection.dbapi_connection
+        raw.execute(f"PRAGMA busy_timeout={millis}")
+        try:
+            with conn.begin():
+                pass
+        finally:
+            raw.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT * 1000)}")
 
 
 _migrate_lock = threading.Lock()

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
 
 from cadence.delivery.pacing import Foreground
-from cadence.storage.db import ping
+from cadence.web.health import HealthCheck
 from cadence.web.observe import SURFACE_KEY, surface_of
 
 if TYPE_CHECKING:
@@ -61,6 +61,7 @@ class CadenceWSGI:
         self.bolt = bolt
         self.foreground = foreground or Foreground()
         self.engine = engine
+        self.health = HealthCheck(engine)
         self.verifier = SignatureVerifier(signing_secret) if signing_secret.strip() else None
         self.routes = dict(routes or {})
 
@@ -80,7 +81,8 @@ class CadenceWSGI:
         if path == "/healthz":
             if method not in {"GET", "HEAD"}:
                 return _text(405, "use GET")
-            return _text(200, "ok") if ping(self.engine) else _text(503, "database unreachable")
+            problem = self.health()
+            return _text(200, "ok") if problem is None else _text(503, problem)
         route = self.routes.get((method, path))
         if path != EVENTS_PATH and route is None:
             known = {p for _, p in self.routes} | {EVENTS_PATH}
