@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cadence.domain.reviews import PairSummary
+from cadence.domain.words import plural
 
 GAP = 0.75  # a manager's mean this far from everyone else's is flagged
 MIN_RATINGS = 8  # ... when both sides have at least this many competency ratings
@@ -64,7 +65,7 @@ class ManagerRow:
     @property
     def text(self) -> str:
         warn = f" · ⚠️ {self.flag} than the rest of the organisation" if self.flag else ""
-        return f"{self.manager} ({self.people} people): {self.distribution.line()}{warn}"
+        return f"{self.manager} ({plural(self.people, 'person')}): {self.distribution.line()}{warn}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +96,7 @@ def mismatch(review: RatedReview) -> str | None:
     if review.mean <= LOW and pair.below_floor == 0 and pair.at_target_share >= STRONG:
         return (
             f"low rating ({review.mean:.1f}) while quality stayed at or above the floor every "
-            f"week and output met target in {pair.at_target} of {pair.answered} weeks"
+            f"week and output met target in {pair.at_target} of {plural(pair.answered, 'week')}"
         )
     return None
 

@@ -16,6 +16,7 @@ from cadence.domain.roles import Metric, Role, fmt
 from cadence.domain.signals import BASELINE_WEEKS, LABELS, SignalKind, below_floor, read_pair
 from cadence.domain.status import CheckinStatus
 from cadence.domain.weeks import ABSENT, WORDS, WeekState
+from cadence.domain.words import plural
 
 RATINGS: dict[int, str] = {
     1: "1 · Well below expectations",
@@ -131,7 +132,7 @@ def signals_seen(
 
 def _month_line(role: Role, month: date, weeks: Sequence[WeekData]) -> str:
     s = summarise_pair(role, weeks)
-    head = f"{month:%b}: {s.answered} of {len(weeks)} weeks"
+    head = f"{month:%b}: {s.answered} of {plural(len(weeks), 'week')}"
     if not s.answered:
         return head + " · no values"
     q, o = role.quality, role.output
@@ -153,7 +154,7 @@ def checkins_line(due: Sequence[WeekData], not_due: Sequence[str]) -> str:
     weeks are still open (`not_due`: never counted as missed)."""
     count = Counter(w.status for w in due)
     n = len(due)
-    line = f"Checked in {count[WeekState.ANSWERED]} of {n} week{'s' if n != 1 else ''}"
+    line = f"Checked in {count[WeekState.ANSWERED]} of {plural(n, 'week')}"
     line += f" that {'were' if n != 1 else 'was'} due"
     absent = [f"{count[s]} {WORDS[s]}" for s in (WeekState.SKIPPED, WeekState.AWAY) if count[s]]
     if absent:

@@ -15,6 +15,7 @@ from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from cadence.domain.roles import fmt
+from cadence.domain.words import plural
 from cadence.prompts import ids
 
 TEMPLATES = Path(str(resources.files("cadence.prompts").joinpath("templates")))
@@ -67,6 +68,7 @@ class Renderer:
         self.env.filters["quote"] = _quote
         self.env.globals["ids"] = ids.namespace()
         self.env.globals["fmt"] = fmt
+        self.env.filters["plural"] = plural
 
     def render(self, name: str, **context: Any) -> Any:
         raw = self.env.get_template(name).render(**context)

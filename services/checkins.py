@@ -30,6 +30,7 @@ from cadence.domain.roles import Metric, Role, fmt
 from cadence.domain.status import CheckinStatus, DeliveryStatus
 from cadence.domain.weeks import ICONS, WORDS, WeekState, covers_week
 from cadence.domain.weeks import Absence as AbsenceSpan
+from cadence.domain.words import who_sees_checkins
 from cadence.prompts import ids
 from cadence.services import nudges, weeks
 from cadence.services.common import NOT_REGISTERED, JobReport, Outcome, audit_export, caller
@@ -72,6 +73,7 @@ def _prompt_message(
         role=role,
         reminder=reminder,
         deadline_label=deadline_label(deps, period, person.timezone),
+        who_sees=who_sees_checkins(person.manager_id is not None),
     )
     kind = "reminder" if reminder else "checkin"
     key = reminder_key(person.slack_id, period) if reminder else prompt_key(person.slack_id, period)
@@ -221,6 +223,7 @@ def _modal(
         moods=MOODS,
         text_limit=TEXT_LIMIT,
         editing=editing,
+        who_sees=who_sees_checkins(person.manager_id is not None),
     )
 
 
@@ -472,6 +475,7 @@ def home_checkin_part(
         team=team,
         team_label=team_label,
         team_summary=team_summary,
+        who_sees=who_sees_checkins(person.manager_id is not None),
         **(extra or {}),
     )
 

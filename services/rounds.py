@@ -50,6 +50,7 @@ from cadence.domain.rounds import (
     validate_round_form,
 )
 from cadence.domain.status import RequestStatus, RoundStatus
+from cadence.domain.words import plural
 from cadence.prompts import ids
 from cadence.prompts.render import escape_mrkdwn
 from cadence.services import nudges
@@ -212,12 +213,16 @@ def create_round(deps: Deps, slack_id: str, form: RoundForm) -> dict[str, str]:
             _nomination_message(deps, round_, by_id[s]) for s in plan.nominating if s in by_id
         ]
         summary = (
-            f"Round “{spec.name}” started: {len(subject_ids)} people, "
-            f"{len(plan.assignments)} requests"
-            + (f", {len(plan.nominating)} asked to nominate peers" if plan.nominating else "")
+            f"Round “{spec.name}” started: {plural(len(subject_ids), 'person')}, "
+            f"{plural(len(plan.assignments), 'request')}"
             + (
-                f". {plan.skipped_recent} reviewer(s) were left out because another round asked "
-                "them about the same person in the last 30 days."
+                f", {plural(len(plan.nominating), 'person', 'people')} asked to nominate peers"
+                if plan.nominating
+                else ""
+            )
+            + (
+                f". {plural(plan.skipped_recent, 'request')} left out: another round asked the "
+                "same reviewer about the same person in the last 30 days."
                 if plan.skipped_recent
                 else "."
             )

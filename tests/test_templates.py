@@ -43,6 +43,7 @@ PAIR = PairSummary(answered=10, below_floor=8, at_target=2, mean_quality=70, mea
 
 CONTEXTS: dict[str, dict[str, object]] = {
     "checkin_prompt.json.j2": dict(
+        who_sees=NASTY,
         first_name=NASTY,
         period="2026-W47",
         period_label="2026-W47 (16–22 Nov)",
@@ -54,6 +55,7 @@ CONTEXTS: dict[str, dict[str, object]] = {
         period="2026-W47", period_label="2026-W47", status="answered", can_edit=True, summary=NASTY
     ),
     "checkin_modal.json.j2": dict(
+        who_sees=NASTY,
         period="2026-W47",
         period_label="2026-W47",
         role=ROLES["engineering"],
@@ -70,6 +72,7 @@ CONTEXTS: dict[str, dict[str, object]] = {
         editing=True,
     ),
     "home.json.j2": dict(
+        who_sees=NASTY,
         registered=True,
         period="2026-W47",
         period_label="2026-W47",

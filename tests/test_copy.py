@@ -1,0 +1,56 @@
+"""Copy tells the truth: counts with the right plural, who can see check-in answers (the
+manager chain, HR only through audited exports, nobody above someone without a manager), and
+no promise of something that does not follow. Through signed requests and rendered payloads."""
+
+from __future__ import annotations
+
+import json
+
+from cadence.delivery.sender import OutboxSender
+from cadence.domain.words import plural
+from cadence.services.checkins import send_weekly_checkins
+from cadence.services.deps import Deps
+from tests.conftest import HttpApp
+from tests.fakeslack import FakeSlack
+from tests.test_home_and_privacy import home_event
+from tests.test_rounds import round_values, start_round
+
+
+def test_plural_says_one_person_and_two_people() -> None:
+    assert [plural(n, "person") for n in (0, 1, 2)] == ["0 people", "1 person", "2 people"]
+    assert [plural(n, "week") for n in (1, 8)] == ["1 week", "8 weeks"]
+
+
+def test_who_sees_the_answers_is_said_truthfully_with_and_without_a_manager(
+    org: Deps, fake: FakeSlack, sender: OutboxSender, http_app: HttpApp
+) -> None:
+    send_weekly_checkins(org, org.clock.now())
+    sender.drain()
+    ana = json.dumps(fake.messages_to("U0ANA")[0].args["blocks"], ensure_ascii=False)
+    assert "Your manager and the managers above them see your answers; HR only through " in ana
+    assert "Only you and your manager" not in ana
+    # Lea heads the org chart: nobody above her reads her answers.
+    http_app.event(home_event("U0LEAD"))
+    lea = json.dumps(fake.wait_for("views.publish", 1)[-1].args["view"], ensure_ascii=False)
+    assert "You have no manager in Cadence, so nobody above you reads your answers" in lea
+    assert "Only you and your manager" not in lea
+    http_app.command("/checkin", "U0LEAD")
+    modal = json.dumps(fake.wait_for("views.open", 1)[-1].args["view"], ensure_ascii=False)
+    assert "nobody above you reads your answers; HR only through audited exports" in modal
+
+
+def test_a_round_for_one_person_says_one_person(
+    org: Deps, fake: FakeSlack, sender: OutboxSender, http_app: HttpApp
+) -> None:
+    assert not start_round(http_app, fake, round_values(["U0ANA"], ["manager"], [])).body
+    sender.drain()
+    notes = [c.args["text"] for c in fake.messages_to("U0LEAD")]
+    assert any("started: 1 person, 1 request" in n for n in notes), notes
+
+
+def test_the_team_modal_promises_no_chart_that_does_not_follow(
+    org: Deps, fake: FakeSlack, http_app: HttpApp
+) -> None:
+    http_app.command("/cadence", "U0LEAD", "team")
+    view = json.dumps(fake.wait_for("views.open", 1)[-1].args["view"], ensure_ascii=False)
+    assert "chart follows" not in view and "Team digest" in view
