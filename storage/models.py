@@ -322,3 +322,11 @@ class Absence(SQLModel, table=True):
     start: date = Field(sa_column=Column(Date, nullable=False))
     end: date = Field(sa_column=Column(Date, nullable=False))
     created_at: datetime = Field(sa_column=_ts())
+
+
+class SeenRequest(SQLModel, table=True):
+    """Signatures of the signed Slack requests served in the last minutes: a second request
+    with the same signature is a replay. Rows older than the signature window are deleted."""
+
+    signature: str = Field(primary_key=True, max_length=80)
+    request_ts: int = Field(index=True)  # the request's X-Slack-Request-Timestamp

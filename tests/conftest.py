@@ -156,8 +156,19 @@ def org(deps: Deps, fake: FakeSlack) -> Deps:
 # ------------------------------------------------------------------ HTTP mode
 
 
+_SIGNED: set[tuple[int, bytes]] = set()
+
+
 def sign(body: bytes, secret: str = SIGNING_SECRET, ts: int | None = None) -> dict[str, str]:
-    stamp = str(int(time.time()) if ts is None else ts)
+    """Slack's headers for `body`. Like Slack, every delivery gets its own signature: the same
+    body signed again within a second gets an earlier timestamp (the same signature twice is a
+    replay, which the server refuses)."""
+    if ts is None:
+        ts, key = int(time.time()), hashlib.sha256(body).digest()
+        while (ts, key) in _SIGNED:
+            ts -= 1
+        _SIGNED.add((ts, key))
+    stamp = str(ts)
     base = b"v0:" + stamp.encode() + b":" + body
     digest = hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
     return {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": f"v0={digest}"}

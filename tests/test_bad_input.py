@@ -9,7 +9,9 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
+import urllib.parse
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -35,9 +37,11 @@ from tests.conftest import (
     HttpApp,
     button_click,
     load_org,
+    sign,
     view_submission,
 )
 from tests.fakeslack import FakeSlack
+from tests.shared_data import PAYLOADS
 from tests.test_cli import env, run  # noqa: F401  (env: the CLI fixture)
 from tests.test_digests import PERIOD, team_week
 
@@ -377,3 +381,57 @@ def test_import_org_names_each_line_with_a_too_long_or_control_character_field(
     with read_scope(engine) as s:
         assert s.execute(select(Person)).first() is None  # all or nothing
     engine.dispose()
+
+
+# ------------------------------------------------------------------ replayed requests
+
+
+def _second_replica(deps: Deps) -> tuple[HttpApp, Any]:
+    """Another `serve` process's WSGI app on the same database."""
+    from cadence.handlers import build_app
+    from cadence.web import CadenceWSGI, make_server, run_until
+
+    server = make_server(
+        CadenceWSGI(build_app(deps), deps.engine, SIGNING_SECRET), 0, host="127.0.0.1"
+    )
+    stop = threading.Event()
+    thread = threading.Thread(target=run_until, args=(server, stop), daemon=True)
+    thread.start()
+    return HttpApp(f"http://127.0.0.1:{server.effective_port}"), stop  # type: ignore[union-attr]
+
+
+def test_a_replayed_signed_request_has_no_effect_on_any_replica(
+    org: Deps, fake: FakeSlack, http_app: HttpApp
+) -> None:
+    form = dict(urllib.parse.parse_qsl((PAYLOADS / "slash_command.form.txt").read_text().strip()))
+    form.update(command="/kudos", user_id="U0LEAD", text="<@U0ANA|ana> REPLAYED", channel_id="C7")
+    body = urllib.parse.urlencode(form).encode()
+    headers = {"Content-Type": "application/x-www-form-urlencoded", **sign(body)}
+    other, stop = _second_replica(org)
+    try:
+        first = http_app.request("/slack/events", body, headers=headers)
+        assert first.status == 200
+        fake.wait_for("chat.postMessage", 1)
+        again = http_app.request("/slack/events", body, headers=headers)
+        elsewhere = other.request("/slack/events", body, headers=headers)
+        assert again.status == 409 and elsewhere.status == 409
+        assert b"replayed" in again.body
+        # Slack's own retry is signed anew (a new timestamp): it is not a replay.
+        retry = {**headers, **sign(body, ts=int(time.time()) - 1), "X-Slack-Retry-Num": "1"}
+        assert other.request("/slack/events", body, headers=retry).status == 200
+    finally:
+        stop.set()
+    posts = [c for c in fake.calls("chat.postMessage") if "REPLAYED" in json.dumps(c.args)]
+    assert len(posts) == 2  # the original and Slack's retry; never the replays
+
+
+def test_the_replay_store_forgets_signatures_once_they_expire(engine: Engine) -> None:
+    from cadence.storage import replay_repo
+
+    now = 1_800_000_000
+    assert replay_repo.first_sighting(engine, "v0=aa", now - 200, now)
+    assert not replay_repo.first_sighting(engine, "v0=aa", now - 200, now)
+    later = now + replay_repo.KEEP_SECONDS + 1
+    assert replay_repo.first_sighting(engine, "v0=bb", later, later)  # purges the old ones
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM seenrequest")).scalar_one() == 1

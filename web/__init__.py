@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
 
 from cadence.delivery.pacing import Foreground
+from cadence.storage import replay_repo
 from cadence.web.health import HealthCheck
 from cadence.web.observe import SURFACE_KEY, surface_of
 
@@ -126,8 +127,13 @@ class CadenceWSGI:
             headers["content-type"] = environ["CONTENT_TYPE"]
         timestamp = str(headers.get("x-slack-request-timestamp") or "") or None
         signature = str(headers.get("x-slack-signature") or "") or None
-        if not self._signed(raw, timestamp, signature):
+        if not self._signed(raw, timestamp, signature) or timestamp is None or signature is None:
             return _text(401, "invalid signature")
+        if not replay_repo.first_sighting(self.engine, signature, int(timestamp), int(time.time())):
+            # Slack signs every delivery anew (its retries too), so the same signature twice is
+            # a copy: refused before it is read, on whichever replica it arrives.
+            log.warning("a replayed signed request was refused")
+            return _text(409, "replayed request: this signature was already served")
         try:
             body = raw.decode("utf-8")
             request = BoltRequest(body=body, query=environ.get("QUERY_STRING", ""), headers=headers)
