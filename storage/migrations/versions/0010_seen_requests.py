@@ -1,7 +1,7 @@
 """seen requests (replay protection)
 
-Revision ID: 0008_seen_requests
-Revises: 0007_declared_absences
+Revision ID: 0010_seen_requests
+Revises: 0009_lens_snapshots
 """
 
 from collections.abc import Sequence
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0008_seen_requests"
-down_revision: str | None = "0007_declared_absences"
+revision: str = "0010_seen_requests"
+down_revision: str | None = "0009_lens_snapshots"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
