@@ -37,6 +37,7 @@ from cadence.domain.rounds import QuestionSetError, load_question_sets
 from cadence.prompts.render import Renderer
 from cadence.services.deps import Deps
 from cadence.services.jobs import JOBS
+from cadence.storage.sealing import SealError, missing_key
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
@@ -133,7 +134,7 @@ def build_deps(settings: Settings, clock: Clock) -> Deps:
             + settings.redact(_first_line(exc))
         ) from None
     gateway = WebClientGateway.create(settings.slack_bot_token, settings.slack_api_url)
-    return Deps(
+    deps = Deps(
         settings=settings,
         engine=engine,
         clock=clock,
@@ -141,6 +142,12 @@ def build_deps(settings: Settings, clock: Clock) -> Deps:
         renderer=Renderer(),
         slack=gateway,
     )
+    if missing_key(settings.cadence_secret_key, settings.database_url) is None:
+        try:
+            deps.sealer  # noqa: B018 - the key file is created (or checked) at start
+        except (SealError, OSError) as exc:
+            raise Fatal(f"Cannot load the key that seals anonymous answers: {exc}") from None
+    return deps
 
 
 def _sender(deps: Deps) -> OutboxSender:

@@ -11,6 +11,8 @@ from urllib.parse import unquote
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from cadence.storage.sealing import missing_key
+
 PROJECT_ROOT = Path(__file__).resolve().parent
 
 
@@ -91,6 +93,9 @@ class Settings(BaseSettings):
     """Bearer token for POST /api/metrics; empty turns the endpoint off."""
     cadence_migration_wait: float = Field(default=60.0, gt=0, le=3600)
     """Seconds start-up waits for another process's migration (or lock) before giving up."""
+    cadence_secret_key: str = Field(default="", repr=False)
+    """Seals anonymous round answers until their group closes (never stored in the database).
+    Unset with SQLite: generated once into a file beside the database file."""
 
     @field_validator("roles_file", mode="before")
     @classmethod
@@ -151,6 +156,10 @@ class Settings(BaseSettings):
                 "SLACK_BOT_TOKEN must be a bot token starting with xoxb- "
                 "(OAuth & Permissions page)."
             )
+        if command in {"run", "serve", "scheduler", "run-job"}:
+            problem = missing_key(self.cadence_secret_key, self.database_url)
+            if problem:
+                return problem
         if command in {"run", "serve"}:
             if self.slack_app_token and not self.slack_app_token.startswith("xapp-"):
                 return (

@@ -421,20 +421,41 @@ def round_progress(
     return out
 
 
+def group_opens(answers: int, minimum: int) -> bool:
+    """Whether a pooled (subject, perspective) group is opened at close; a smaller group is
+    deleted unread."""
+    return answers >= max(minimum, MIN_RESPONSES)
+
+
+JSON_CHAR_MAX = 6  # bytes one character can take in UTF-8 JSON (a control character: \u001f)
+
+
+def sealed_size(competencies: Sequence[str], questions: Sequence[str]) -> int:
+    """Bytes that hold any valid answer to these questions as JSON: every sealed answer of a
+    group is padded to this length, so sizes say nothing about who wrote what."""
+    per_rating = sum(JSON_CHAR_MAX * len(c) + 16 for c in competencies)
+    per_text = sum(JSON_CHAR_MAX * (len(q) + ANSWER_LIMIT) + 16 for q in questions)
+    return 64 + per_rating + per_text
+
+
 def aggregate(
     answers: Sequence[Answer],
     perspectives: Sequence[str],
     minimum: int,
     competencies: Sequence[str],
     questions: Sequence[str],
+    answered: dict[str, int] | None = None,
 ) -> list[PerspectiveResult]:
     """Ratings averaged and comments grouped, per perspective. A multi-reviewer perspective
     with fewer than `minimum` answers shows neither numbers nor comments. Comments are sorted
-    so their order says nothing about who answered when."""
+    so their order says nothing about who answered when. `answered` counts answers per
+    perspective that are not in `answers` any more (a group below the minimum, deleted
+    unread)."""
     minimum = max(minimum, MIN_RESPONSES)
     results = []
     for perspective in perspectives:
         mine = [a for a in answers if a.perspective == perspective]
+        count = max(len(mine), (answered or {}).get(perspective, 0))
         enough = bool(mine) and (not threshold_applies(perspective) or len(mine) >= minimum)
         averages: list[tuple[str, str]] = []
         grouped: list[tuple[str, tuple[str, ...]]] = []
@@ -451,7 +472,7 @@ def aggregate(
             PerspectiveResult(
                 perspective=perspective,
                 label=PERSPECTIVES[perspective],
-                answers=len(mine),
+                answers=count,
                 enough=enough,
                 averages=tuple(averages),
                 comments=tuple(grouped),

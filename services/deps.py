@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from sqlalchemy.engine import Engine
 
@@ -15,6 +17,7 @@ from cadence.domain.roles import Role
 from cadence.domain.schedule import DEFAULT_SCHEDULE, Schedule
 from cadence.prompts.render import Renderer
 from cadence.storage.db import GroupCommit
+from cadence.storage.sealing import Sealer, load_sealer
 
 
 def _nothing() -> None:
@@ -33,6 +36,12 @@ class Deps:
     wake_sender: Callable[[], None] = field(default=_nothing)
     writes: GroupCommit = field(init=False)  # interactive writes, committed together
     foreground: Foreground = field(default_factory=Foreground)  # requests the sender yields to
+    rng: random.Random = field(default_factory=random.SystemRandom)  # shuffles opened answers
 
     def __post_init__(self) -> None:
         self.writes = GroupCommit(self.engine)
+
+    @cached_property
+    def sealer(self) -> Sealer:
+        """Seals anonymous answers with the key from CADENCE_SECRET_KEY or the key file."""
+        return load_sealer(self.settings.cadence_secret_key, self.settings.database_url)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -13,6 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from cadence.domain.authz import (
@@ -37,15 +39,18 @@ from cadence.domain.rounds import (
     QuestionSet,
     RoundForm,
     aggregate,
+    attributed,
     check_nominations,
     check_replacement,
     deadline_at,
+    group_opens,
     is_working_hours,
     load_question_sets,
     plan_requests,
     promise,
     reminder_moments,
     round_progress,
+    sealed_size,
     validate_answer,
     validate_round_form,
 )
@@ -60,6 +65,7 @@ from cadence.services.people import away_ids, first_name, timezone_of
 from cadence.storage import feedback_repo, nominations_repo, repo, review_repo
 from cadence.storage.db import read_scope, session_scope
 from cadence.storage.models import FeedbackRound, Person, RoundNomination, RoundRequest
+from cadence.storage.sealing import SealError
 
 log = logging.getLogger(__name__)
 
@@ -432,14 +438,77 @@ def submit_answer(
         return errors
     now = deps.clock.now()
     assert request.id is not None  # noqa: S101
+    pooled = not attributed(request.perspective, round_.anonymous)
+    if pooled:
+        _seal_answer(deps, request, good, comments, sealed_size(competencies, questions))
+    # Whether they answered, in a transaction of its own: nothing written here (the request's
+    # status, the DM update in the outbox) shares a transaction with the sealed answer.
     with session_scope(deps.engine) as session:
         if feedback_repo.set_request_status(
             request.id, RequestStatus.PENDING, RequestStatus.ANSWERED, session=session
         ):
-            feedback_repo.add_answer(round_, request, good, comments, now, session=session)
+            if not pooled:
+                feedback_repo.add_answer(round_, request, good, comments, now, session=session)
             _refresh_reviewer_dms(deps, round_, {request.reviewer_id}, now, session=session)
     deps.wake_sender()
     return {}
+
+
+def _group(round_id: int, subject_id: int, perspective: str) -> str:
+    return f"round:{round_id}:subject:{subject_id}:{perspective}"
+
+
+def _seal_answer(
+    deps: Deps, request: RoundRequest, ratings: dict[str, int], comments: dict[str, str], size: int
+) -> None:
+    """Pool the answer sealed, naming nobody, in its own transaction. A second submission of
+    the same request (a double click) finds its token pooled and stores nothing."""
+    assert request.id is not None  # noqa: S101
+    plaintext = json.dumps({"ratings": ratings, "comments": comments}, ensure_ascii=False)
+    sealed = deps.sealer.seal(
+        plaintext.encode("utf-8"),
+        size=size,
+        group=_group(request.round_id, request.subject_id, request.perspective),
+    )
+    try:
+        with session_scope(deps.engine) as session:
+            feedback_repo.add_sealed(
+                request.round_id,
+                request.subject_id,
+                request.perspective,
+                deps.sealer.token(request.id),
+                sealed,
+                session=session,
+            )
+    except IntegrityError:
+        pass  # the same request, pooled by a concurrent submission a moment earlier
+
+
+def _open_pool(deps: Deps, round_: FeedbackRound, *, session: Session) -> None:
+    """At close: every pooled group that reached the minimum is opened and written as answers
+    (no reviewer, no time) in this one transaction, in shuffled order; every sealed row is
+    deleted, those of smaller groups unread."""
+    assert round_.id is not None  # noqa: S101
+    groups: dict[tuple[int, str], list[bytes]] = defaultdict(list)
+    for row in feedback_repo.sealed_of(round_.id, session=session):
+        groups[(row.subject_id, row.perspective)].append(row.sealed)
+    opened: list[tuple[int, str, dict[str, int], dict[str, str]]] = []
+    for (subject_id, perspective), sealed in groups.items():
+        if not group_opens(len(sealed), round_.min_responses):
+            continue
+        group = _group(round_.id, subject_id, perspective)
+        for blob in sealed:
+            data = json.loads(deps.sealer.open(blob, group=group))
+            opened.append((subject_id, perspective, data["ratings"], data["comments"]))
+    # Sorted first so nothing of the pool's own order survives, then shuffled; the random
+    # keys (the storage order on SQLite) come from the same generator.
+    opened.sort(key=lambda a: json.dumps(a, sort_keys=True))
+    deps.rng.shuffle(opened)
+    rows = [
+        (str(uuid.UUID(int=deps.rng.getrandbits(128), version=4)), *answer) for answer in opened
+    ]
+    feedback_repo.add_opened_answers(round_.id, rows, session=session)
+    feedback_repo.delete_sealed(round_.id, session=session)
 
 
 def open_decline(deps: Deps, slack_id: str, request_id: int) -> Outcome:
@@ -909,7 +978,15 @@ def close_early(deps: Deps, slack_id: str, round_id: int) -> str:
     if round_ is None:
         return "No such round."
     report = JobReport("rounds", deps.clock.now())
-    if not _close(deps, round_, report, actor=hr.slack_id):
+    try:
+        closed = _close(deps, round_, report, actor=hr.slack_id)
+    except SealError as exc:
+        log.error("round %s not closed: %s", round_.id, exc)
+        return (
+            f"“{escape_mrkdwn(round_.name)}” stays open: its anonymous answers were sealed with "
+            "another key. Ask whoever runs Cadence to restore CADENCE_SECRET_KEY (or the key file)."
+        )
+    if not closed:
         return f"“{escape_mrkdwn(round_.name)}” has already closed."
     who = "your DMs" if round_.created_by_id == hr.id else "the DMs of the HR admin who ran it"
     name = escape_mrkdwn(round_.name)
@@ -920,15 +997,20 @@ def close_early(deps: Deps, slack_id: str, round_id: int) -> str:
 
 
 def _results_payload(
-    deps: Deps, round_: FeedbackRound, subject: Person, *, for_manager: bool
+    deps: Deps, round_: FeedbackRound, subject: Person, *, for_manager: bool, session: Session
 ) -> dict[str, Any]:
+    """Read in the caller's transaction: at close it holds the answers just opened."""
     assert round_.id is not None and subject.id is not None  # noqa: S101
     competencies, questions = _questions(deps, round_, subject)
-    with read_scope(deps.engine) as session:
-        rows = feedback_repo.answers_about(round_.id, subject.id, session=session)
-        reviewers = repo.people_by_ids(
-            [a.reviewer_id for a in rows if a.reviewer_id is not None], session=session
-        )
+    rows = feedback_repo.answers_about(round_.id, subject.id, session=session)
+    reviewers = repo.people_by_ids(
+        [a.reviewer_id for a in rows if a.reviewer_id is not None], session=session
+    )
+    answered = Counter(
+        r.perspective
+        for r in feedback_repo.requests_of(round_.id, session=session)
+        if r.subject_id == subject.id and r.status == RequestStatus.ANSWERED
+    )
     answers = []
     for a in rows:
         comments: dict[str, str] = json.loads(a.comments)
@@ -937,7 +1019,12 @@ def _results_payload(
             comments = {q: f"{t} — {name}" for q, t in comments.items() if t}
         answers.append(Answer(a.perspective, json.loads(a.ratings), comments))
     results = aggregate(
-        answers, round_.perspectives.split(","), round_.min_responses, competencies, questions
+        answers,
+        round_.perspectives.split(","),
+        round_.min_responses,
+        competencies,
+        questions,
+        answered=dict(answered),
     )
     return deps.renderer.message(
         "round_results.json.j2",
@@ -970,6 +1057,7 @@ def _close(
     with session_scope(deps.engine) as session:
         if not feedback_repo.close_round(round_.id, now, session=session):
             return False
+        _open_pool(deps, round_, session=session)
         requests = feedback_repo.requests_of(round_.id, session=session)
         subject_ids = sorted({r.subject_id for r in requests})
         people = repo.people_by_ids(subject_ids, session=session)
@@ -988,7 +1076,7 @@ def _close(
                     f"round-results:{round_.id}:{subject.slack_id}",
                     "round-results",
                     to.slack_id,
-                    _results_payload(deps, round_, subject, for_manager=True),
+                    _results_payload(deps, round_, subject, for_manager=True, session=session),
                 )
             )
         report.add("results queued", repo.enqueue(messages, now, session=session))
@@ -1069,7 +1157,7 @@ def release_results(deps: Deps, slack_id: str, value: str) -> str:
                     f"round-results-subject:{round_id}:{subject.slack_id}",
                     "round-results",
                     subject.slack_id,
-                    _results_payload(deps, round_, subject, for_manager=False),
+                    _results_payload(deps, round_, subject, for_manager=False, session=session),
                 )
             ],
             now,
@@ -1098,7 +1186,11 @@ def run_rounds(deps: Deps, now: Any) -> JobReport:
         rounds = feedback_repo.open_rounds(session=session)
     for round_ in rounds:
         if round_.deadline <= now:
-            _close(deps, round_, report)
+            try:
+                _close(deps, round_, report)
+            except SealError as exc:  # it stays open, its pool intact, until the key is back
+                log.error("round %s not closed: %s", round_.id, exc)
+                report.add("rounds not closed")
         else:
             _remind(deps, round_, now, report)
     return report

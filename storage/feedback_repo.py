@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlmodel import Session, col
 
 from cadence.domain.rounds import Assignment
@@ -24,6 +24,7 @@ from cadence.storage.models import (
     RoundAnswer,
     RoundRelease,
     RoundRequest,
+    SealedAnswer,
 )
 
 # ---------------------------------------------------------------- feedback
@@ -325,6 +326,28 @@ def set_nominations_status(
     return int(getattr(result, "rowcount", 0))
 
 
+def _answer_row(
+    answer_id: str,
+    round_id: int,
+    subject_id: int,
+    perspective: str,
+    reviewer_id: int | None,
+    ratings: dict[str, int],
+    comments: dict[str, str],
+    submitted_at: datetime | None,
+) -> dict[str, object]:
+    return {
+        "id": answer_id,
+        "round_id": round_id,
+        "subject_id": subject_id,
+        "perspective": perspective,
+        "reviewer_id": reviewer_id,
+        "ratings": json.dumps(ratings, ensure_ascii=False, sort_keys=True),
+        "comments": json.dumps(comments, ensure_ascii=False, sort_keys=True),
+        "submitted_at": submitted_at,
+    }
+
+
 def add_answer(
     round_: FeedbackRound,
     request: RoundRequest,
@@ -334,19 +357,69 @@ def add_answer(
     *,
     session: Session,
 ) -> None:
-    """Store an answer. In an anonymous round it carries neither the reviewer nor a time."""
-    session.add(
-        RoundAnswer(
-            id=str(uuid.uuid4()),
-            round_id=request.round_id,
-            subject_id=request.subject_id,
-            perspective=request.perspective,
-            reviewer_id=None if round_.anonymous else request.reviewer_id,
-            ratings=json.dumps(ratings, ensure_ascii=False, sort_keys=True),
-            comments=json.dumps(comments, ensure_ascii=False, sort_keys=True),
-            submitted_at=None if round_.anonymous else now,
-        )
+    """Store an attributed answer (a named round, or the self and manager views, one known
+    person each). In an anonymous round it carries neither the reviewer nor a time."""
+    row = _answer_row(
+        str(uuid.uuid4()),
+        request.round_id,
+        request.subject_id,
+        request.perspective,
+        None if round_.anonymous else request.reviewer_id,
+        ratings,
+        comments,
+        None if round_.anonymous else now,
     )
+    session.execute(insert(RoundAnswer), [row])
+
+
+def add_sealed(
+    round_id: int, subject_id: int, perspective: str, token: str, sealed: bytes, *, session: Session
+) -> bool:
+    """Pool one sealed answer; False when this token is pooled already (a double submission).
+    The row names no reviewer and holds no time; its key is random."""
+    found = session.execute(
+        select(col(SealedAnswer.id)).where(col(SealedAnswer.token) == token)
+    ).first()
+    if found is not None:
+        return False
+    session.execute(
+        insert(SealedAnswer),
+        [
+            {
+                "id": str(uuid.uuid4()),
+                "round_id": round_id,
+                "subject_id": subject_id,
+                "perspective": perspective,
+                "token": token,
+                "sealed": sealed,
+            }
+        ],
+    )
+    return True
+
+
+def sealed_of(round_id: int, *, session: Session) -> list[SealedAnswer]:
+    stmt = select(SealedAnswer).where(col(SealedAnswer.round_id) == round_id)
+    return list(session.execute(stmt).scalars())
+
+
+def delete_sealed(round_id: int, *, session: Session) -> int:
+    result = session.execute(delete(SealedAnswer).where(col(SealedAnswer.round_id) == round_id))
+    return int(getattr(result, "rowcount", 0))
+
+
+def add_opened_answers(
+    round_id: int,
+    answers: Sequence[tuple[str, int, str, dict[str, int], dict[str, str]]],
+    *,
+    session: Session,
+) -> None:
+    """Write opened (id, subject, perspective, ratings, comments) answers with no reviewer and
+    no time, in the order given (the caller shuffles and draws the random ids), in one
+    statement."""
+    rows = [_answer_row(i, round_id, s, p, None, r, c, None) for i, s, p, r, c in answers]
+    if rows:
+        session.execute(insert(RoundAnswer), rows)
 
 
 def answers_about(round_id: int, subject_id: int, *, session: Session) -> list[RoundAnswer]:

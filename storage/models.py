@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Column, Date, Index, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Date, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from cadence.domain.status import (
@@ -245,8 +245,10 @@ class RoundNomination(SQLModel, table=True):
 
 class RoundAnswer(SQLModel, table=True):
     """One reviewer's answers about one subject. In anonymous rounds reviewer_id is NULL and
-    there is no timestamp; the key is random and (on SQLite) the table has no rowid, so neither
-    ids nor storage order follow the order of completion."""
+    there is no timestamp; the key is random and (on SQLite) the table has no rowid. Anonymous
+    peer and report answers arrive here only from SealedAnswer at close, a whole group in one
+    transaction in shuffled order, so neither ids, storage order nor transaction ids follow
+    the order of completion."""
 
     __table_args__ = ({"sqlite_with_rowid": False},)
 
@@ -258,6 +260,25 @@ class RoundAnswer(SQLModel, table=True):
     ratings: str = Field(sa_column=Column(Text, nullable=False))  # JSON {competency: 1..5}
     comments: str = Field(sa_column=Column(Text, nullable=False))  # JSON {question: text}
     submitted_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+
+
+class SealedAnswer(SQLModel, table=True):
+    """An anonymous peer or report answer waiting for its (round, subject, perspective) group
+    to close: encrypted with a key the database does not hold, padded to the group's length,
+    naming no reviewer and carrying no time. The key is random and (on SQLite) the table has
+    no rowid. `token` is a keyed digest of the request (a double submission stores nothing
+    new) that only the key holder can compute. At close, a group with at least the round's
+    minimum is opened into RoundAnswer in one transaction, in shuffled order, and deleted; a
+    smaller group is deleted unread."""
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    id: str = Field(primary_key=True, max_length=36)  # uuid4
+    round_id: int = Field(foreign_key="feedbackround.id", index=True)
+    subject_id: int = Field(foreign_key="person.id")
+    perspective: str = Field(max_length=16)
+    token: str = Field(unique=True, max_length=64)
+    sealed: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
 
 
 class RoundRelease(SQLModel, table=True):

@@ -41,6 +41,9 @@ SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
 POSTGRES_URL = os.environ.get("CADENCE_TEST_POSTGRES_URL", "")
 
+# SQLite generates its key file beside the test database; PostgreSQL needs the variable.
+PG_SECRET_KEY = "k" * 32 + "-postgres-tests"
+
 BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
 
 
@@ -102,6 +105,7 @@ def settings(db_url: str, fake: FakeSlack) -> Settings:
         database_url=db_url,
         roles_file=PROJECT_ROOT / "roles.toml",
         cadence_send_rate=500,
+        cadence_secret_key="" if db_url.startswith("sqlite") else PG_SECRET_KEY,
     )
 
 

@@ -18,7 +18,7 @@ from cadence import bot
 from cadence.config import PROJECT_ROOT
 from cadence.storage.db import make_engine, read_scope
 from cadence.storage.models import Delivery, Person
-from tests.conftest import ORG, ORG_HEADER
+from tests.conftest import ORG, ORG_HEADER, PG_SECRET_KEY
 from tests.fakeslack import FakeSlack
 
 
@@ -38,6 +38,8 @@ def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, db_url: str, fake: Fake
     monkeypatch.setenv("SLACK_SIGNING_SECRET", "s")
     monkeypatch.setenv("SLACK_API_URL", fake.url)
     monkeypatch.setenv("CADENCE_SEND_RATE", "500")
+    if not db_url.startswith("sqlite"):
+        monkeypatch.setenv("CADENCE_SECRET_KEY", PG_SECRET_KEY)
     return tmp_path
 
 

@@ -33,13 +33,18 @@ BIG_ORG = ORG + (
 DEADLINE = "2026-12-04"  # Friday; the round is created Friday 2026-11-20
 
 
-@pytest.fixture
-def big_org(deps: Deps, fake: FakeSlack) -> Deps:
-    load_org(deps, BIG_ORG)
-    for line in BIG_ORG.splitlines()[1:]:
+def org_in_slack(deps: Deps, fake: FakeSlack, csv_text: str) -> Deps:
+    """The org chart loaded, and everyone in it known to the fake Slack."""
+    load_org(deps, csv_text)
+    for line in csv_text.splitlines()[1:]:
         f = line.split(",")
         fake.add_user(f[0], name=f[2], email=f[1], tz=f[5])
     return deps
+
+
+@pytest.fixture
+def big_org(deps: Deps, fake: FakeSlack) -> Deps:
+    return org_in_slack(deps, fake, BIG_ORG)
 
 
 def round_values(
