@@ -1,7 +1,7 @@
 """sealed answers: the pool of anonymous answers waiting for their group to close
 
-Revision ID: 0008_sealed_answers
-Revises: 0007_declared_absences
+Revision ID: 0009_sealed_answers
+Revises: 0008_outbox_senders
 Create Date: 2026-11-23 10:00:00.000000
 """
 
@@ -12,8 +12,8 @@ import sqlmodel
 from alembic import op
 
 
-revision: str = '0008_sealed_answers'
-down_revision: str | None = '0007_declared_absences'
+revision: str = '0009_sealed_answers'
+down_revision: str | None = '0008_outbox_senders'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
