@@ -9,7 +9,7 @@ python bot.py run-job JOB [--at ISO-8601]
 python bot.py export KIND [--out FILE]
 python bot.py migrate          apply database migrations (also done at every start)
 python bot.py backup FILE      copy the SQLite database to FILE (consistent while running)
-python bot.py doctor           check tokens, scopes, database revision and roles file
+python bot.py doctor           check tokens, scopes, database revision, roles and question sets
 """
 
 from __future__ import annotations

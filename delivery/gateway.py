@@ -13,6 +13,7 @@ from typing import Any, Literal, Protocol
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web import SlackResponse
 
 log = logging.getLogger(__name__)
 
@@ -173,11 +174,10 @@ class WebClientGateway:
                 initial_comment=comment or None,
             )
 
-    def identify(self) -> Identity:
-        """auth.test; Slack lists the granted scopes in the x-oauth-scopes response header.
-        Raises SlackCallError (invalid_auth, a connection error, ...)."""
+    def _check(self, method: str) -> SlackResponse:
+        """One call for `doctor`: any refusal is permanent, a connection error transient."""
         try:
-            response = self.client.api_call("auth.test")
+            return self.client.api_call(method)
         except SlackApiError as exc:
             status = exc.response.status_code
             raise SlackCallError(
@@ -185,12 +185,22 @@ class WebClientGateway:
             ) from None
         except (OSError, TimeoutError) as exc:
             raise SlackCallError("transient", f"connection: {type(exc).__name__}") from None
+
+    def identify(self) -> Identity:
+        """auth.test; Slack lists the granted scopes in the x-oauth-scopes response header.
+        Raises SlackCallError (invalid_auth, a connection error, ...)."""
+        response = self._check("auth.test")
         header = str(response.headers.get("x-oauth-scopes") or "")
         return Identity(
             team=str(response.get("team") or ""),
             user=str(response.get("user") or ""),
             scopes=frozenset(s.strip() for s in header.split(",") if s.strip()),
         )
+
+    def check_app_token(self) -> None:
+        """With an app-level token: apps.connections.open, Socket Mode's first call (the URL it
+        returns is not used). Raises SlackCallError."""
+        self._check("apps.connections.open")
 
     def user_info(self, user_id: str) -> SlackUser:
         data = self._form("users.info", user=user_id)

@@ -110,6 +110,24 @@ def _database(settings: Settings) -> list[Finding]:
     return [Finding(True, f"The database at {where} answers and is at the newest revision.")]
 
 
+def _app_token(settings: Settings) -> list[Finding]:
+    if not settings.slack_app_token.startswith("xapp-"):
+        return []  # not set (HTTP mode), or malformed: missing_for said so
+    gateway = WebClientGateway.create(settings.slack_app_token, settings.slack_api_url, timeout=10)
+    try:
+        gateway.check_app_token()
+    except SlackCallError as exc:
+        return [
+            Finding(
+                False,
+                f"Slack refused SLACK_APP_TOKEN ({exc.error}): create an app-level token with the "
+                "connections:write scope (Basic Information > App-Level Tokens) and turn Socket "
+                "Mode on for the app.",
+            )
+        ]
+    return [Finding(True, "SLACK_APP_TOKEN opens Socket Mode connections.")]
+
+
 def _slack(settings: Settings, manifest: Path) -> list[Finding]:
     missing = settings.missing_for("serve")
     if missing and not settings.slack_bot_token.startswith("xoxb-"):
@@ -131,6 +149,7 @@ def _slack(settings: Settings, manifest: Path) -> list[Finding]:
             )
         return [*found, Finding(False, text)]
     found.append(Finding(True, f"SLACK_BOT_TOKEN works: bot {me.user} in workspace {me.team}."))
+    found += _app_token(settings)
     try:
         wanted = manifest_bot_scopes(manifest.read_text(encoding="utf-8"))
     except OSError as exc:

@@ -112,3 +112,20 @@ def test_a_bad_roles_file_is_named(env: Path, monkeypatch: pytest.MonkeyPatch) -
     assert code == 1
     [problem] = problems(out)
     assert problem.startswith("The roles file is not usable:") and "role 'support'" in problem
+
+
+def test_the_app_token_is_tried_in_socket_mode(
+    env: Path,  # noqa: F811
+    fake: FakeSlack,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert run("migrate")[0] == 0
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1-test")
+    code, out, _ = run("doctor")
+    assert code == 0 and "SLACK_APP_TOKEN opens Socket Mode connections." in out
+    assert [c.token for c in fake.calls("apps.connections.open")] == ["xapp-1-test"]
+    fake.fail_next("apps.connections.open", status=200, error="invalid_auth")
+    code, out, _ = run("doctor")
+    assert code == 1
+    [problem] = problems(out)
+    assert problem.startswith("Slack refused SLACK_APP_TOKEN (invalid_auth)")
