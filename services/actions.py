@@ -229,7 +229,7 @@ def mark_done(deps: Deps, slack_id: str, value: str, message_ts: str = "") -> st
         if closed:
             repo.audit(slack_id, "action.done", str(action.id), "", now, session=session)
             if message_ts:
-                _update_message(deps, manager, message_ts, now, session=session)
+                _update_message(deps, manager, action.id, message_ts, now, session=session)
     if not closed:
         with read_scope(deps.engine) as session:
             again = digest_repo.action_by_id(action.id, session=session)
@@ -241,36 +241,34 @@ def mark_done(deps: Deps, slack_id: str, value: str, message_ts: str = "") -> st
 
 
 def _update_message(
-    deps: Deps, manager: Person, message_ts: str, now: datetime, *, session: Session
+    deps: Deps, closer: Person, action_id: int, message_ts: str, now: datetime, *, session: Session
 ) -> None:
-    """Queue the clicked message again with every closed action's buttons replaced by who
-    closed it and when (from what we stored and sent, not from the click's payload)."""
-    original = repo.delivery_by_ts(manager.slack_id, message_ts, session=session)
+    """Queue the clicked message again with this action's buttons replaced by who closed it
+    and when, starting from the latest version we sent or queued (earlier closings kept),
+    never from the click's payload."""
+    original = repo.delivery_by_ts(closer.slack_id, message_ts, session=session)
     if original is None:
         return
-    message = json.loads(original.payload)
-    blocks: list[dict[str, Any]] = list(message.get("blocks") or [])
-    shown: dict[int, int] = {}  # action id -> index of its buttons
-    for i, block in enumerate(blocks):
-        block_id = str(block.get("block_id", ""))
-        if block_id.startswith(ACTION_BLOCK) and block_id[len(ACTION_BLOCK) :].isdigit():
-            shown[int(block_id[len(ACTION_BLOCK) :])] = i
-    closed = digest_repo.actions_by_ids(shown, session=session)
-    for action_id, i in shown.items():
-        a = closed.get(action_id)
-        if a is None or a.status != ActionStatus.DONE or a.closed_at is None:
-            continue
-        line = f"✅ Done · marked by {manager.name} on {_day(deps, manager, a.closed_at)}"
-        blocks[i] = {
+    key = f"update:{original.key}"
+    latest = repo.delivery_by_key(key, session=session) or original
+    message = json.loads(latest.payload)
+    block_id = f"{ACTION_BLOCK}{action_id}"
+    line = f"✅ Done · marked by {closer.name} on {_day(deps, closer, now)}"
+    blocks = [
+        {
             "type": "context",
-            "block_id": blocks[i]["block_id"],
+            "block_id": block_id,
             "elements": [{"type": "mrkdwn", "text": escape_mrkdwn(line)}],
         }
+        if b.get("block_id") == block_id
+        else b
+        for b in message.get("blocks") or []
+    ]
     repo.replace_pending(
         repo.OutgoingMessage(
-            key=f"update:{original.key}",
+            key=key,
             kind=f"{original.kind}-update",
-            recipient=manager.slack_id,
+            recipient=closer.slack_id,
             payload={**message, "blocks": blocks},
             method="chat.update",
             update_of=original.key,

@@ -164,15 +164,6 @@ def action_by_id(action_id: int, *, session: Session) -> Action | None:
     return session.get(Action, action_id)
 
 
-def actions_by_ids(action_ids: Iterable[int], *, session: Session) -> dict[int, Action]:
-    found: dict[int, Action] = {}
-    for chunk in _chunks(sorted(set(action_ids))):
-        for a in session.execute(select(Action).where(col(Action.id).in_(chunk))).scalars():
-            assert a.id is not None  # noqa: S101
-            found[a.id] = a
-    return found
-
-
 def owned_open_actions(owner_slack_id: str, *, session: Session) -> list[Action]:
     """Open actions someone owns (whoever planned them), soonest due first."""
     stmt = (

@@ -230,3 +230,29 @@ def test_someone_else_as_owner_reads_the_report_but_not_the_signal_and_sees_it_o
     http_app.event(home)
     later = json.dumps(fake.wait_for("views.publish", 2)[-1].args["view"], ensure_ascii=False)
     assert f"{line} · ⚠️ overdue since Fri 27 Nov" in later
+
+
+def test_closing_two_actions_of_one_digest_keeps_both_marked_done(
+    org: Deps, fake: FakeSlack, sender: OutboxSender, http_app: HttpApp, clock: FixedClock
+) -> None:
+    team_week(org)
+    run_digests(org, sender, clock, MONDAY_PARIS_9)
+    clock.set(MONDAY_PARIS_9 + timedelta(minutes=20))
+    for text in ("Audit five tickets together", "Review the QA checklist with Ana"):
+        view = open_plan(http_app, fake, "U0LEAD")
+        assert submit(http_app, "U0LEAD", view, action_values(text=text)) is None
+    run_digests(org, sender, clock, MONDAY_PARIS_9 + timedelta(days=7))
+    digest = next(
+        m for m in fake.messages_to("U0LEAD") if ids.ACTION_DONE in json.dumps(m.args["blocks"])
+    )
+    first, second = (a.id for a in stored(org))
+    for n, action_id in enumerate((first, second), start=1):
+        click = button_click("U0LEAD", ids.ACTION_DONE, str(action_id))
+        click["container"]["message_ts"] = digest.response["ts"]  # type: ignore[index]
+        http_app.interactive(click)
+        fake.wait_for("chat.postEphemeral", n)
+        sender.drain()
+    last = fake.calls("chat.update")[-1].args["blocks"]
+    done = [b for b in last if b.get("block_id") in {f"action_{first}", f"action_{second}"}]
+    assert [b["type"] for b in done] == ["context", "context"]
+    assert ids.ACTION_DONE not in json.dumps(last)
