@@ -1,7 +1,7 @@
 """sealed answers: the pool of anonymous answers waiting for their group to close
 
-Revision ID: 0010_sealed_answers
-Revises: 0009_lens_snapshots
+Revision ID: 0011_sealed_answers
+Revises: 0010_seen_requests
 Create Date: 2026-11-23 10:00:00.000000
 """
 
@@ -12,8 +12,8 @@ import sqlmodel
 from alembic import op
 
 
-revision: str = '0010_sealed_answers'
-down_revision: str | None = '0009_lens_snapshots'
+revision: str = '0011_sealed_answers'
+down_revision: str | None = '0010_seen_requests'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
