@@ -26,6 +26,7 @@ def first_sighting(engine: Engine, signature: str, request_ts: int, now_ts: int)
         insert(SeenRequest)
         .values(signature=signature, request_ts=request_ts)
         .on_conflict_do_nothing(index_elements=["signature"])
+        .returning(col(SeenRequest.signature))  # a row back only when it was new
     )
     with engine.begin() as conn:
         if now_ts // 60 != _last_purge[0]:
@@ -33,4 +34,4 @@ def first_sighting(engine: Engine, signature: str, request_ts: int, now_ts: int)
             conn.execute(
                 delete(SeenRequest).where(col(SeenRequest.request_ts) < now_ts - KEEP_SECONDS)
             )
-        return bool(conn.execute(stmt).rowcount == 1)
+        return conn.execute(stmt).first() is not None
