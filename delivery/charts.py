@@ -1,4 +1,8 @@
-"""The digest's trend chart as a PNG, drawn at send time from the series in the outbox row.
+"""The digest's team picture as a PNG, drawn at send time from the outbox row's payload.
+
+One picture of the pair: each report a point at (output as % of target, quality against the
+floor) with a short trail of their last weeks; the target and the floor as lines cutting the
+plane into four named quadrants. Sized for Slack's preview (1200×900 px, text ≥ 14 pt).
 
 matplotlib (Agg backend, no display) is imported only here, on the sender's thread, so
 building digests never pays for it."""
@@ -9,33 +13,72 @@ import io
 import threading
 from typing import Any
 
+from cadence.domain.digests import HEALTHY, LOW, STALL, STRAIN
+from cadence.domain.signals import SignalKind
+
+_KINDS = frozenset(k.value for k in SignalKind)
 _lock = threading.Lock()  # pyplot keeps global state: one chart at a time
-MAX_ROLES = 4
+SIZE = (12.0, 9.0)  # inches at DPI: 1200×900 px
+DPI = 100
+FONT = 14  # pt: the smallest text on the picture
+MAX_NAMED = 12  # reports named on the picture (the first ones: the digest's order, flagged first)
+COLOURS = {HEALTHY: "#1e8449", STRAIN: "#d35400", STALL: "#9a7d0a", LOW: "#c0392b"}
+# What each quadrant means, under its name.
+MEANING = {
+    HEALTHY: "on target, above the floor",
+    STALL: "below target, above the floor",
+    STRAIN: "on target, below the floor",
+    LOW: "below target and floor",
+}
+# A point's colour is its reading in the digest (🔴 🟠 🟡 🟢), so the two agree on who needs you.
+SIGNAL_COLOURS = {
+    SignalKind.QUALITY_BELOW_FLOOR: COLOURS[LOW],
+    SignalKind.STRAIN: COLOURS[STRAIN],
+    SignalKind.SUPPORT: COLOURS[STRAIN],
+    SignalKind.STALL: "#d4ac0d",
+    SignalKind.HEALTHY: COLOURS[HEALTHY],
+}
+OTHER = "#7f8c8d"  # no baseline yet
+INK = "#2b3a55"
+Person = tuple[str, str, list[tuple[float, float] | None]]  # name, signal, trail
 
 
 class ChartError(Exception):
-    """The chart could not be drawn (bad series, or matplotlib unavailable)."""
+    """The chart could not be drawn (bad payload, or matplotlib unavailable)."""
 
 
-def _plot(ax: Any, periods: list[str], values: list[Any], bound: Any, label: str) -> None:
-    xs = list(range(len(periods)))
-    points = [(x, v) for x, v in zip(xs, values, strict=True) if v is not None]
-    if points:
-        ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", color="#2b3a55")
-    if bound is not None:
-        ax.axhline(float(bound), color="#c0392b", linestyle="--", linewidth=1)
-    ax.set_title(label, fontsize=9)
-    ax.set_xticks(xs[::2])
-    ax.set_xticklabels([p[5:] for p in periods][::2], fontsize=7)
-    ax.tick_params(axis="y", labelsize=7)
-    ax.grid(alpha=0.3)
+def _people(payload: dict[str, Any]) -> list[Person]:
+    people = []
+    for p in payload.get("people") or []:
+        points = [None if pt is None else (float(pt[0]), float(pt[1])) for pt in p["points"]]
+        if points and points[-1] is not None:
+            people.append((str(p["name"]), str(p.get("signal") or ""), points))
+    return people
+
+
+def _limits(values: list[float], centre: float, least: float, pad: float) -> tuple[float, float]:
+    """An axis range holding every value and `centre`, at least `least` either side of it,
+    with `pad` of the span free at each end (room for the quadrants' names)."""
+    low = min([*values, centre - least])
+    high = max([*values, centre + least])
+    room = (high - low) * pad
+    return low - room, high + room
+
+
+def _short(name: str) -> str:
+    """'Sam Rivera' → 'Sam R.': short enough to sit next to a point."""
+    parts = name.split()
+    return name if len(parts) < 2 else f"{parts[0]} {parts[-1][0]}."
 
 
 def render_png(payload: dict[str, Any]) -> bytes:
-    """Two panels per role (quality with its floor, output with its target), 12 weeks each."""
-    series = list(payload.get("series") or [])[:MAX_ROLES]
-    if not series:
-        raise ChartError("no series to draw")
+    """The team picture of the digest's week (see the module docstring)."""
+    try:
+        people = _people(payload)
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        raise ChartError(f"bad chart payload: {exc}") from None
+    if not people:
+        raise ChartError("nobody to draw")
     try:
         import matplotlib
 
@@ -43,33 +86,109 @@ def render_png(payload: dict[str, Any]) -> bytes:
         import matplotlib.pyplot as plt
     except ImportError as exc:  # pragma: no cover - matplotlib is a dependency
         raise ChartError(f"matplotlib is not available: {exc}") from None
+    unit = str(payload.get("quality_unit") or "")
     with _lock:
-        fig, axes = plt.subplots(
-            len(series), 2, figsize=(9, 2.6 * len(series)), squeeze=False, dpi=100
-        )
+        fig, ax = plt.subplots(figsize=SIZE, dpi=DPI, layout="constrained")
         try:
-            for row, s in enumerate(series):
-                periods = [str(p) for p in s["periods"]]
-                _plot(
-                    axes[row][0],
-                    periods,
-                    list(s["quality"]),
-                    s.get("floor"),
-                    f"{s['role']} · {s['quality_name']} ({s['quality_unit']}), floor dashed",
-                )
-                _plot(
-                    axes[row][1],
-                    periods,
-                    list(s["output"]),
-                    s.get("target"),
-                    f"{s['role']} · {s['output_name']} ({s['output_unit']}), target dashed",
-                )
-            fig.suptitle(str(payload.get("title", "")), fontsize=11)
-            fig.tight_layout()
+            _draw(ax, people, unit)
+            fig.suptitle(str(payload.get("title", "")), fontsize=FONT + 8, wrap=True)
+            ax.set_title(
+                "Big dot: this week, coloured as in the digest · small dots: the weeks before",
+                fontsize=FONT,
+                color=INK,
+                pad=10,
+            )
             buf = io.BytesIO()
-            fig.savefig(buf, format="png")
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ChartError(f"bad chart series: {exc}") from None
+            fig.savefig(buf, format="png", dpi=DPI)
         finally:
             plt.close(fig)
     return buf.getvalue()
+
+
+def _draw(ax: Any, people: list[Person], unit: str) -> None:
+    xs = [p[0] for _, _, pts in people for p in pts if p is not None]
+    ys = [p[1] for _, _, pts in people for p in pts if p is not None]
+    x0, x1 = _limits(xs, 100, 30, 0.06)
+    y0, y1 = _limits(ys, 0, 5, 0.2)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    # Quadrants: a faint wash, the name and what it means in each corner.
+    for name, (left, right, low, high), (cx, cy) in (
+        (HEALTHY, (100, x1, 0, y1), (0.985, 0.975)),
+        (STALL, (x0, 100, 0, y1), (0.015, 0.975)),
+        (STRAIN, (100, x1, y0, 0), (0.985, 0.025)),
+        (LOW, (x0, 100, y0, 0), (0.015, 0.025)),
+    ):
+        ax.fill_between([left, right], low, high, color=COLOURS[name], alpha=0.06, linewidth=0)
+        top = cy > 0.5
+        for text, weight, size, shift in (
+            (name.upper(), "bold", FONT + 4, 0.0),
+            (MEANING[name], "normal", FONT, 0.045),
+        ):
+            ax.text(
+                cx,
+                cy - shift if top else cy + 0.045 - shift,
+                text,
+                transform=ax.transAxes,
+                ha="right" if cx > 0.5 else "left",
+                va="top" if top else "bottom",
+                fontsize=size,
+                fontweight=weight,
+                color=COLOURS[name],
+            )
+    ax.axvline(100, color=INK, linestyle="--", linewidth=1.5)
+    ax.axhline(0, color=INK, linestyle="--", linewidth=1.5)
+    ax.text(100, y0, " target ", rotation=90, ha="right", va="bottom", fontsize=FONT, color=INK)
+    ax.text(x0, 0, " floor", ha="left", va="bottom", fontsize=FONT, color=INK)
+    taken: dict[tuple[int, int], int] = {}
+    for i, (name, signal, points) in enumerate(people):
+        trail = [p for p in points if p is not None]
+        last = trail[-1]
+        colour = SIGNAL_COLOURS.get(SignalKind(signal), OTHER) if signal in _KINDS else OTHER
+        if len(trail) > 1:
+            ax.plot(
+                [p[0] for p in trail],
+                [p[1] for p in trail],
+                color=colour,
+                alpha=0.35,
+                linewidth=1.5,
+                zorder=2,
+            )
+            ax.scatter(
+                [p[0] for p in trail[:-1]],
+                [p[1] for p in trail[:-1]],
+                s=[12 + 14 * k for k in range(len(trail) - 1)],  # older weeks smaller
+                color=colour,
+                alpha=0.45,
+                zorder=2,
+            )
+        ax.scatter([last[0]], [last[1]], s=220, color=colour, edgecolor="white", zorder=3)
+        if i < MAX_NAMED:
+            # Reports on the same spot get their names stacked, not printed over each other.
+            spot = (round(last[0] / (x1 - x0) * 40), round(last[1] / (y1 - y0) * 40))
+            stack = taken.get(spot, 0)
+            taken[spot] = stack + 1
+            ax.annotate(
+                _short(name),
+                last,
+                xytext=(12, 8 - 22 * stack),
+                textcoords="offset points",
+                fontsize=FONT,
+                color=INK,
+                zorder=4,
+            )
+    ax.set_xlabel("Output, % of target  (right: more)", fontsize=FONT + 2)
+    pts = f" ({unit})" if unit else ""
+    ax.set_ylabel(f"Quality above (+) or below (−) the floor{pts}", fontsize=FONT + 2)
+    ax.tick_params(labelsize=FONT)
+    ax.grid(alpha=0.25)
+    if len(people) > MAX_NAMED:
+        ax.text(
+            0.99,
+            -0.09,
+            f"{len(people) - MAX_NAMED} more shown unnamed; the digest names everyone",
+            transform=ax.transAxes,
+            ha="right",
+            fontsize=FONT,
+            color=INK,
+        )

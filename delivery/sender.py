@@ -25,7 +25,7 @@ What it promises (DESIGN.md section 7):
   Permanent errors (user_not_found, account_inactive, messages_tab_disabled, ...): failed with
   the reason, never retried.
 - A chat.update row waits until the message it updates has been sent, and is skipped when that
-  message never will be. A files.upload row (a digest's trend chart) does the same, is drawn
+  message never will be. A files.upload row (a digest's team picture) does the same, is drawn
   from its series at send time, and falls back to a text table when the upload fails for good.
 """
 

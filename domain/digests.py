@@ -14,6 +14,7 @@ from datetime import date, datetime
 from cadence.domain.checkins import metric_sparkline
 from cadence.domain.roles import Metric, Role, fmt
 from cadence.domain.signals import (
+    LABELS,
     MetricReading,
     Signal,
     SignalKind,
@@ -24,7 +25,7 @@ from cadence.domain.signals import (
 )
 from cadence.domain.status import ActionStatus, CheckinStatus
 
-WINDOW = 12  # weeks of history a digest reads: the chart's span (baselines need 5, sparklines 8)
+WINDOW = 12  # weeks of history a digest reads (baselines need 5, sparklines 8, the chart 4)
 SPARK_WEEKS = 8
 BLOCKERS_SHOWN = 600  # characters of blockers per report in the digest
 
@@ -183,22 +184,87 @@ class Rollup:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class RoleSeries:
-    """One role's team means per week, for the trend chart and its text fallback."""
+TRAIL_WEEKS = 4  # the chart's trail: each report's last weeks, this one included
+# The chart's four quadrants, split by the output target (x = 100 %) and the quality floor (y = 0).
+HEALTHY, STRAIN, STALL, LOW = "healthy", "strain", "stall", "below floor"
+QUADRANTS = (HEALTHY, STRAIN, STALL, LOW)
+MAX_OUTPUT_SHARE = 300.0  # % of target: a lower-is-better output of 0 is drawn here
 
-    role: str
-    quality_name: str
-    quality_unit: str
-    floor: float | None
-    output_name: str
-    output_unit: str
-    target: float | None
-    periods: list[str]
-    quality: list[float | None]
-    output: list[float | None]
-    answered: list[int]
-    people: int
+
+@dataclass(frozen=True, slots=True)
+class PairPoint:
+    """One week of a report's pair on the team picture: `output` as % of the role's target
+    (100 = on target, more is better), `quality` above (+) or below (−) the floor."""
+
+    output: float
+    quality: float
+
+    @property
+    def quadrant(self) -> str:
+        if self.quality >= 0:
+            return HEALTHY if self.output >= 100 else STALL
+        return STRAIN if self.output >= 100 else LOW
+
+
+@dataclass(frozen=True, slots=True)
+class PairTrail:
+    """A report on the team picture: their last TRAIL_WEEKS weeks, oldest first (None: no
+    pair that week). The chart and its text fallback both draw from this."""
+
+    name: str
+    signal: SignalKind  # this week's reading in the digest (the point's colour)
+    quality_unit: str  # of the distance to the floor: "pts" for a percentage
+    points: list[PairPoint | None]
+
+    @property
+    def now(self) -> PairPoint | None:
+        return self.points[-1] if self.points else None
+
+
+def pair_point(role: Role, week: Week) -> PairPoint | None:
+    """Where a week sits against the role's target and floor (None without both values)."""
+    q, o = role.quality, role.output
+    if week.quality is None or week.output is None or q.floor is None or not o.target:
+        return None
+    if o.higher_is_better:
+        share = 100 * week.output / o.target
+    else:
+        share = 100 * o.target / week.output if week.output else MAX_OUTPUT_SHARE
+    above = week.quality - q.floor if q.higher_is_better else q.floor - week.quality
+    return PairPoint(round(min(share, MAX_OUTPUT_SHARE), 1), round(above, 2))
+
+
+def pair_trails(rows: Sequence[ReportRow]) -> list[PairTrail]:
+    """Each report with a pair this week, in the digest's order (flagged first)."""
+    out = []
+    for r in rows:
+        role = r.report.role
+        points = [pair_point(role, w) for w in r.report.weeks[-TRAIL_WEEKS:]]
+        if points and points[-1] is not None:
+            out.append(PairTrail(r.report.name, r.kind, _delta_unit(role.quality), points))
+    return out
+
+
+def pair_table(trails: Sequence[PairTrail]) -> str:
+    """The team picture as text (sent when the picture cannot be uploaded): per report, where
+    this week sits, then the trail (output % of target / quality against the floor)."""
+    lines = []
+    for t in trails:
+        now = t.now
+        assert now is not None  # noqa: S101 - pair_trails keeps reports with a pair this week
+        trail = " → ".join(
+            "–" if p is None else f"{fmt(p.output)}%/{_signed(p.quality)}" for p in t.points
+        )
+        lines.append(
+            f"{t.name}: {now.quadrant} quadrant (digest: {LABELS[t.signal]}) · output "
+            f"{fmt(now.output)} % of target · quality {_signed(now.quality)} {t.quality_unit} "
+            f"vs floor · last {len(t.points)} weeks: {trail}"
+        )
+    return "\n".join(lines)
+
+
+def _signed(value: float) -> str:
+    return "±0" if value == 0 else f"{'+' if value > 0 else '−'}{fmt(abs(value))}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,9 +279,13 @@ class Digest:
     actions: list[ActionInput]
     actions_last_week: tuple[int, int]  # (closed since the last digest, open at the last digest)
     rollups: list[Rollup]
-    series: list[RoleSeries]
+    pairs: list[PairTrail]  # the team picture (chart) and its text fallback
     recognised: list[str] = field(default_factory=list)
     open_until: str = ""  # the answer deadline as people read it ("Tuesday 12:00")
+
+    @property
+    def trail_weeks(self) -> int:
+        return TRAIL_WEEKS
 
     @property
     def needs_you(self) -> list[ReportRow]:
@@ -417,55 +487,6 @@ def rollup(manager_name: str, rows: Sequence[ReportRow]) -> Rollup:
     return Rollup(manager_name, stats, sum(1 for r in rows if r.signal.flagged))
 
 
-def role_series(rows: Sequence[ReportRow], periods: Sequence[str]) -> list[RoleSeries]:
-    """Per role on the team, the mean of each metric per week (the trend chart's data)."""
-    by_role: dict[str, list[ReportRow]] = {}
-    for row in rows:
-        by_role.setdefault(row.report.role.key, []).append(row)
-    out = []
-    for key in sorted(by_role):
-        members = by_role[key]
-        role = members[0].report.role
-        quality, output, answered = [], [], []
-        for i in range(len(periods)):
-            weeks = [m.report.weeks[i] for m in members if i < len(m.report.weeks)]
-            qs = [w.quality for w in weeks if w.quality is not None]
-            os_ = [w.output for w in weeks if w.output is not None]
-            quality.append(round(mean(qs), 2) if qs else None)
-            output.append(round(mean(os_), 2) if os_ else None)
-            answered.append(sum(1 for w in weeks if w.status == CheckinStatus.ANSWERED))
-        out.append(
-            RoleSeries(
-                role=role.title,
-                quality_name=role.quality.name,
-                quality_unit=role.quality.unit,
-                floor=role.quality.floor,
-                output_name=role.output.name,
-                output_unit=role.output.unit,
-                target=role.output.target,
-                periods=list(periods),
-                quality=quality,
-                output=output,
-                answered=answered,
-                people=len(members),
-            )
-        )
-    return out
-
-
-def series_table(series: Sequence[RoleSeries]) -> str:
-    """The chart as a compact text table (the fallback when the picture cannot be uploaded)."""
-    lines = []
-    for s in series:
-        lines.append(
-            f"{s.role} ({s.people}): {s.quality_name} {s.quality_unit} (floor {fmt(s.floor)}) / "
-            f"{s.output_name} (target {fmt(s.target)})"
-        )
-        for period, q, o, n in zip(s.periods, s.quality, s.output, s.answered, strict=True):
-            lines.append(f"{period}  {fmt(q):>6}  {fmt(o):>6}  {n:>3} in")
-    return "\n".join(lines)
-
-
 # ---------------------------------------------------------------- actions
 
 
@@ -490,7 +511,6 @@ def build_digest(
     period: str,
     period_label: str,
     rows: Sequence[ReportRow],
-    periods: Sequence[str],
     actions: Sequence[ActionInput],
     since: datetime,
     rollups: Sequence[Rollup] = (),
@@ -520,7 +540,7 @@ def build_digest(
         actions=open_actions,
         actions_last_week=actions_closed_since(actions, since),
         rollups=sorted(rollups, key=lambda r: r.manager_name.casefold()),
-        series=role_series(ordered, periods),
+        pairs=pair_trails(ordered),
         recognised=sorted(set(recognised), key=str.casefold),
         open_until=open_until,
     )

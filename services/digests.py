@@ -16,6 +16,7 @@ from typing import Any
 from cadence.domain.actions import due_phrase
 from cadence.domain.authz import may_see_team
 from cadence.domain.digests import (
+    TRAIL_WEEKS,
     WINDOW,
     ActionInput,
     Digest,
@@ -24,9 +25,9 @@ from cadence.domain.digests import (
     Week,
     build_digest,
     owner_label,
+    pair_table,
     read_report,
     rollup,
-    series_table,
 )
 from cadence.domain.periods import at_local, local_now, shift_week, week_day, week_label, weeks_back
 from cadence.domain.signals import LABELS, SignalKind
@@ -233,7 +234,6 @@ def build_digests(
             for p in org.below(m.id or 0):
                 concerned[p.id or 0] = p
         rows = read_rows(deps, list(concerned.values()), period, now, everyone=everyone)
-        periods = weeks_back(period, WINDOW)
         since = min(_since(deps, period, m.timezone or "UTC") for m in managers)
         with read_scope(deps.engine) as session:
             actions = digest_repo.actions_for_digests(
@@ -257,7 +257,6 @@ def build_digests(
                     period=period,
                     period_label=week_label(period),
                     rows=direct,
-                    periods=periods,
                     actions=action_inputs.get(m.id, []),
                     since=_since(deps, period, m.timezone or "UTC"),
                     rollups=rollups,
@@ -276,30 +275,33 @@ def render_digest(deps: Deps, digest: Digest, *, plan: bool = True) -> list[dict
     return deps.renderer.messages("digest.json.j2", d=digest, labels=LABELS, plan=plan)
 
 
+def chart_title(digest: Digest) -> str:
+    return f"Your team's pair, {digest.period_label}"
+
+
 def chart_payload(deps: Deps, digest: Digest) -> dict[str, Any]:
-    """The trend chart's outbox payload: the series (drawn at send time) and a text fallback."""
-    title = f"Team trend, 12 weeks to {digest.period}"
+    """The team picture's outbox payload: each report's trail (drawn at send time) and the
+    same figures as a text fallback."""
+    title = chart_title(digest)
     fallback = deps.renderer.message(
-        "digest_chart_fallback.json.j2", title=title, table=series_table(digest.series)
+        "digest_chart_fallback.json.j2", title=title, table=pair_table(digest.pairs)
     )
+    units = {t.quality_unit for t in digest.pairs}
     return {
-        "filename": f"team-trend-{digest.period}.png",
+        "filename": f"team-pair-{digest.period}.png",
         "title": title,
-        "alt_text": f"{title}: team mean quality and output per week, per role",
-        "series": [
+        "alt_text": (
+            f"{title}: each report's output against target and quality against floor, "
+            f"with their last {TRAIL_WEEKS} weeks"
+        ),
+        "quality_unit": units.pop() if len(units) == 1 else "",
+        "people": [
             {
-                "role": s.role,
-                "quality_name": s.quality_name,
-                "quality_unit": s.quality_unit,
-                "floor": s.floor,
-                "output_name": s.output_name,
-                "output_unit": s.output_unit,
-                "target": s.target,
-                "periods": s.periods,
-                "quality": s.quality,
-                "output": s.output,
+                "name": t.name,
+                "signal": t.signal.value,
+                "points": [None if p is None else [p.output, p.quality] for p in t.points],
             }
-            for s in digest.series
+            for t in digest.pairs
         ],
         "fallback": fallback,
     }
@@ -313,7 +315,7 @@ def _outgoing(deps: Deps, digest: Digest) -> list[repo.OutgoingMessage]:
         )
         for i, payload in enumerate(render_digest(deps, digest), start=1)
     ]
-    if digest.series:
+    if digest.pairs:
         out.append(
             repo.OutgoingMessage(
                 key=chart_key(to, digest.period),
@@ -332,7 +334,7 @@ def _outgoing(deps: Deps, digest: Digest) -> list[repo.OutgoingMessage]:
 
 def send_digests(deps: Deps, now: datetime) -> JobReport:
     """Monday 09:00 in each manager's zone: one digest (maybe in several messages) for the
-    week just ended, plus its trend chart. Idempotent by key; catches up missed ticks until
+    week just ended, plus its team picture (chart). Idempotent by key; catches up missed ticks until
     the answer deadline, never at night."""
     report = JobReport("digests", now)
     org = load_org(deps)

@@ -10,22 +10,28 @@ import pytest
 from cadence.config import PROJECT_ROOT
 from cadence.domain.digests import (
     BLOCKERS_SHOWN,
+    HEALTHY,
+    LOW,
+    MAX_OUTPUT_SHARE,
     NO_WEEK,
+    STALL,
+    STRAIN,
+    TRAIL_WEEKS,
     WINDOW,
     ActionInput,
     Digest,
+    PairPoint,
     ReportInput,
     Week,
     actions_closed_since,
     build_digest,
     movement,
+    pair_point,
+    pair_table,
     read_report,
-    role_series,
     rollup,
-    series_table,
     team_stats,
 )
-from cadence.domain.periods import weeks_back
 from cadence.domain.roles import load_roles
 from cadence.domain.schedule import DEFAULT_SCHEDULE, Schedule, WeeklySlot
 from cadence.domain.signals import SignalKind
@@ -33,7 +39,6 @@ from cadence.domain.signals import SignalKind
 ROLES = load_roles(PROJECT_ROOT / "roles.toml")
 SUPPORT = ROLES["support"]
 PERIOD = "2026-W47"
-PERIODS = weeks_back(PERIOD, WINDOW)
 MONDAY = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
 
@@ -56,7 +61,6 @@ def digest(rows, actions=(), rollups=(), recognised=(), schedule=DEFAULT_SCHEDUL
         period=PERIOD,
         period_label="2026-W47 (16–22 Nov)",
         rows=rows,
-        periods=PERIODS,
         actions=actions,
         since=MONDAY - timedelta(days=7),
         rollups=rollups,
@@ -190,19 +194,48 @@ def test_last_weeks_actions_closed_counts_those_open_since_the_last_digest() -> 
     assert [a.id for a in d.actions] == [2]
 
 
-def test_chart_series_are_team_means_per_role_and_week() -> None:
+@pytest.mark.parametrize(
+    ("quality", "output", "point", "quadrant"),
+    [
+        (90, 60, PairPoint(100, 5), HEALTHY),  # on target, 5 pts above the floor
+        (85, 66, PairPoint(110, 0), HEALTHY),  # exactly on the floor is acceptable
+        (95, 30, PairPoint(50, 10), STALL),
+        (80, 72, PairPoint(120, -5), STRAIN),
+        (84.5, 59, PairPoint(98.3, -0.5), LOW),
+    ],
+)
+def test_each_week_sits_against_target_and_floor(
+    quality: float, output: float, point: PairPoint, quadrant: str
+) -> None:
+    assert pair_point(SUPPORT, wk(quality, output)) == point
+    assert point.quadrant == quadrant
+
+
+def test_lower_is_better_metrics_turn_so_that_right_and_up_stay_better() -> None:
+    lower = replace(
+        SUPPORT,
+        quality=replace(SUPPORT.quality, higher_is_better=False, floor=5),
+        output=replace(SUPPORT.output, higher_is_better=False, target=10),
+    )
+    assert pair_point(lower, wk(3, 5)) == PairPoint(200, 2)  # half the target, 2 under the cap
+    assert pair_point(lower, wk(8, 0)) == PairPoint(MAX_OUTPUT_SHARE, -3)
+
+
+def test_the_picture_has_a_trail_per_report_with_a_pair_this_week() -> None:
     rows = [
-        person("A", wk(90, 50), steady=(90, 60)),
-        person("B", NO_WEEK, steady=(80, 40)),
-        person("E", wk(70, 2), role="engineering", steady=(70, 2)),
+        person("A", wk(80, 66)),
+        person("B", NO_WEEK),  # missing this week: not on the picture
+        person("C", Week(status="away")),
     ]
-    series = role_series(rows, PERIODS)
-    assert [s.role for s in series] == ["Engineering", "Customer support"]  # by role key
-    support = next(s for s in series if s.role == "Customer support")
-    assert support.quality[0] == 85 and support.output[0] == 50
-    assert support.quality[-1] == 90 and support.answered[-1] == 1
-    table = series_table(series)
-    assert "2026-W47" in table and "floor 85" in table
+    d = digest(rows)
+    assert [t.name for t in d.pairs] == ["A"]
+    [a] = d.pairs
+    assert a.signal == SignalKind.QUALITY_BELOW_FLOOR and len(a.points) == TRAIL_WEEKS
+    assert a.points[0] == PairPoint(100, 7) and a.now == PairPoint(110, -5)
+    assert pair_table(d.pairs) == (
+        "A: strain quadrant (digest: Quality below floor) · output 110 % of target · "
+        "quality −5 pts vs floor · last 4 weeks: 100%/+7 → 100%/+7 → 100%/+7 → 110%/−5"
+    )
 
 
 def test_recognised_is_empty_by_default_and_sorted_when_given() -> None:

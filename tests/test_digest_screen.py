@@ -8,12 +8,15 @@ regenerates it with CADENCE_REGENERATE_FIXTURES=1."""
 
 from __future__ import annotations
 
+import io
+import json
 import os
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlmodel import select
 
 from cadence.delivery.sender import OutboxSender
 from cadence.domain.checkins import metric_sparkline
@@ -24,6 +27,7 @@ from cadence.domain.signals import SignalKind, mood_concern, pair_words, read_pa
 from cadence.services.deps import Deps
 from cadence.storage import repo
 from cadence.storage.db import session_scope
+from cadence.storage.models import Delivery
 from tests.conftest import ORG_HEADER, load_org
 from tests.fakeslack import FakeSlack
 from tests.test_digests import MONDAY_PARIS_9, PERIOD, answer, run_digests
@@ -205,3 +209,70 @@ def test_names_fold_as_people_say_them() -> None:
     assert name_list(["Nora"]) == "Nora"
     assert name_list(["Nora", "Mia"]) == "Nora and Mia"
     assert name_list(["Nora", "Mia", "Omar", "Ana", "Ben"]) == "Nora, Mia and 3 more"
+
+
+CHART = Path(__file__).parent / "fixtures" / "digest_team_of_8.png"
+
+
+def _has_colour(image: Any, hex_colour: str, at_least: int = 200) -> bool:
+    """Whether the picture holds a patch of `hex_colour` (a point, not a stray pixel)."""
+    rgb = tuple(int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    count: int = sum(n for n, c in image.convert("RGB").getcolors(1 << 20) if c == rgb)
+    return count >= at_least
+
+
+def test_the_team_picture_places_each_report_against_target_and_floor(
+    org: Deps, fake: FakeSlack, sender: OutboxSender, clock: FixedClock
+) -> None:
+    from PIL import Image
+
+    from cadence.delivery.charts import SIGNAL_COLOURS
+
+    team_of_8(org)
+    run_digests(org, sender, clock, MONDAY_PARIS_9)
+    [done] = fake.calls("files.completeUploadExternal")
+    assert done.args["files"][0]["title"] == "Your team's pair, week of 16 Nov"
+    [png] = fake.uploads.values()
+    if os.environ.get("CADENCE_REGENERATE_FIXTURES"):
+        CHART.write_bytes(png)
+    image = Image.open(io.BytesIO(png))
+    assert image.size == (1200, 900)  # Slack's preview size, fonts of 14 pt and more
+    # Each point is coloured as the digest reads it: Lee red (below the floor), Sam and Ivy
+    # orange (strain, support), the healthy three green; nobody reads as a stall this week.
+    assert _has_colour(image, SIGNAL_COLOURS[SignalKind.QUALITY_BELOW_FLOOR])
+    assert _has_colour(image, SIGNAL_COLOURS[SignalKind.STRAIN])
+    assert _has_colour(image, SIGNAL_COLOURS[SignalKind.HEALTHY])
+    assert not _has_colour(image, SIGNAL_COLOURS[SignalKind.STALL])
+    with session_scope(org.engine) as s:
+        [row] = [d for d in s.execute(select(Delivery)).scalars() if d.kind == "digest-chart"]
+    people = {p["name"]: p["points"] for p in json.loads(row.payload)["people"]}
+    assert set(people) == {
+        "Lee Low",
+        "Sam Rivera",
+        "Ivy Blue",
+        "Nora North",
+        "Mia Moss",
+        "Omar Oak",
+    }
+    assert people["Sam Rivera"][-1] == [105.0, 0.5]  # 63 of 60 tickets, CSAT 85.5 vs floor 85
+    assert people["Lee Low"][-1] == [83.3, -3.0]
+    assert len(people["Lee Low"]) == 4  # the trail: the last four weeks
+
+
+def test_the_text_fallback_says_what_the_picture_shows(
+    org: Deps, fake: FakeSlack, sender: OutboxSender, clock: FixedClock
+) -> None:
+    team_of_8(org)
+    fake.fail_next("files.getUploadURLExternal", 10, status=200, error="not_allowed")
+    run_digests(org, sender, clock, MONDAY_PARIS_9)
+    fallback = fake.messages_to("U0MAYA")[-1].args
+    assert "could not be uploaded" in fallback["text"]
+    text = "\n".join(b["text"]["text"] for b in fallback["blocks"] if b["type"] == "section")
+    assert (
+        "Sam Rivera: healthy quadrant (digest: Strain) · output 105 % of target · "
+        "quality +0.5 pts vs floor · last 4 weeks: 78.3%/+5 → 81.7%/+4 → 80%/+5 → 105%/+0.5"
+    ) in text
+    assert (
+        "Lee Low: below floor quadrant (digest: Quality below floor) · output 83.3 % of target"
+    ) in text
+    assert "Kai Skip" not in text and "Zoe Away" not in text  # no pair this week

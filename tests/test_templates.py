@@ -13,7 +13,7 @@ from slack_sdk.models.views import View
 from cadence.config import PROJECT_ROOT
 from cadence.domain.calibration import RatedReview, calibrate
 from cadence.domain.checkins import MOODS, TEXT_LIMIT
-from cadence.domain.digests import series_table
+from cadence.domain.digests import pair_table
 from cadence.domain.feedback import VISIBILITIES
 from cadence.domain.goals import measure_options
 from cadence.domain.reviews import RATINGS as REVIEW_RATINGS
@@ -288,7 +288,7 @@ CONTEXTS: dict[str, dict[str, object]] = {
     ),
     "digest.json.j2": dict(d=sample_digest(NASTY, reports=60), labels=LABELS, plan=True),
     "digest_chart_fallback.json.j2": dict(
-        title=NASTY, table=series_table(sample_digest(NASTY).series)
+        title=NASTY, table=pair_table(sample_digest(NASTY).pairs)
     ),
     "team_modal.json.j2": dict(
         blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": escape_mrkdwn(NASTY)}}],
