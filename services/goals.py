@@ -53,10 +53,11 @@ def goal_quarters(deps: Deps, person: Person, now: datetime) -> tuple[str, str]:
 
 def _quarter(deps: Deps, person: Person, now: datetime, wanted: str) -> str | None:
     this, following = goal_quarters(deps, person, now)
-    if wanted in {"", "this"}:
+    if wanted.lower() in {"", "this"}:
         return this
-    if wanted == "next":
+    if wanted.lower() == "next":
         return following
+    wanted = wanted.upper()  # a button's value is the quarter itself ("2026-Q4")
     return wanted if is_quarter(wanted) and wanted in {this, following} else None
 
 
@@ -197,8 +198,9 @@ def submit_progress(
     deps: Deps, slack_id: str, quarter: str, values: Mapping[str, Any]
 ) -> dict[str, str]:
     person = caller(deps, slack_id, with_role=True)
+    blocks = [b for b in values if b.startswith(ids.B_KR_VALUE)]
     if person is None or person.id is None:
-        return {}
+        return dict.fromkeys(blocks[:1], NOT_REGISTERED)
     updates: list[tuple[int, float]] = []
     errors: dict[str, str] = {}
     for block_id in values:
@@ -219,7 +221,17 @@ def submit_progress(
     if errors:
         return errors
     with session_scope(deps.engine) as session:
-        review_repo.set_key_result_values(person.id, updates, deps.clock.now(), session=session)
+        changed = review_repo.set_key_result_values(
+            person.id, updates, deps.clock.now(), session=session
+        )
+        if len(changed) < len(updates):
+            # Someone else's key results (a forwarded or forged form): nothing is saved.
+            session.rollback()
+            return {
+                f"{ids.B_KR_VALUE}{kr}": "Only the goal's owner can update this key result."
+                for kr, _ in updates
+                if kr not in changed
+            }
     return {}
 
 

@@ -221,9 +221,10 @@ def goals_by_ids(ids: Iterable[int], *, session: Session) -> dict[int, Goal]:
 
 def set_key_result_values(
     person_id: int, values: Sequence[tuple[int, float]], now: datetime, *, session: Session
-) -> int:
-    """Update described key results' current values; only the person's own. Returns how many."""
-    changed = 0
+) -> set[int]:
+    """Update described key results' current values; only the person's own. Returns the ids
+    updated."""
+    changed: set[int] = set()
     own = select(col(Goal.id)).where(col(Goal.person_id) == person_id)
     for kr_id, value in values:
         result = session.execute(
@@ -235,5 +236,6 @@ def set_key_result_values(
             )
             .values(current_value=value, updated_at=now)
         )
-        changed += int(getattr(result, "rowcount", 0) or 0)
+        if getattr(result, "rowcount", 0):
+            changed.add(kr_id)
     return changed

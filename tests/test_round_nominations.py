@@ -28,12 +28,12 @@ def people(deps: Deps, fake: FakeSlack) -> Deps:
 
 
 def nominate_round(
-    http: HttpApp, fake: FakeSlack, subjects: list[str], sender: OutboxSender
+    http: HttpApp, fake: FakeSlack, subjects: list[str], sender: OutboxSender, hr: str = "U0LEAD"
 ) -> int:
     values = round_values(subjects, ["peer"], [])
     option = {"text": {"type": "plain_text", "text": "nominate"}, "value": "nominate"}
     values[ids.B_RD_PEER_MODE][ids.A_RD_PEER_MODE]["selected_option"] = option
-    resp = start_round(http, fake, values)
+    resp = start_round(http, fake, values, hr=hr)
     assert resp.status == 200 and not resp.body, resp.body
     sender.drain()
     return int(request_button(fake, subjects[0], ids.ROUND_NOMINATE_OPEN))

@@ -37,7 +37,9 @@ HELP += (
 Command = Callable[[Ack, dict[str, Any], WebClient, str], None]
 
 
-def register(app: App, deps: Deps) -> None:
+def subcommands(deps: Deps) -> dict[str, Command]:
+    """Every `/cadence` subcommand by name (the authorization matrix test lists them)."""
+
     def open_or_say(ack: Ack, command: dict[str, Any], client: WebClient, out: Outcome) -> None:
         if out.view is None:
             ack(text=out.message or HELP)
@@ -72,7 +74,7 @@ def register(app: App, deps: Deps) -> None:
             # The chart goes only into a DM with Cadence, never into a shared channel.
             calibration.share_chart(deps, channel, quarter)
 
-    subcommands: dict[str, Command] = {
+    return {
         "help": help_,
         "team": team,
         "review": review,
@@ -82,10 +84,14 @@ def register(app: App, deps: Deps) -> None:
         "calibration": calibration_,
     }
 
+
+def register(app: App, deps: Deps) -> None:
+    table = subcommands(deps)
+
     @app.command("/cadence")
     def cadence_command(ack: Ack, command: dict[str, Any], client: WebClient) -> None:
         sub, _, rest = (command.get("text") or "").strip().partition(" ")
-        handler = subcommands.get(sub.lower() or "help")
+        handler = table.get(sub.lower() or "help")
         if handler is None:
             ack(text=f"I don't know `/cadence {sub[:30]}` yet.\n\n{HELP}")
             return
