@@ -35,6 +35,7 @@ from cadence.prompts import ids
 from cadence.services.deps import Deps
 from cadence.storage.db import read_scope, session_scope
 from cadence.storage.models import (
+    Absence,
     Action,
     Checkin,
     Feedback,
@@ -319,6 +320,43 @@ def planned_action(w: World) -> str:
     return str(dict(action)["id"])
 
 
+def declined_request(w: World) -> str:
+    """Ana, asked as a peer about Cat, declines: HR may ask someone else."""
+    resp = start_round(w.http, w.fake, round_values([SUBJECT], ["peer"], ["U0ANA"]), hr=HR)
+    assert resp.status == 200 and not resp.body, resp.body
+    w.sender.drain()
+    value = request_button(w.fake, "U0ANA", ids.ROUND_DECLINE_OPEN)
+    view = w.open("U0ANA", ids.ROUND_DECLINE_OPEN, value)
+    resp = w.http.interactive(view_submission("U0ANA", view, decline_values(w, "U0ANA")))
+    assert resp.status == 200 and not resp.body, resp.body
+    return value
+
+
+def replacement(w: World, who: str) -> dict[str, Any]:
+    picked = {"type": "users_select", "selected_user": "U0ORA"}
+    return {ids.B_RD_REPLACE: {ids.A_RD_REPLACE: picked}}
+
+
+def absences_of(w: World, who: str) -> Any:
+    return w.rows(Absence, col(Absence.person_id) == w.pid(who))
+
+
+def away_values(w: World, who: str) -> dict[str, Any]:
+    def day(value: str) -> dict[str, Any]:
+        return {"type": "datepicker", "selected_date": value}
+
+    return {
+        ids.B_AWAY_START: {ids.A_AWAY_START: day("2026-12-01")},
+        ids.B_AWAY_END: {ids.A_AWAY_END: day("2026-12-04")},
+    }
+
+
+def cat_absence(w: World) -> str:
+    w.http.command("/cadence", SUBJECT, "away 2026-12-01 2026-12-04")
+    [absence] = absences_of(w, SUBJECT)
+    return str(dict(absence)["id"])
+
+
 def round_form(w: World, who: str) -> dict[str, Any]:
     return round_values([SUBJECT], ["self", "manager"], [])
 
@@ -526,6 +564,28 @@ ROWS: list[Row] = [
     ),
     Row("action", ids.ACTION_DONE, MANAGER, actions, planned_action),
     Row("action", ids.ACTION_KEEP, MANAGER, actions, planned_action),
+    Row("action", ids.ROUND_REPLACE_OPEN, HR, nothing, declined_request, effect="modal"),
+    Row(
+        "view",
+        ids.ROUND_REPLACE_MODAL,
+        HR,
+        requests,
+        lambda w: meta(request=int(declined_request(w))),
+        replacement,
+    ),
+    Row("action", ids.HOME_CALIBRATION_OPEN, HR, nothing, effect="modal", when=REVIEW_TIME),
+    # Declared absences: always the caller's own.
+    Row("action", ids.HOME_AWAY_NEW, SUBJECT, nothing, effect="modal", own=SELF),
+    Row("view", ids.AWAY_MODAL, SUBJECT, absences_of, values=away_values, own=SELF),
+    Row(
+        "command",
+        "/cadence away",
+        SUBJECT,
+        absences_of,
+        lambda w: "2026-12-01 2026-12-04",
+        own=SELF,
+    ),
+    Row("action", ids.AWAY_CANCEL, SUBJECT, lambda w, who: absences_of(w, SUBJECT), cat_absence),
     # Help is public; the App Home is always the caller's own.
     Row("command", "/cadence help", SUBJECT, nothing, effect="text", own=frozenset(CELLS)),
     Row("event", "app_home_opened", SUBJECT, nothing, effect="modal", own=SELF),
