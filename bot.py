@@ -203,6 +203,7 @@ def _listen(deps: Deps, wsgi: WSGIApplication | None, what: str, stop: threading
         Observed(wsgi, deps.engine, metrics=settings.cadence_metrics),
         settings.port,
         threads=settings.cadence_http_threads,
+        read_timeout=settings.cadence_http_read_timeout,
     )
     metrics = ", GET /metrics" if settings.cadence_metrics else ""
     log.info("Cadence listens on port %d (%s%s)", settings.port, what, metrics)

@@ -91,6 +91,8 @@ class Settings(BaseSettings):
     """Kudos one person may give per local day."""
     cadence_metrics_api_token: str = ""
     """Bearer token for POST /api/metrics; empty turns the endpoint off."""
+    cadence_http_read_timeout: float = Field(default=10.0, gt=0, le=300)
+    """Seconds a client has to send a whole HTTP request, from its first byte (slow clients)."""
     cadence_migration_wait: float = Field(default=60.0, gt=0, le=3600)
     """Seconds start-up waits for another process's migration (or lock) before giving up."""
     cadence_secret_key: str = Field(default="", repr=False)

@@ -40,7 +40,6 @@ from pathlib import Path
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
-from waitress.server import BaseWSGIServer, MultiSocketServer
 
 from benchmarks.fanout import (
     FRIDAY_PARIS_15,
@@ -58,7 +57,7 @@ from cadence.prompts import ids
 from cadence.services.checkins import open_checkin
 from cadence.services.deps import Deps
 from cadence.storage.db import make_engine, migrate
-from cadence.web import CadenceWSGI, make_server
+from cadence.web import CadenceWSGI, make_server, run_until
 from tests.conftest import view_submission
 from tests.test_checkin_flow import values
 
@@ -152,14 +151,15 @@ class LoadGenerator:
 
 @contextmanager
 def serve(wsgi: CadenceWSGI) -> Iterator[int]:
-    server: BaseWSGIServer | MultiSocketServer = make_server(wsgi, 0, host="127.0.0.1")
-    thread = threading.Thread(target=server.run, daemon=True)
+    server = make_server(wsgi, 0, host="127.0.0.1")
+    stop = threading.Event()
+    thread = threading.Thread(target=run_until, args=(server, stop), daemon=True)
     thread.start()
     try:
-        yield int(server.effective_port)  # type: ignore[union-attr]
+        yield int(server.effective_port)
     finally:
-        server.close()
-        thread.join(5)
+        stop.set()
+        thread.join(10)
 
 
 def bare_app(deps: Deps) -> App:

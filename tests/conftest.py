@@ -252,7 +252,7 @@ def serve_http(deps: Deps, *, metrics: bool) -> Iterator[HttpApp]:
     stop = threading.Event()
     thread = threading.Thread(target=run_until, args=(server, stop), daemon=True)
     thread.start()
-    port = server.effective_port  # type: ignore[union-attr]
+    port = server.effective_port
     yield HttpApp(f"http://127.0.0.1:{port}")
     stop.set()
     thread.join(5)

@@ -397,7 +397,7 @@ def _second_replica(deps: Deps) -> tuple[HttpApp, Any]:
     stop = threading.Event()
     thread = threading.Thread(target=run_until, args=(server, stop), daemon=True)
     thread.start()
-    return HttpApp(f"http://127.0.0.1:{server.effective_port}"), stop  # type: ignore[union-attr]
+    return HttpApp(f"http://127.0.0.1:{server.effective_port}"), stop
 
 
 def test_a_replayed_signed_request_has_no_effect_on_any_replica(

@@ -137,7 +137,7 @@ def test_a_process_without_http_serves_only_metrics(deps: Deps) -> None:
     thread = threading.Thread(target=run_until, args=(server, stop), daemon=True)
     thread.start()
     try:
-        app = HttpApp(f"http://127.0.0.1:{server.effective_port}")  # type: ignore[union-attr]
+        app = HttpApp(f"http://127.0.0.1:{server.effective_port}")
         resp = app.request("/metrics", method="GET")
         assert resp.status == 200 and b"cadence_scheduler_lag_seconds" in resp.body
         assert app.request("/slack/events", b"{}").status == 404

@@ -8,7 +8,6 @@ gets 401; a signed request whose body cannot be parsed gets 400, never a 500."""
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
@@ -16,12 +15,13 @@ from typing import TYPE_CHECKING
 from slack_bolt import App, BoltRequest
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy.engine import Engine
-from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
 
 from cadence.delivery.pacing import Foreground
 from cadence.storage import replay_repo
 from cadence.web.health import HealthCheck
 from cadence.web.observe import SURFACE_KEY, surface_of
+from cadence.web.serving import READ_TIMEOUT, GuardedServer, create_guarded_server
+from cadence.web.serving import run_until as run_until
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -184,29 +184,19 @@ def make_server(
     *,
     host: str = "0.0.0.0",  # noqa: S104 - HTTP mode must be reachable by Slack
     threads: int = 16,
-) -> BaseWSGIServer | MultiSocketServer:
-    """A waitress server (call .run(); .close() to stop). port=0 picks a free port."""
+    read_timeout: float = READ_TIMEOUT,
+) -> GuardedServer:
+    """A waitress server guarded against slow clients (web/serving.py); serve it with
+    `run_until`. port=0 picks a free port."""
     # waitress warns at every request that waits for a free thread; the latency benchmark and
     # /healthz tell that story better than a log line per request.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
-    return create_server(
+    return create_guarded_server(
         wsgi,
+        read_timeout=read_timeout,
         host=host,
         port=port,
         threads=threads,
         ident="cadence",
-        connection_limit=1000,
-        channel_timeout=30,
         clear_untrusted_proxy_headers=True,
     )
-
-
-def run_until(server: BaseWSGIServer | MultiSocketServer, stop: threading.Event) -> None:
-    """Serve until `stop` is set, then close the listening socket and return."""
-    closer = threading.Thread(target=lambda: (stop.wait(), server.close()), daemon=True)
-    closer.start()
-    try:
-        server.run()
-    except OSError:  # the socket closed under select(): the normal way out
-        if not stop.is_set():
-            raise
