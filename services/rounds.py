@@ -965,7 +965,16 @@ def extend_round(deps: Deps, slack_id: str, round_id: int) -> str:
         repo.audit(
             hr.slack_id, "round.extend", f"round:{round_id}", new.isoformat(), now, session=session
         )
-    label = local_now(new, hr.timezone or "UTC").strftime("%A %d %b, %H:%M")
+        # The reviewers who still owe answers read the new deadline in their request DM.
+        round_.deadline = new
+        owing = {
+            r.reviewer_id
+            for r in feedback_repo.requests_of(round_id, session=session)
+            if r.status == RequestStatus.PENDING
+        }
+        _refresh_reviewer_dms(deps, round_, owing, now, session=session)
+    deps.wake_sender()
+    label = _deadline_label(deps, round_, hr)
     return f"“{escape_mrkdwn(round_.name)}” now closes on {label}."
 
 

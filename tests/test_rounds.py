@@ -305,7 +305,11 @@ def test_hr_can_extend_and_close_early(
     http_app.interactive(button_click("U0ANA", ids.ROUND_CLOSE, str(round_.id)))
     assert "HR admins" in fake.wait_for("chat.postEphemeral", 1)[-1].args["text"]
     http_app.interactive(button_click("U0LEAD", ids.ROUND_EXTEND, str(round_.id)))
-    assert "11 Dec" in fake.wait_for("chat.postEphemeral", 2)[-1].args["text"]
+    extended = fake.wait_for("chat.postEphemeral", 2)[-1].args["text"]
+    assert "now closes on Friday 11 Dec, 18:00 your time." in extended
+    # Lea also reviews (as Ana's manager): her request DM now reads the new deadline.
+    sender.drain()
+    assert "Friday 11 Dec, 18:00 your time" in json.dumps(fake.messages_to("U0LEAD")[-1].args)
     http_app.interactive(button_click("U0LEAD", ids.ROUND_CLOSE, str(round_.id)))
     assert "Closed" in fake.wait_for("chat.postEphemeral", 3)[-1].args["text"]
     sender.drain()
