@@ -403,11 +403,9 @@ def _line(metric: Metric, week: Week, weeks: Sequence[Week], reading: MetricRead
     )
 
 
-def read_report(report: ReportInput) -> ReportRow:
-    """The signal and the display lines for one report's digest week."""
-    weeks = list(report.weeks) or [NO_WEEK]
-    role = report.role
-    week = weeks[-1]
+def week_signal(role: Role, weeks: Sequence[Week]) -> Signal:
+    """The reading of the last of `weeks` (oldest first) against the weeks before it."""
+    week = weeks[-1] if weeks else NO_WEEK
     signal = read_pair(
         role,
         week.quality,
@@ -419,6 +417,15 @@ def read_report(report: ReportInput) -> ReportRow:
     )
     if (week.quality is None or week.output is None) and week.status in NO_NUMBERS:
         signal = Signal(NO_NUMBERS[week.status], signal.quality, signal.output)
+    return signal
+
+
+def read_report(report: ReportInput) -> ReportRow:
+    """The signal and the display lines for one report's digest week."""
+    weeks = list(report.weeks) or [NO_WEEK]
+    role = report.role
+    week = weeks[-1]
+    signal = week_signal(role, weeks)
     return ReportRow(
         report=report,
         signal=signal,

@@ -108,34 +108,38 @@ def load_org(deps: Deps) -> Org:
 # ---------------------------------------------------------------- reading the weeks
 
 
-def read_rows(
+def person_weeks(
     deps: Deps,
     people: Sequence[Person],
-    period: str,
+    periods: Sequence[str],
     now: datetime,
     *,
     everyone: bool = False,
-) -> dict[int, ReportRow]:
-    """Each person's signal and display lines for `period`, from WINDOW weeks read in bulk.
+    blockers_of: str = "",
+) -> dict[int, list[Week]]:
+    """Each person's weeks in `periods` (oldest first) as stored: state, effective values (an
+    imported value wins over the self-reported one), mood; the blockers of `blockers_of`.
     `everyone` reads the weeks for the whole organisation (cheaper than long IN lists when
     most people are concerned, as in the Monday job)."""
-    periods = weeks_back(period, WINDOW)
     ids = [p.id for p in people if p.id is not None]
     scope = None if everyone else ids
+    last = periods[-1]
     with read_scope(deps.engine) as session:
         checkins = digest_repo.week_rows(periods, scope, session=session)
         imported = digest_repo.imported_values(periods, scope, session=session)
-        blockers = digest_repo.blockers_in(period, scope, session=session)
+        blockers = (
+            digest_repo.blockers_in(blockers_of, scope, session=session) if blockers_of else {}
+        )
         declared = weeks.covered(ids, periods, session=session)
     wanted = set(ids)
     by_key = {(c[0], c[1]): c for c in checkins if c[0] in wanted}
-    rows: dict[int, ReportRow] = {}
+    out: dict[int, list[Week]] = {}
     for person in people:
-        pid, role_key = person.id, person.role  # read once: ORM attribute access is not free
-        if pid is None or role_key not in deps.roles:
+        pid = person.id
+        if pid is None:
             continue
-        # Only the digest's own week can still be open: earlier deadlines have all passed.
-        open_now = not deps.schedule.deadline_passed(period, now, person.timezone or "UTC")
+        # Only the last week can still be open: earlier deadlines have all passed.
+        open_now = not deps.schedule.deadline_passed(last, now, person.timezone or "UTC")
         series = []
         for p in periods:
             c = by_key.get((pid, p))
@@ -158,7 +162,7 @@ def read_rows(
             elif q is not None and o is not None:
                 status = "answered"  # imported from a system of record
             else:
-                status = "open" if open_now and p == period else "missing"
+                status = "open" if open_now and p == last else "missing"
             series.append(
                 Week(
                     status=status,
@@ -167,13 +171,33 @@ def read_rows(
                     quality_source=q_source,
                     output_source=o_source,
                     mood=c[5] if c is not None and answered else None,
-                    blockers=blockers.get(pid, "") if answered and p == period else "",
+                    blockers=blockers.get(pid, "") if answered and p == blockers_of else "",
                 )
             )
-        rows[pid] = read_report(
-            ReportInput(pid, person.slack_id, person.name, deps.roles[role_key], series)
+        out[pid] = series
+    return out
+
+
+def read_rows(
+    deps: Deps,
+    people: Sequence[Person],
+    period: str,
+    now: datetime,
+    *,
+    everyone: bool = False,
+) -> dict[int, ReportRow]:
+    """Each person's signal and display lines for `period`, from WINDOW weeks read in bulk."""
+    known = [p for p in people if p.role in deps.roles]
+    series = person_weeks(
+        deps, known, weeks_back(period, WINDOW), now, everyone=everyone, blockers_of=period
+    )
+    return {
+        pid: read_report(
+            ReportInput(pid, person.slack_id, person.name, deps.roles[person.role], series[pid])
         )
-    return rows
+        for person in known
+        if (pid := person.id) is not None
+    }
 
 
 def _action_inputs(
