@@ -1,0 +1,314 @@
+"""Organisation pulse: HR's system lens on teams and on the whole organisation (issue: HR's
+system lens). Someone can perform well in a broken system; these figures read the system.
+
+Per group of people over the lens window: check-in participation (answered of due, skipped and
+away apart: an absence is not neglect), mood, share of answers below their quality floor,
+output against target, signals by kind, and how actions close. A team's pair is read like a
+person's (DESIGN.md section 5) but as a system question: output rising while quality falls
+across a team is strain; quality high while output stalls is a stall. A group smaller than the
+anonymity minimum shows no figures.
+
+Action outcomes: for each closed action, the report's pair in the OUTCOME_WEEKS weeks after
+the signal's week against the OUTCOME_WEEKS weeks up to it: did it help?
+
+Pure: data in, figures and sentences out. No SQL, no clock, no Slack.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from cadence.domain.digests import Week, week_signal
+from cadence.domain.roles import Metric, Role, fmt
+from cadence.domain.rounds import MIN_RESPONSES
+from cadence.domain.signals import FLAGGED, LABELS, SignalKind, below_floor, read_metric
+from cadence.domain.status import CheckinStatus
+
+HISTORY = 4  # weeks before the window that the first week's baseline reads
+OUTCOME_WEEKS = 4
+OUTPUT_BAND = 0.05  # a team's output index moves when it changes by more than 5 %
+QUALITY_BAND = 0.02  # a team's quality index (value / floor) moves beyond 2 %
+
+TeamReading = Literal["strain", "stall", ""]
+QUESTIONS: dict[str, str] = {
+    "strain": (
+        "Output is rising while quality falls across the team: is the process strained, is "
+        "the team understaffed, do incentives reward volume over quality?"
+    ),
+    "stall": (
+        "Quality is high while output stalls: what in the workflow, the approvals or the "
+        "team's capacity holds the work back?"
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PersonSeries:
+    person_id: int
+    role: Role
+    weeks: Sequence[Week]  # HISTORY weeks then the window, oldest first
+
+
+@dataclass(frozen=True, slots=True)
+class ActionFact:
+    report_id: int
+    signal: SignalKind
+    period: str  # the week the signal was read for
+    created_at: datetime
+    closed_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class TeamPulse:
+    label: str
+    people: int
+    shown: bool  # False below the anonymity minimum: no figures at all
+    answered: int = 0
+    due: int = 0
+    skipped: int = 0
+    away: int = 0
+    mood: float | None = None
+    below_floor_pct: float | None = None
+    output_pct: float | None = None
+    signals: dict[str, int] = field(default_factory=dict)
+    actions: int = 0
+    closed: int = 0
+    median_days: float | None = None
+    reading: TeamReading = ""
+
+    @property
+    def question(self) -> str:
+        return QUESTIONS.get(self.reading, "")
+
+    @property
+    def line(self) -> str:
+        """One sentence of figures, as HR reads them."""
+        if not self.shown:
+            return (
+                f"{self.label}: fewer than {MIN_RESPONSES} people, no figures "
+                "(they count in the whole organisation)."
+            )
+        parts = [f"check-ins {self.answered} of {self.due} due"]
+        if self.due:
+            parts[0] += f" ({round(100 * self.answered / self.due)} %)"
+        absent = [f"{n} {what}" for n, what in ((self.skipped, "skipped"), (self.away, "away"))]
+        parts.append(" and ".join(absent) + " apart")
+        if self.mood is not None:
+            parts.append(f"mood {fmt(self.mood)}/5")
+        if self.below_floor_pct is not None:
+            parts.append(f"{fmt(self.below_floor_pct)} % of answers below their quality floor")
+        if self.output_pct is not None:
+            parts.append(f"output {fmt(self.output_pct)} % of target")
+        if self.signals:
+            parts.append(
+                "signals "
+                + ", ".join(
+                    f"{n} {LABELS[SignalKind(k)].lower()}" for k, n in sorted(self.signals.items())
+                )
+            )
+        if self.actions:
+            closing = f"actions {self.closed} of {self.actions} closed"
+            if self.median_days is not None:
+                closing += f", median {fmt(self.median_days)} days to close"
+            parts.append(closing)
+        return f"{self.label} ({self.people} people): " + " · ".join(parts)
+
+
+def _index(metric: Metric, value: float | None, bound: float | None) -> float | None:
+    """Value against a bound (target or floor) as a ratio where above 1 is better."""
+    if value is None or bound is None or bound == 0:
+        return None
+    if metric.higher_is_better:
+        return value / bound
+    return bound / value if value > 0 else None
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def _trend(now: float | None, before: float | None, band: float) -> str:
+    if now is None or before is None:
+        return ""
+    if now > before * (1 + band):
+        return "up"
+    if now < before * (1 - band):
+        return "down"
+    return "flat"
+
+
+def team_reading(members: Sequence[PersonSeries], window: int) -> TeamReading:
+    """The team's pair over the last 4 weeks of the window against the 4 before."""
+    halves = []
+    for start, end in ((-8, -4), (-4, None)):
+        outputs: list[float] = []
+        qualities: list[float] = []
+        for m in members:
+            for w in list(m.weeks[-window:])[start:end]:
+                o = _index(m.role.output, w.output, m.role.output.target)
+                q = _index(m.role.quality, w.quality, m.role.quality.floor)
+                if o is not None:
+                    outputs.append(o)
+                if q is not None:
+                    qualities.append(q)
+        halves.append((_mean(outputs), _mean(qualities)))
+    (o_before, q_before), (o_now, q_now) = halves
+    o_trend = _trend(o_now, o_before, OUTPUT_BAND)
+    q_trend = _trend(q_now, q_before, QUALITY_BAND)
+    if o_trend == "up" and q_trend == "down":
+        return "strain"
+    if (
+        q_now is not None
+        and o_now is not None
+        and q_now >= 1
+        and q_trend in {"up", "flat"}
+        and o_trend in {"down", "flat"}
+        and o_now < 1 - OUTPUT_BAND
+    ):
+        return "stall"
+    return ""
+
+
+def pulse(
+    label: str,
+    members: Sequence[PersonSeries],
+    window: int,
+    actions: Sequence[ActionFact] = (),
+) -> TeamPulse:
+    """The figures of one group over the last `window` weeks of its members' series."""
+    if len(members) < MIN_RESPONSES:
+        return TeamPulse(label=label, people=len(members), shown=False)
+    states: Counter[str] = Counter()
+    moods: list[float] = []
+    qualities = below = 0
+    outputs: list[float] = []
+    signals: Counter[str] = Counter()
+    for m in members:
+        weeks = list(m.weeks)
+        first = len(weeks) - window
+        for i in range(max(first, 0), len(weeks)):
+            w = weeks[i]
+            states[w.status] += 1
+            if w.status != CheckinStatus.ANSWERED:
+                continue  # missing weeks count in participation, absences apart
+            if w.mood is not None:
+                moods.append(w.mood)
+            if w.quality is not None:
+                qualities += 1
+                below += below_floor(m.role.quality, w.quality)
+            o = _index(m.role.output, w.output, m.role.output.target)
+            if o is not None:
+                outputs.append(o)
+            kind = week_signal(m.role, weeks[max(0, i - HISTORY) : i + 1]).kind
+            if kind in FLAGGED:
+                signals[kind] += 1
+    closed = [a for a in actions if a.closed_at is not None]
+    days = [(a.closed_at - a.created_at).total_seconds() / 86400 for a in closed if a.closed_at]
+    answered = states[CheckinStatus.ANSWERED]
+    return TeamPulse(
+        label=label,
+        people=len(members),
+        shown=True,
+        answered=answered,
+        due=answered + states["missing"],
+        skipped=states["skipped"],
+        away=states["away"],
+        mood=round(statistics.fmean(moods), 1) if moods else None,
+        below_floor_pct=round(100 * below / qualities, 1) if qualities else None,
+        output_pct=round(100 * statistics.fmean(outputs)) if outputs else None,
+        signals={k: n for k, n in signals.items() if n},
+        actions=len(actions),
+        closed=len(closed),
+        median_days=round(statistics.median(days), 1) if days else None,
+        reading=team_reading(members, window),
+    )
+
+
+# ---------------------------------------------------------------- did the action help?
+
+Outcome = Literal["helped", "not_helped", "too_early"]
+WHAT_RECOVERS: dict[SignalKind, str] = {
+    SignalKind.QUALITY_BELOW_FLOOR: "quality recovered",
+    SignalKind.STRAIN: "quality recovered",
+    SignalKind.STALL: "output recovered",
+    SignalKind.SUPPORT: "the pair held and mood did not fall",
+    SignalKind.MISSING: "check-ins resumed",
+}
+
+
+def action_outcome(
+    role: Role, weeks: Sequence[Week], periods: Sequence[str], action: ActionFact
+) -> Outcome:
+    """The report's pair in the OUTCOME_WEEKS after the signal's week against the
+    OUTCOME_WEEKS up to it. `weeks` and `periods` are aligned, oldest first."""
+    if action.period not in periods:
+        return "too_early"
+    pivot = periods.index(action.period)
+    before = list(weeks[max(0, pivot - OUTCOME_WEEKS + 1) : pivot + 1])
+    after = list(weeks[pivot + 1 : pivot + 1 + OUTCOME_WEEKS])
+    if len(after) < OUTCOME_WEEKS:
+        return "too_early"
+    answered = [w for w in after if w.status == CheckinStatus.ANSWERED]
+    if action.signal == SignalKind.MISSING:
+        return "helped" if answered else "not_helped"
+    q_after = [w.quality for w in after if w.quality is not None]
+    o_after = [w.output for w in after if w.output is not None]
+    if len(q_after) < 2 or len(o_after) < 2:
+        return "too_early"
+    q = read_metric(role.quality, statistics.fmean(q_after), [w.quality for w in before])
+    o = read_metric(role.output, statistics.fmean(o_after), [w.output for w in before])
+    if action.signal in {SignalKind.QUALITY_BELOW_FLOOR, SignalKind.STRAIN}:
+        recovered = q.trend == "up" or (
+            action.signal == SignalKind.QUALITY_BELOW_FLOOR
+            and not below_floor(role.quality, statistics.fmean(q_after))
+        )
+        return "helped" if recovered else "not_helped"
+    if action.signal == SignalKind.STALL:
+        return "helped" if o.trend == "up" else "not_helped"
+    moods_before = [w.mood for w in before if w.mood is not None]
+    moods_after = [w.mood for w in after if w.mood is not None]
+    mood_fell = bool(moods_before and moods_after) and statistics.fmean(
+        moods_after
+    ) < statistics.fmean(moods_before)
+    held = q.trend != "down" and o.trend != "down" and not mood_fell
+    return "helped" if held else "not_helped"
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeLine:
+    signal: str
+    closed: int
+    helped: int
+    judged: int
+
+    @property
+    def line(self) -> str:
+        kind = SignalKind(self.signal)
+        head = f"Actions on {LABELS[kind].lower()} closed: "
+        if not self.judged:
+            return head + f"{self.closed}, too early to tell (it takes {OUTCOME_WEEKS} weeks)."
+        text = f"{WHAT_RECOVERS[kind]} in {self.helped} of {self.judged}"
+        early = self.closed - self.judged
+        if early:
+            text += f" ({early} too early to tell)"
+        return head + text + "."
+
+
+def outcome_lines(outcomes: Sequence[tuple[SignalKind, Outcome]]) -> list[OutcomeLine]:
+    by_kind: dict[SignalKind, Counter[str]] = {}
+    for kind, outcome in outcomes:
+        by_kind.setdefault(kind, Counter())[outcome] += 1
+    return [
+        OutcomeLine(
+            signal=str(kind),
+            closed=sum(c.values()),
+            helped=c["helped"],
+            judged=c["helped"] + c["not_helped"],
+        )
+        for kind, c in sorted(by_kind.items(), key=lambda item: str(item[0]))
+    ]
