@@ -131,11 +131,11 @@ def test_an_action_is_judged_only_after_four_weeks() -> None:
     weeks = [answered(88, 70)] * 16
     action = ActionFact(1, SignalKind.STRAIN, PERIODS[-2], T0, T0)
     assert action_outcome(SUPPORT, weeks, PERIODS, action) == "too_early"
-    outcomes: list[tuple[SignalKind, Outcome]] = (
-        [(SignalKind.STRAIN, "helped")] * 7
-        + [(SignalKind.STRAIN, "not_helped")] * 3
-        + [(SignalKind.STRAIN, "too_early")]
-    )
+    helped: Outcome = "helped"
+    not_helped: Outcome = "not_helped"
+    early: Outcome = "too_early"
+    outcomes = [(SignalKind.STRAIN, helped)] * 7 + [(SignalKind.STRAIN, not_helped)] * 3
+    outcomes.append((SignalKind.STRAIN, early))
     lines = outcome_lines(outcomes)
     assert [x.line for x in lines] == [
         "Actions on strain closed: quality recovered in 7 of 10 (1 too early to tell)."
