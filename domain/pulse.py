@@ -28,6 +28,7 @@ from cadence.domain.roles import Metric, Role, fmt
 from cadence.domain.rounds import MIN_RESPONSES
 from cadence.domain.signals import FLAGGED, LABELS, SignalKind, below_floor, read_metric
 from cadence.domain.status import CheckinStatus
+from cadence.domain.words import plural
 
 HISTORY = 4  # weeks before the window that the first week's baseline reads
 OUTCOME_WEEKS = 4
@@ -116,7 +117,7 @@ class TeamPulse:
             if self.median_days is not None:
                 closing += f", median {fmt(self.median_days)} days to close"
             parts.append(closing)
-        return f"{self.label} ({self.people} people): " + " · ".join(parts)
+        return f"{self.label} ({plural(self.people, 'person')}): " + " · ".join(parts)
 
 
 def _index(metric: Metric, value: float | None, bound: float | None) -> float | None:

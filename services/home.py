@@ -55,5 +55,5 @@ def _hr_blocks(deps: Deps, hr: Person) -> list[dict[str, Any]]:
     blocks: list[dict[str, Any]] = deps.renderer.message(
         "home_hr.json.j2", rounds=section["rounds"], calibration_quarter=quarter
     )["blocks"]
-    blocks += deps.renderer.message("hr_themes.json.j2", **lens.home_context(deps))["blocks"]
+    blocks += deps.renderer.message("hr_lens.json.j2", **lens.home_context(deps))["blocks"]
     return blocks

@@ -10,7 +10,7 @@ from cadence.services.checkins import send_reminders, send_weekly_checkins
 from cadence.services.common import JobReport
 from cadence.services.deps import Deps
 from cadence.services.digests import send_digests
-from cadence.services.lens import run_lens
+from cadence.services.lens import run_lens, send_hr_digests
 from cadence.services.reviews import send_review_prompts
 from cadence.services.rounds import run_rounds
 from cadence.storage import repo
@@ -25,6 +25,7 @@ JOBS: dict[str, Job] = {
     "rounds": run_rounds,
     "digests": send_digests,
     "lens": run_lens,
+    "hr-digest": send_hr_digests,
 }
 
 

@@ -8,23 +8,51 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from cadence.domain.periods import current_week, shift_week, week_label, weeks_back
+from cadence.domain.periods import (
+    at_local,
+    current_week,
+    local_now,
+    shift_week,
+    week_day,
+    week_label,
+    weeks_back,
+)
+from cadence.domain.pulse import (
+    HISTORY,
+    ActionFact,
+    Outcome,
+    OutcomeLine,
+    PersonSeries,
+    TeamPulse,
+    action_outcome,
+    outcome_lines,
+    pulse,
+)
+from cadence.domain.quarters import quarter_of, quarter_of_week, quarter_start
 from cadence.domain.rounds import MIN_RESPONSES
+from cadence.domain.signals import SignalKind
 from cadence.domain.themes import BlockerNote, Theme, find_themes
 from cadence.services.common import JobReport
 from cadence.services.deps import Deps
-from cadence.storage import lens_repo
+from cadence.services.digests import load_org, person_weeks
+from cadence.storage import lens_repo, repo
 from cadence.storage.db import read_scope, session_scope
 
 log = logging.getLogger(__name__)
 
 WINDOW_WEEKS = 12
+OUTCOME_SPAN = 26  # weeks read for action outcomes (a quarter's actions and 4 weeks around)
 THEMES = "themes"
+PULSE = "pulse"
+TEAMS_SHOWN = 8
+HR_DIGEST_AT = time(9, 0)  # first Monday of the month, HR admin's zone
+HR_DIGEST_KIND = "hr-digest"
+SHORT = {"themes": 3, "flagged": 5}  # the monthly digest is the Home section in short
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,25 +91,98 @@ def run_lens(deps: Deps, now: datetime) -> JobReport:
         if lens_repo.has_snapshot(THEMES, last, session=session):
             return report
     lines = recurring_blockers(deps, last)
-    payload = json.dumps([asdict(line) for line in lines])
+    figures = organisation_pulse(deps, last, now)
     try:
         with session_scope(deps.engine) as session:
-            lens_repo.save_snapshot(THEMES, last, payload, now, session=session)
+            themes = json.dumps([asdict(line) for line in lines])
+            lens_repo.save_snapshot(THEMES, last, themes, now, session=session)
+            lens_repo.save_snapshot(PULSE, last, json.dumps(figures), now, session=session)
     except IntegrityError:  # another scheduler stored the same week first
         return report
-    log.info("lens: %d recurring blockers up to %s", len(lines), last)
+    teams = len(figures["teams"])
+    log.info("lens: %d recurring blockers, %d teams up to %s", len(lines), teams, last)
     report.add("themes", len(lines))
+    report.add("teams read", teams)
     return report
 
 
 def home_context(deps: Deps) -> dict[str, Any]:
-    """HR's App Home section: the latest stored recurring blockers."""
+    """HR's system lens as stored by the last `lens` run: pulse, teams to look at, action
+    outcomes, recurring blockers (HR's App Home and the monthly HR digest)."""
     with read_scope(deps.engine) as session:
-        snapshot = lens_repo.latest_snapshot(THEMES, session=session)
-    if snapshot is None:
-        return {"themes": [], "window": WINDOW_WEEKS, "as_of": ""}
-    themes = [ThemeLine(**item) for item in json.loads(snapshot.payload)]
-    return {"themes": themes, "window": WINDOW_WEEKS, "as_of": week_label(snapshot.period)}
+        themes_row = lens_repo.latest_snapshot(THEMES, session=session)
+        pulse_row = lens_repo.latest_snapshot(PULSE, session=session)
+    themes = [ThemeLine(**item) for item in json.loads(themes_row.payload)] if themes_row else []
+    figures = json.loads(pulse_row.payload) if pulse_row else None
+    org = TeamPulse(**figures["org"]) if figures else None
+    teams = [TeamPulse(**t) for t in figures["teams"]] if figures else []
+    flagged = [t for t in teams if t.reading]
+    return {
+        "window": WINDOW_WEEKS,
+        "as_of": week_label(themes_row.period) if themes_row else "",
+        "themes": themes,
+        "org": org,
+        "teams_read": len(teams),
+        "flagged": flagged[:TEAMS_SHOWN],
+        "more_flagged": max(0, len(flagged) - TEAMS_SHOWN),
+        "outcomes": [OutcomeLine(**o) for o in figures["outcomes"]] if figures else [],
+        "quarter": figures["quarter"] if figures else "",
+    }
+
+
+def organisation_pulse(deps: Deps, last: str, now: datetime) -> dict[str, Any]:
+    """The pulse of the whole organisation and of each manager's team (direct reports) over
+    the window ending with `last`, and the outcomes of actions closed this quarter."""
+    org = load_org(deps)
+    people = [p for p in org.people.values() if p.role in deps.roles]
+    periods = weeks_back(last, max(OUTCOME_SPAN, WINDOW_WEEKS + HISTORY))
+    weeks = person_weeks(deps, people, periods, now, everyone=True)
+    span = WINDOW_WEEKS + HISTORY
+    series = {
+        p.id: PersonSeries(p.id, deps.roles[p.role], weeks[p.id][-span:])
+        for p in people
+        if p.id is not None
+    }
+    window_start = week_day(periods[-WINDOW_WEEKS], 1)
+    quarter = quarter_of_week(last)
+    since = min(
+        datetime.combine(window_start, datetime.min.time(), tzinfo=now.tzinfo),
+        datetime.combine(quarter_start(quarter), datetime.min.time(), tzinfo=now.tzinfo),
+    )
+    with read_scope(deps.engine) as session:
+        actions = lens_repo.actions_since(since, session=session)
+    window = set(periods[-WINDOW_WEEKS:])
+    facts: dict[int, list[ActionFact]] = {}
+    outcomes: list[tuple[SignalKind, Outcome]] = []
+    for a in actions:
+        try:
+            kind = SignalKind(a.signal)
+        except ValueError:
+            continue
+        fact = ActionFact(a.report_id, kind, a.period, a.created_at, a.closed_at)
+        if a.period in window:
+            facts.setdefault(a.report_id, []).append(fact)
+        closed_in_quarter = a.closed_at is not None and quarter_of(a.closed_at.date()) == quarter
+        person = org.people.get(a.report_id)
+        if closed_in_quarter and person is not None and person.role in deps.roles:
+            role = deps.roles[person.role]
+            outcomes.append((kind, action_outcome(role, weeks[a.report_id], periods, fact)))
+
+    def group(label: str, ids: list[int]) -> TeamPulse:
+        members = [series[i] for i in ids if i in series]
+        return pulse(label, members, WINDOW_WEEKS, [f for i in ids for f in facts.get(i, [])])
+
+    teams = [
+        group(f"{org.people[mid].name}'s team", [p.id for p in reports if p.id is not None])
+        for mid, reports in sorted(org.reports.items())
+        if mid in org.people
+    ]
+    return {
+        "org": asdict(group("Whole organisation", list(series))),
+        "teams": [asdict(t) for t in teams],
+        "outcomes": [asdict(o) for o in outcome_lines(outcomes)],
+        "quarter": quarter,
+    }
 
 
 def recurring_blockers(deps: Deps, last: str) -> list[ThemeLine]:
@@ -123,3 +224,62 @@ def _line(theme: Theme, team_names: dict[str, str], weeks_in_window: int) -> The
 
 def _team_label(manager_name: str) -> str:
     return f"{manager_name}'s team" if manager_name else "Top level"
+
+
+# ---------------------------------------------------------------- the monthly HR digest
+
+
+def first_monday(day: date) -> date:
+    first = day.replace(day=1)
+    return first + timedelta(days=(7 - first.weekday()) % 7)
+
+
+def hr_digest_key(slack_id: str, month: date) -> str:
+    return f"hr-digest:{slack_id}:{month:%Y-%m}"
+
+
+def send_hr_digests(deps: Deps, now: datetime) -> JobReport:
+    """The first Monday of each month, 09:00 in each HR admin's zone: the system lens in short
+    (one DM). Idempotent by key; a missed tick catches up later that month, never at night."""
+    report = JobReport(HR_DIGEST_KIND, now)
+    with read_scope(deps.engine) as session:
+        admins = [p for p in repo.active_people(session=session) if p.hr_admin]
+    due: list[tuple[str, date]] = []
+    for admin in admins:
+        tz = admin.timezone or "UTC"
+        today = local_now(now, tz).date()
+        monday = first_monday(today)
+        if now >= at_local(monday, HR_DIGEST_AT, tz) and not deps.schedule.is_quiet(now, tz):
+            due.append((admin.slack_id, monday))
+    if not due:
+        return report
+    with read_scope(deps.engine) as session:
+        done = repo.deliveries_by_keys([hr_digest_key(s, m) for s, m in due], session=session)
+    todo = [(s, m) for s, m in due if hr_digest_key(s, m) not in done]
+    if not todo:
+        return report
+    context = home_context(deps)
+    flagged_total = len(context["flagged"]) + context["more_flagged"]
+    context.update(
+        themes=context["themes"][: SHORT["themes"]],
+        flagged=context["flagged"][: SHORT["flagged"]],
+        more_flagged=flagged_total - min(flagged_total, SHORT["flagged"]),
+    )
+    lens_blocks = deps.renderer.message("hr_lens.json.j2", **context)["blocks"][1:]
+    messages = []
+    for slack_id, monday in todo:
+        opening = deps.renderer.message("hr_digest.json.j2", month=f"{monday:%B %Y}")
+        payload = {"text": opening["text"], "blocks": opening["blocks"] + lens_blocks}
+        messages.append(
+            repo.OutgoingMessage(
+                key=hr_digest_key(slack_id, monday),
+                kind=HR_DIGEST_KIND,
+                recipient=slack_id,
+                payload=payload,
+            )
+        )
+    with session_scope(deps.engine) as session:
+        queued = repo.enqueue(messages, now, session=session)
+    report.add("messages queued", queued)
+    deps.wake_sender()
+    return report

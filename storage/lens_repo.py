@@ -9,7 +9,7 @@ from sqlalchemy import select as core_select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
-from cadence.storage.models import Checkin, LensSnapshot, Person
+from cadence.storage.models import Action, Checkin, LensSnapshot, Person
 
 
 def blocker_notes(
@@ -58,3 +58,11 @@ def save_snapshot(kind: str, period: str, payload: str, now: datetime, *, sessio
     if has_snapshot(kind, period, session=session):
         return
     session.add(LensSnapshot(kind=kind, period=period, payload=payload, computed_at=now))
+
+
+def actions_since(since: datetime, *, session: Session) -> list[Action]:
+    """Actions created or closed at or after `since` (the lens window and the quarter)."""
+    stmt = select(Action).where(
+        (col(Action.created_at) >= since) | (col(Action.closed_at) >= since)
+    )
+    return list(session.exec(stmt))

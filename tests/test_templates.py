@@ -16,6 +16,7 @@ from cadence.domain.checkins import MOODS, TEXT_LIMIT
 from cadence.domain.digests import pair_table
 from cadence.domain.feedback import VISIBILITIES
 from cadence.domain.goals import measure_options
+from cadence.domain.pulse import OutcomeLine, TeamPulse
 from cadence.domain.reviews import RATINGS as REVIEW_RATINGS
 from cadence.domain.reviews import Assessment, Evidence, PairSummary
 from cadence.domain.roles import load_roles
@@ -330,11 +331,18 @@ CONTEXTS: dict[str, dict[str, object]] = {
         below=900,
         min_responses=3,
     ),
-    "hr_themes.json.j2": dict(
+    "hr_digest.json.j2": dict(month="December 2026"),
+    "hr_lens.json.j2": dict(
         window=12,
         as_of="week of 16 Nov",
         themes=[ThemeLine(NASTY, 6, 3, 5, 12, "rising", NASTY, "week of 12 Oct", "week of 16 Nov")]
         * 10,
+        org=TeamPulse(NASTY, 900, True, 9000, 9900, 30, 40, 3.5, 4.5, 97, {"strain": 4}),
+        teams_read=1000,
+        flagged=[TeamPulse(NASTY, 9, True, 90, 99, reading="strain")] * 8,
+        more_flagged=40,
+        outcomes=[OutcomeLine("strain", 10, 7, 9), OutcomeLine("stall", 2, 0, 0)],
+        quarter="2026-Q4",
     ),
 }
 
@@ -342,6 +350,7 @@ CONTEXTS: dict[str, dict[str, object]] = {
 # Templates whose user text appears only in plain_text (labels, input values), never mrkdwn.
 PLAIN_TEXT_ONLY = {
     "away_modal.json.j2",  # no user text at all
+    "hr_digest.json.j2",  # no user text at all (the month)
     "checkin_modal.json.j2",
     "goals_progress_modal.json.j2",
     "review_ack_modal.json.j2",
