@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
@@ -175,54 +175,81 @@ def team_reading(members: Sequence[PersonSeries], window: int) -> TeamReading:
     return ""
 
 
+@dataclass
+class PersonFigures:
+    """One person's contribution to a group's figures over the window (summed per group)."""
+
+    states: Counter[str] = field(default_factory=Counter)
+    mood_sum: float = 0
+    moods: int = 0
+    qualities: int = 0
+    below: int = 0
+    output_sum: float = 0
+    outputs: int = 0
+    signals: Counter[str] = field(default_factory=Counter)
+
+
+def person_figures(m: PersonSeries, window: int) -> PersonFigures:
+    f = PersonFigures()
+    weeks = list(m.weeks)
+    for i in range(max(len(weeks) - window, 0), len(weeks)):
+        w = weeks[i]
+        f.states[w.status] += 1
+        if w.status != CheckinStatus.ANSWERED:
+            continue  # missing weeks count in participation, absences apart
+        if w.mood is not None:
+            f.mood_sum += w.mood
+            f.moods += 1
+        if w.quality is not None:
+            f.qualities += 1
+            f.below += below_floor(m.role.quality, w.quality)
+        o = _index(m.role.output, w.output, m.role.output.target)
+        if o is not None:
+            f.output_sum += o
+            f.outputs += 1
+        kind = week_signal(m.role, weeks[max(0, i - HISTORY) : i + 1]).kind
+        if kind in FLAGGED:
+            f.signals[kind] += 1
+    return f
+
+
 def pulse(
     label: str,
     members: Sequence[PersonSeries],
     window: int,
     actions: Sequence[ActionFact] = (),
+    figures: Mapping[int, PersonFigures] | None = None,
 ) -> TeamPulse:
-    """The figures of one group over the last `window` weeks of its members' series."""
+    """The figures of one group over the last `window` weeks of its members' series
+    (`figures`: each member's, when already computed for another group)."""
     if len(members) < MIN_RESPONSES:
         return TeamPulse(label=label, people=len(members), shown=False)
-    states: Counter[str] = Counter()
-    moods: list[float] = []
-    qualities = below = 0
-    outputs: list[float] = []
-    signals: Counter[str] = Counter()
+    total = PersonFigures()
     for m in members:
-        weeks = list(m.weeks)
-        first = len(weeks) - window
-        for i in range(max(first, 0), len(weeks)):
-            w = weeks[i]
-            states[w.status] += 1
-            if w.status != CheckinStatus.ANSWERED:
-                continue  # missing weeks count in participation, absences apart
-            if w.mood is not None:
-                moods.append(w.mood)
-            if w.quality is not None:
-                qualities += 1
-                below += below_floor(m.role.quality, w.quality)
-            o = _index(m.role.output, w.output, m.role.output.target)
-            if o is not None:
-                outputs.append(o)
-            kind = week_signal(m.role, weeks[max(0, i - HISTORY) : i + 1]).kind
-            if kind in FLAGGED:
-                signals[kind] += 1
+        f = figures[m.person_id] if figures is not None else person_figures(m, window)
+        total.states.update(f.states)
+        total.signals.update(f.signals)
+        total.mood_sum += f.mood_sum
+        total.moods += f.moods
+        total.qualities += f.qualities
+        total.below += f.below
+        total.output_sum += f.output_sum
+        total.outputs += f.outputs
     closed = [a for a in actions if a.closed_at is not None]
     days = [(a.closed_at - a.created_at).total_seconds() / 86400 for a in closed if a.closed_at]
-    answered = states[CheckinStatus.ANSWERED]
+    answered = total.states[CheckinStatus.ANSWERED]
     return TeamPulse(
         label=label,
         people=len(members),
         shown=True,
         answered=answered,
-        due=answered + states["missing"],
-        skipped=states["skipped"],
-        away=states["away"],
-        mood=round(statistics.fmean(moods), 1) if moods else None,
-        below_floor_pct=round(100 * below / qualities, 1) if qualities else None,
-        output_pct=round(100 * statistics.fmean(outputs)) if outputs else None,
-        signals={k: n for k, n in signals.items() if n},
+        due=answered + total.states["missing"],
+        skipped=total.states["skipped"],
+        away=total.states["away"],
+        mood=round(total.mood_sum / total.moods, 1) if total.moods else None,
+        below_floor_pct=round(100 * total.below / total.qualities, 1) if total.qualities else None,
+        output_pct=round(100 * total.output_sum / total.outputs) if total.outputs else None,
+        signals={k: n for k, n in total.signals.items() if n},
         actions=len(actions),
         closed=len(closed),
         median_days=round(statistics.median(days), 1) if days else None,

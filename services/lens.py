@@ -31,9 +31,11 @@ from cadence.domain.pulse import (
     TeamPulse,
     action_outcome,
     outcome_lines,
+    person_figures,
     pulse,
 )
 from cadence.domain.quarters import quarter_of, quarter_of_week, quarter_start
+from cadence.domain.roles import Role
 from cadence.domain.rounds import MIN_RESPONSES
 from cadence.domain.signals import SignalKind
 from cadence.domain.themes import BlockerNote, Theme, find_themes
@@ -135,14 +137,15 @@ def organisation_pulse(deps: Deps, last: str, now: datetime) -> dict[str, Any]:
     the window ending with `last`, and the outcomes of actions closed this quarter."""
     org = load_org(deps)
     people = [p for p in org.people.values() if p.role in deps.roles]
-    periods = weeks_back(last, max(OUTCOME_SPAN, WINDOW_WEEKS + HISTORY))
-    weeks = person_weeks(deps, people, periods, now, everyone=True)
     span = WINDOW_WEEKS + HISTORY
+    periods = weeks_back(last, span)
+    weeks = person_weeks(deps, people, periods, now, everyone=True)
     series = {
-        p.id: PersonSeries(p.id, deps.roles[p.role], weeks[p.id][-span:])
+        p.id: PersonSeries(p.id, deps.roles[p.role], weeks[p.id])
         for p in people
         if p.id is not None
     }
+    figures = {pid: person_figures(s, WINDOW_WEEKS) for pid, s in series.items()}
     window_start = week_day(periods[-WINDOW_WEEKS], 1)
     quarter = quarter_of_week(last)
     since = min(
@@ -153,7 +156,7 @@ def organisation_pulse(deps: Deps, last: str, now: datetime) -> dict[str, Any]:
         actions = lens_repo.actions_since(since, session=session)
     window = set(periods[-WINDOW_WEEKS:])
     facts: dict[int, list[ActionFact]] = {}
-    outcomes: list[tuple[SignalKind, Outcome]] = []
+    closed: list[tuple[Role, ActionFact]] = []
     for a in actions:
         try:
             kind = SignalKind(a.signal)
@@ -162,15 +165,28 @@ def organisation_pulse(deps: Deps, last: str, now: datetime) -> dict[str, Any]:
         fact = ActionFact(a.report_id, kind, a.period, a.created_at, a.closed_at)
         if a.period in window:
             facts.setdefault(a.report_id, []).append(fact)
-        closed_in_quarter = a.closed_at is not None and quarter_of(a.closed_at.date()) == quarter
         person = org.people.get(a.report_id)
-        if closed_in_quarter and person is not None and person.role in deps.roles:
-            role = deps.roles[person.role]
-            outcomes.append((kind, action_outcome(role, weeks[a.report_id], periods, fact)))
+        if (
+            a.closed_at is not None
+            and quarter_of(a.closed_at.date()) == quarter
+            and person is not None
+            and person.role in deps.roles
+        ):
+            closed.append((deps.roles[person.role], fact))
+    # Outcomes read further back (a quarter's actions and the weeks around them), for the
+    # few people concerned only.
+    outcome_periods = weeks_back(last, OUTCOME_SPAN)
+    concerned = [org.people[f.report_id] for _, f in closed]
+    long_weeks = person_weeks(deps, concerned, outcome_periods, now) if concerned else {}
+    outcomes: list[tuple[SignalKind, Outcome]] = [
+        (f.signal, action_outcome(role, long_weeks[f.report_id], outcome_periods, f))
+        for role, f in closed
+    ]
 
     def group(label: str, ids: list[int]) -> TeamPulse:
         members = [series[i] for i in ids if i in series]
-        return pulse(label, members, WINDOW_WEEKS, [f for i in ids for f in facts.get(i, [])])
+        acts = [f for i in ids for f in facts.get(i, [])]
+        return pulse(label, members, WINDOW_WEEKS, acts, figures)
 
     teams = [
         group(f"{org.people[mid].name}'s team", [p.id for p in reports if p.id is not None])

@@ -1,0 +1,104 @@
+"""HR's system lens for a large organisation: 10,000 people in 1,000 teams with 52 weeks of
+check-ins (about 500,000 rows, a tenth of them with the same blocker).
+
+    python -m benchmarks.hr_lens [--weeks 52] [--backend sqlite|postgresql --pg-url URL]
+
+Prints: the weekly `lens` job (recurring blockers over 12 weeks, the pulse of every team and of
+the organisation, outcomes of the quarter's closed actions; computed once a week and stored),
+HR's view (App Home's lens section read from what the job stored, rendered and validated), the
+monthly HR digest job (one DM per HR admin, queued), and peak RSS. Targets: the view and the
+digest <= 5 s, <= 300 MB. A script, not a test: it prints numbers and asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import create_engine, text
+
+from benchmarks.digests import load_checkins, load_people, rss_mb
+from cadence.config import PROJECT_ROOT, Settings
+from cadence.delivery.gateway import WebClientGateway
+from cadence.domain.clock import FixedClock
+from cadence.domain.periods import weeks_back
+from cadence.domain.roles import load_roles
+from cadence.prompts.render import Renderer
+from cadence.services import lens
+from cadence.services.deps import Deps
+from cadence.storage.db import make_engine, migrate
+
+NOW = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)  # first Monday of December, 09:00 in Paris
+LAST = "2026-W48"  # the last closed week then (this week is W50's Monday: W49 still open)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--weeks", type=int, default=52)
+    parser.add_argument("--people", type=int, default=10_000)
+    parser.add_argument("--managers", type=int, default=1_000)
+    parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/test")
+    args = parser.parse_args()
+    tmp = tempfile.TemporaryDirectory()
+    schema = ""
+    if args.backend == "sqlite":
+        url = f"sqlite:///{tmp.name}/bench.db"
+    else:
+        schema = "bench_" + uuid.uuid4().hex[:10]
+        admin = create_engine(args.pg_url.replace("postgresql://", "postgresql+psycopg://", 1))
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        url = f"{args.pg_url}?options=-csearch_path%3D{schema}"
+    engine = make_engine(url)
+    try:
+        migrate(engine)
+        roles = load_roles(PROJECT_ROOT / "roles.toml")
+        t0 = time.perf_counter()
+        ids = load_people(engine, args.people, args.managers, sorted(roles))
+        rows = load_checkins(engine, ids, weeks_back(LAST, args.weeks))
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE person SET hr_admin = true WHERE id IN (1, 2, 3)"))
+            if args.backend == "postgresql":
+                conn.execute(text("ANALYZE"))
+        print(
+            f"{args.people:,} people, {args.managers:,} managers, {rows:,} check-ins "
+            f"({args.weeks} weeks), loaded in {time.perf_counter() - t0:.1f} s ({args.backend})"
+        )
+        deps = Deps(
+            settings=Settings(database_url=url, slack_bot_token="xoxb-bench"),
+            engine=engine,
+            clock=FixedClock(NOW),
+            roles=roles,
+            renderer=Renderer(),
+            slack=WebClientGateway.create("xoxb-bench", "http://127.0.0.1:9/api/"),  # never called
+        )
+        t1 = time.perf_counter()
+        report = lens.run_lens(deps, NOW)
+        print(f"lens job (weekly, stored): {time.perf_counter() - t1:.2f} s, {report.summary()}")
+        t2 = time.perf_counter()
+        view = deps.renderer.message("hr_lens.json.j2", **lens.home_context(deps))
+        print(
+            f"HR view (read + render + validate): {(time.perf_counter() - t2) * 1000:.0f} ms, "
+            f"{len(view['blocks'])} blocks"
+        )
+        t3 = time.perf_counter()
+        digest = lens.send_hr_digests(deps, NOW)
+        print(
+            f"monthly HR digest job: {(time.perf_counter() - t3) * 1000:.0f} ms, {digest.summary()}"
+        )
+        print(f"peak RSS {rss_mb():.0f} MB (targets: view and digest <= 5 s, <= 300 MB)")
+    finally:
+        engine.dispose()
+        if schema:
+            with admin.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
+        tmp.cleanup()
+
+
+if __name__ == "__main__":
+    main()
