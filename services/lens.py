@@ -256,7 +256,7 @@ def hr_digest_key(slack_id: str, month: date) -> str:
 
 def send_hr_digests(deps: Deps, now: datetime) -> JobReport:
     """The first Monday of each month, 09:00 in each HR admin's zone: the system lens in short
-    (one DM). Idempotent by key; a missed tick catches up later that month, never at night."""
+    (one DM). Idempotent by key; a missed tick catches up that week, never at night."""
     report = JobReport(HR_DIGEST_KIND, now)
     with read_scope(deps.engine) as session:
         admins = [p for p in repo.active_people(session=session) if p.hr_admin]
@@ -265,7 +265,11 @@ def send_hr_digests(deps: Deps, now: datetime) -> JobReport:
         tz = admin.timezone or "UTC"
         today = local_now(now, tz).date()
         monday = first_monday(today)
-        if now >= at_local(monday, HR_DIGEST_AT, tz) and not deps.schedule.is_quiet(now, tz):
+        # Due from 09:00 that Monday; a missed tick catches up that week, never at night.
+        catch_up_until = at_local(monday + timedelta(days=7), time(0, 0), tz)
+        if at_local(
+            monday, HR_DIGEST_AT, tz
+        ) <= now < catch_up_until and not deps.schedule.is_quiet(now, tz):
             due.append((admin.slack_id, monday))
     if not due:
         return report

@@ -197,6 +197,8 @@ def test_hr_admins_get_the_monthly_digest_on_the_first_monday_at_0900_once(
     assert "*billing approval* — 6 people in 3 teams" in text
     assert "refund" not in text and "ACME" not in text
     assert not any(fake.messages_to(sid) for sid in ("U0M1", "U0M2", "U0A0"))  # HR only
-    # At night a catch-up waits for the morning: Tuesday 02:00 in Paris sends nothing.
-    later = datetime(2027, 1, 5, 1, 0, tzinfo=UTC)  # first Monday of January was the 4th
-    assert send_hr_digests(lens_org, later).counts == {}
+    # A missed tick catches up that week, never at night, and not later in the month.
+    january = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)  # first Monday of January, 09:00 Paris
+    assert send_hr_digests(lens_org, january + timedelta(hours=17)).counts == {}  # 02:00
+    assert send_hr_digests(lens_org, january + timedelta(days=7)).counts == {}  # next Monday
+    assert send_hr_digests(lens_org, january + timedelta(days=2)).counts == {"messages queued": 1}
