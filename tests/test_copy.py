@@ -5,13 +5,16 @@ no promise of something that does not follow. Through signed requests and render
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 from cadence.delivery.sender import OutboxSender
+from cadence.domain.clock import FixedClock
 from cadence.domain.words import plural
 from cadence.services.checkins import send_weekly_checkins
 from cadence.services.deps import Deps
 from tests.conftest import HttpApp
 from tests.fakeslack import FakeSlack
+from tests.test_digests import run_digests, team_week
 from tests.test_home_and_privacy import home_event
 from tests.test_rounds import round_values, start_round
 
@@ -54,3 +57,12 @@ def test_the_team_modal_promises_no_chart_that_does_not_follow(
     http_app.command("/cadence", "U0LEAD", "team")
     view = json.dumps(fake.wait_for("views.open", 1)[-1].args["view"], ensure_ascii=False)
     assert "chart follows" not in view and "Team digest" in view
+
+
+def test_a_digest_for_a_team_of_one_says_one_report(
+    org: Deps, fake: FakeSlack, sender: OutboxSender, clock: FixedClock
+) -> None:
+    team_week(org)
+    run_digests(org, sender, clock, datetime(2026, 11, 23, 14, 0, tzinfo=UTC))  # 09:00 NY
+    [ben] = [m for m in fake.messages_to("U0BEN") if m.args["text"].startswith("Team digest")]
+    assert ben.args["text"].endswith(": 1 of 1 report needs you this week.")
