@@ -124,13 +124,14 @@ class SenderLife:
         except Exception as exc:
             if not self._failing:
                 log.warning(
-                    "outbox sender heartbeat failed (%s); no new sends until it works",
+                    "database unavailable for the outbox sender's heartbeat (%s);"
+                    " no new sends until it answers",
                     outage_reason(exc),
                 )
             self._failing = True
             return
         if self._failing:
-            log.warning("outbox sender heartbeat works again")
+            log.warning("database is back: the outbox sender's heartbeat works again")
             self._failing = False
         now = time.monotonic()
         self._beat_ok = now

@@ -221,7 +221,8 @@ class OutboxSender:
     # ------------------------------------------------------------ lifecycle
     def start(self) -> OutboxSender:
         self._stop.clear()
-        self.life.__enter__()
+        if not self._threads:
+            self.life.__enter__()
         for i in range(self.workers):
             t = threading.Thread(target=self._loop, name=f"outbox-sender-{i}", daemon=True)
             t.start()
@@ -229,6 +230,7 @@ class OutboxSender:
         return self
 
     def stop(self, timeout: float = 10.0) -> None:
+        started = bool(self._threads)
         self._stop.set()
         self._wake.set()
         with self._cond:
@@ -242,8 +244,8 @@ class OutboxSender:
             if left:
                 self._release(left, 0.0)
         finally:
-            # Whatever it still holds (a thread that did not finish) is free for others now.
-            self.life.__exit__()
+            if started:  # whatever it still holds (a thread that did not finish) is free now
+                self.life.__exit__()
 
     def wake(self) -> None:
         """New rows were enqueued: stop idling."""

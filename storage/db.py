@@ -34,7 +34,7 @@ MIGRATIONS = "cadence.storage:migrations"  # Alembic finds the package's scripts
 # runs (PostgreSQL's statement_timeout) before it fails instead of hanging: requests answer,
 # and background writers retry through storage.db.ride_out.
 BUSY_TIMEOUT = 5.0
-STATEMENT_TIMEOUT = 10.0
+STATEMENT_TIMEOUT = 30.0
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -192,6 +192,7 @@ def test_a_database_outage_mid_fan_out_is_ridden_out_and_sends_nothing_twice(
     assert max(got.values()) == 1  # nothing sent twice
     assert sent_during_outage <= 2  # the sender paused (one message per thread in flight)
     assert f"sent {PEOPLE}" in out
+    print(f"outage: {during} sent before, {sent_during_outage} during; log:\n{err}")  # noqa: T201
 
 
 def test_a_dead_senders_claims_are_not_taken_over_while_it_lives(
