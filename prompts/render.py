@@ -39,6 +39,61 @@ def clip(value: object, limit: int) -> str:
     return text if len(text) <= limit else text[: max(0, limit - 1)] + "…"
 
 
+def split_mrkdwn(text: str, limit: int = SECTION_TEXT) -> list[str]:
+    """Escaped mrkdwn in pieces of at most `limit` characters, so that long text is spread over
+    several sections and never cut: pieces end between lines where they can, else between
+    words, and never inside an escape (`&lt;`) or a `<link|label>`. A quoted line cut in two
+    stays quoted. Joined with line breaks, the pieces give the text back."""
+    pieces: list[str] = []
+    current: str | None = None
+    for line in text.split("\n"):
+        for part in _fit_line(line, limit):
+            if current is not None and len(current) + 1 + len(part) <= limit:
+                current += "\n" + part
+            else:
+                if current is not None:
+                    pieces.append(current)
+                current = part
+    if current is not None:
+        pieces.append(current)
+    return [p for p in pieces if p.strip()] or [text[:limit]]
+
+
+def _fit_line(line: str, limit: int) -> list[str]:
+    prefix = "> " if line.startswith("> ") else ""
+    body, room = line[len(prefix) :], limit - len(prefix)
+    parts: list[str] = []
+    while len(body) > room:
+        cut = _cut_at(body, room)
+        parts.append(prefix + body[:cut])
+        body = body[cut:]
+    return [*parts, prefix + body]
+
+
+def _cut_at(text: str, room: int) -> int:
+    """Where to end a piece of at most `room` characters: after the last space, else before
+    an escape or a <...> it would split, else at `room`."""
+    space = text.rfind(" ", 0, room)
+    cut = space + 1 if space >= room // 2 else room
+    amp = text.rfind("&", max(0, cut - 5), cut)
+    if amp != -1 and ";" not in text[amp:cut]:
+        cut = amp
+    opening = text.rfind("<", 0, cut)
+    if opening > 0 and ">" not in text[opening:cut]:
+        cut = opening
+    return cut if cut > 0 else room
+
+
+def _sections(text: str) -> str:
+    """Section blocks (as JSON, comma-separated) holding the escaped mrkdwn `text` whole."""
+    return ", ".join(
+        json.dumps(
+            {"type": "section", "text": {"type": "mrkdwn", "text": piece}}, ensure_ascii=False
+        )
+        for piece in split_mrkdwn(text)
+    )
+
+
 def _tojson(value: Any) -> str:
     if isinstance(value, Undefined):
         value._fail_with_undefined_error()  # StrictUndefined: name the missing variable
@@ -66,6 +121,7 @@ class Renderer:
         self.env.filters["esc"] = escape_mrkdwn
         self.env.filters["clip"] = clip
         self.env.filters["quote"] = _quote
+        self.env.filters["sections"] = _sections
         self.env.globals["ids"] = ids.namespace()
         self.env.globals["fmt"] = fmt
         self.env.filters["plural"] = plural

@@ -435,3 +435,74 @@ def test_the_replay_store_forgets_signatures_once_they_expire(engine: Engine) ->
     assert replay_repo.first_sighting(engine, "v0=bb", later, later)  # purges the old ones
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM seenrequest")).scalar_one() == 1
+
+
+# ------------------------------------------------------------------ long text is never cut
+
+
+def _shown(fake: FakeSlack, user: str) -> str:
+    """Everything a person's DMs show in mrkdwn, quotes and line breaks removed: text split
+    across several blocks (or messages) reads back whole."""
+    texts = [t for c in fake.messages_to(user) for t in _mrkdwn_texts(c.args)[1:]]
+    return "".join("".join(texts).replace("\n> ", "").replace("> ", "").split())
+
+
+def test_long_round_comments_are_split_across_blocks_never_cut(
+    deps: Deps, fake: FakeSlack, http_app: HttpApp, sender: OutboxSender, clock: FixedClock
+) -> None:
+    from cadence.services.rounds import run_rounds
+    from tests.test_rounds import BIG_ORG, PEERS, answer, round_values, start_round
+
+    load_org(deps, BIG_ORG)
+    for line in BIG_ORG.splitlines()[1:]:
+        f = line.split(",")
+        fake.add_user(f[0], name=f[2], email=f[1], tz=f[5])
+    start_round(http_app, fake, round_values(["U0ANA"], ["peer"], PEERS))
+    sender.drain()
+    comments = {peer: f"{peer} " + f"word{i} & <b> " * 124 for i, peer in enumerate(PEERS[:3])}
+    for peer, comment in comments.items():
+        assert 1400 <= len(comment) <= 2000
+        answer(http_app, fake, peer, "4", comment)
+    fake.clear()
+    clock.set(datetime(2026, 12, 4, 17, 5, tzinfo=UTC))
+    run_rounds(deps, clock.now())
+    sender.drain()
+    shown = _shown(fake, "U0LEAD")
+    for comment in comments.values():
+        escaped = comment.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        assert "".join(escaped.split()) in shown
+
+
+def test_a_feedback_dm_shows_every_character_however_much_escaping_grows_it(
+    org: Deps, fake: FakeSlack, http_app: HttpApp, sender: OutboxSender
+) -> None:
+    from tests.test_feedback_kudos import feedback_values, open_feedback
+
+    view = open_feedback(http_app, fake, "U0BEN")
+    values = feedback_values("U0ANA", "<" * 2000, "& " * 1000)
+    resp = http_app.interactive(view_submission("U0BEN", view, values))
+    assert resp.status == 200 and not resp.body, resp.body
+    sender.drain()
+    shown = _shown(fake, "U0ANA")
+    assert shown.count("&lt;") == 2000 and shown.count("&amp;") == 1000
+
+
+def test_split_mrkdwn_keeps_every_character_and_never_splits_an_escape_or_a_link() -> None:
+    from cadence.prompts.render import SECTION_TEXT, escape_mrkdwn, split_mrkdwn
+
+    samples = [
+        escape_mrkdwn("<" * 2000),  # 8,000 characters, no space anywhere
+        "> " + escape_mrkdwn("a&b " * 900),  # one long quoted line
+        "*Question*\n" + "\n".join("> " + "x" * 1500 for _ in range(3)),
+        "see <https://example.com/a|the message> " * 200,
+    ]
+    for text_ in samples:
+        pieces = split_mrkdwn(text_)
+        assert all(0 < len(p) <= SECTION_TEXT for p in pieces)
+        for p in pieces:
+            assert "<" not in p or p.rfind("<") < p.rfind(">")  # a link ends where it starts
+            tail = p[-5:]
+            assert "&" not in tail or ";" in tail[tail.rindex("&") :]
+        # Nothing lost: the pieces, with their cut quote prefixes removed, give the text back.
+        rejoined = "".join(pieces).replace("> ", "").replace("\n", "")
+        assert rejoined == text_.replace("> ", "").replace("\n", "")
