@@ -36,7 +36,6 @@ from tests.conftest import (
     SIGNING_SECRET,
     HttpApp,
     button_click,
-    load_org,
     sign,
     view_submission,
 )
@@ -44,6 +43,7 @@ from tests.fakeslack import FakeSlack
 from tests.shared_data import PAYLOADS
 from tests.test_cli import env, run  # noqa: F401  (env: the CLI fixture)
 from tests.test_digests import PERIOD, team_week
+from tests.test_rounds import big_org  # noqa: F401  (the fixture)
 
 TOKEN = "metrics-token-123"
 
@@ -287,20 +287,20 @@ def _mrkdwn_texts(args: dict[str, Any]) -> list[str]:
 
 
 def test_a_round_name_is_escaped_in_notifications_and_ephemeral_replies(
-    deps: Deps, fake: FakeSlack, http_app: HttpApp, sender: OutboxSender, clock: FixedClock
+    big_org: Deps,  # noqa: F811
+    fake: FakeSlack,
+    http_app: HttpApp,
+    sender: OutboxSender,
+    clock: FixedClock,
 ) -> None:
-    from tests.test_rounds import BIG_ORG, PEERS, answer, round_values, start_round
+    from tests.test_rounds import PEERS, answer, round_values, start_round
 
-    load_org(deps, BIG_ORG)
-    for line in BIG_ORG.splitlines()[1:]:
-        f = line.split(",")
-        fake.add_user(f[0], name=f[2], email=f[1], tz=f[5])
     values = round_values(["U0ANA"], ["manager", "peer"], PEERS, name=NASTY_ROUND)
     assert start_round(http_app, fake, values).status == 200
     sender.drain()
     for peer in PEERS[:3]:
         answer(http_app, fake, peer, "4", "fine")
-    with read_scope(deps.engine) as s:
+    with read_scope(big_org.engine) as s:
         [round_] = s.execute(select(FeedbackRound)).scalars().all()
     http_app.interactive(button_click("U0LEAD", ids.ROUND_EXTEND, str(round_.id)))
     http_app.interactive(button_click("U0LEAD", ids.ROUND_CLOSE, str(round_.id)))
@@ -448,15 +448,15 @@ def _shown(fake: FakeSlack, user: str) -> str:
 
 
 def test_long_round_comments_are_split_across_blocks_never_cut(
-    deps: Deps, fake: FakeSlack, http_app: HttpApp, sender: OutboxSender, clock: FixedClock
+    big_org: Deps,  # noqa: F811
+    fake: FakeSlack,
+    http_app: HttpApp,
+    sender: OutboxSender,
+    clock: FixedClock,
 ) -> None:
     from cadence.services.rounds import run_rounds
-    from tests.test_rounds import BIG_ORG, PEERS, answer, round_values, start_round
+    from tests.test_rounds import PEERS, answer, round_values, start_round
 
-    load_org(deps, BIG_ORG)
-    for line in BIG_ORG.splitlines()[1:]:
-        f = line.split(",")
-        fake.add_user(f[0], name=f[2], email=f[1], tz=f[5])
     start_round(http_app, fake, round_values(["U0ANA"], ["peer"], PEERS))
     sender.drain()
     comments = {peer: f"{peer} " + f"word{i} & <b> " * 124 for i, peer in enumerate(PEERS[:3])}
@@ -465,7 +465,7 @@ def test_long_round_comments_are_split_across_blocks_never_cut(
         answer(http_app, fake, peer, "4", comment)
     fake.clear()
     clock.set(datetime(2026, 12, 4, 17, 5, tzinfo=UTC))
-    run_rounds(deps, clock.now())
+    run_rounds(big_org, clock.now())
     sender.drain()
     shown = _shown(fake, "U0LEAD")
     for comment in comments.values():
