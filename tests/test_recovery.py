@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from cadence.config import PROJECT_ROOT
-from tests.conftest import ORG_HEADER
+from tests.conftest import ORG_HEADER, PG_SECRET_KEY
 from tests.fakeslack import FakeSlack
 from tests.tcpproxy import TcpProxy
 
@@ -74,6 +74,8 @@ def make_cli(tmp_path: Path, db_url: str, fake: FakeSlack, rate: int) -> Cli:
         CADENCE_SEND_RATE=str(rate),
         CADENCE_LOG_LEVEL="WARNING",
     )
+    if not db_url.startswith("sqlite"):
+        env["CADENCE_SECRET_KEY"] = PG_SECRET_KEY
     cli = Cli(tmp_path, env)
     (tmp_path / "org.csv").write_text(org_csv(PEOPLE))
     imported = cli.run("import-org", "org.csv")

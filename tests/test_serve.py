@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from cadence.config import PROJECT_ROOT
+from tests.conftest import PG_SECRET_KEY
 from tests.fakeslack import FakeSlack
 
 
@@ -54,6 +55,8 @@ def start_serve(tmp_path: Path, db_url: str, fake: FakeSlack, **extra: str) -> S
         PORT=str(port),
         **extra,
     )
+    if not db_url.startswith("sqlite"):
+        env["CADENCE_SECRET_KEY"] = PG_SECRET_KEY
     proc = subprocess.Popen(  # noqa: S603
         [sys.executable, str(PROJECT_ROOT / "bot.py"), "serve"],
         cwd=tmp_path,
