@@ -22,6 +22,7 @@ from cadence.domain.authz import (
     may_answer_request,
     may_approve_nominations,
     may_nominate,
+    may_release_results,
     nominations_approver_is_hr,
 )
 from cadence.domain.periods import local_now, moment_label
@@ -1155,8 +1156,11 @@ def release_results(deps: Deps, slack_id: str, value: str) -> str:
     with read_scope(deps.engine) as session:
         round_ = feedback_repo.round_by_id(round_id, session=session)
         subject = repo.people_by_ids([subject_id], session=session).get(subject_id)
-    if round_ is None or subject is None or round_.status != RoundStatus.CLOSED:
+        sent = feedback_repo.release_for(round_id, subject_id, session=session)
+    if round_ is None or subject is None or round_.status != RoundStatus.CLOSED or sent is None:
         return "Those results aren't ready."
+    if not may_release_results(manager, recipient_id=sent.manager_id):
+        return f"Only {escape_mrkdwn(subject.name)}'s manager can share these results."
     with session_scope(deps.engine) as session:
         if not feedback_repo.release(round_id, subject_id, manager.id, now, session=session):
             return f"Only {escape_mrkdwn(subject.name)}'s manager can share these results, once."

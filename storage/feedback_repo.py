@@ -457,6 +457,14 @@ def add_release(
     session.flush()
 
 
+def release_for(round_id: int, subject_id: int, *, session: Session) -> RoundRelease | None:
+    """Where a subject's results went at close, and whether they were released."""
+    stmt = select(RoundRelease).where(
+        col(RoundRelease.round_id) == round_id, col(RoundRelease.subject_id) == subject_id
+    )
+    return session.execute(stmt).scalar_one_or_none()
+
+
 def release(
     round_id: int, subject_id: int, manager_id: int, now: datetime, *, session: Session
 ) -> bool:
