@@ -1006,10 +1006,19 @@ def close_early(deps: Deps, slack_id: str, round_id: int) -> str:
 # ------------------------------------------------------------------ results
 
 
-def _results_payload(
-    deps: Deps, round_: FeedbackRound, subject: Person, *, for_manager: bool, session: Session
-) -> dict[str, Any]:
-    """Read in the caller's transaction: at close it holds the answers just opened."""
+def _results_messages(
+    deps: Deps,
+    round_: FeedbackRound,
+    subject: Person,
+    key: str,
+    to: str,
+    *,
+    for_manager: bool,
+    session: Session,
+) -> list[repo.OutgoingMessage]:
+    """The results DM: one message, or several when the comments do not fit one (never cut);
+    parts after the first have keys `KEY:part2`, .... Read in the caller's transaction: at
+    close it holds the answers just opened."""
     assert round_.id is not None and subject.id is not None  # noqa: S101
     competencies, questions = _questions(deps, round_, subject)
     rows = feedback_repo.answers_about(round_.id, subject.id, session=session)
@@ -1036,7 +1045,7 @@ def _results_payload(
         questions,
         answered=dict(answered),
     )
-    return deps.renderer.message(
+    parts = deps.renderer.messages(
         "round_results.json.j2",
         round_name=round_.name,
         subject_name=subject.name,
@@ -1055,6 +1064,10 @@ def _results_payload(
             for r in results
         ],
     )
+    return [
+        _message(key if n == 1 else f"{key}:part{n}", "round-results", to, payload)
+        for n, payload in enumerate(parts, start=1)
+    ]
 
 
 def _close(
@@ -1081,15 +1094,17 @@ def _close(
             manager = managers.get(subject.manager_id or 0)
             to = manager if manager is not None and manager.active else creator
             feedback_repo.add_release(round_.id, subject_id, to.id, session=session)
-            messages.append(
-                _message(
-                    f"round-results:{round_.id}:{subject.slack_id}",
-                    "round-results",
-                    to.slack_id,
-                    _results_payload(deps, round_, subject, for_manager=True, session=session),
-                )
+            messages += _results_messages(
+                deps,
+                round_,
+                subject,
+                f"round-results:{round_.id}:{subject.slack_id}",
+                to.slack_id,
+                for_manager=True,
+                session=session,
             )
-        report.add("results queued", repo.enqueue(messages, now, session=session))
+        repo.enqueue(messages, now, session=session)
+        report.add("results queued", len(subject_ids))  # once: closing is compare-and-set
         summary = _summary_payload(deps, round_, requests, people, creator, now)
         repo.enqueue(
             [_message(f"round-summary:{round_.id}", "round-summary", creator.slack_id, summary)],
@@ -1165,14 +1180,15 @@ def release_results(deps: Deps, slack_id: str, value: str) -> str:
         if not feedback_repo.release(round_id, subject_id, manager.id, now, session=session):
             return f"Only {escape_mrkdwn(subject.name)}'s manager can share these results, once."
         repo.enqueue(
-            [
-                _message(
-                    f"round-results-subject:{round_id}:{subject.slack_id}",
-                    "round-results",
-                    subject.slack_id,
-                    _results_payload(deps, round_, subject, for_manager=False, session=session),
-                )
-            ],
+            _results_messages(
+                deps,
+                round_,
+                subject,
+                f"round-results-subject:{round_id}:{subject.slack_id}",
+                subject.slack_id,
+                for_manager=False,
+                session=session,
+            ),
             now,
             session=session,
         )

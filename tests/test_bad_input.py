@@ -506,3 +506,39 @@ def test_split_mrkdwn_keeps_every_character_and_never_splits_an_escape_or_a_link
         # Nothing lost: the pieces, with their cut quote prefixes removed, give the text back.
         rejoined = "".join(pieces).replace("> ", "").replace("\n", "")
         assert rejoined == text_.replace("> ", "").replace("\n", "")
+
+
+def test_round_results_too_long_for_one_message_arrive_in_several(
+    big_org: Deps,  # noqa: F811
+    fake: FakeSlack,
+    http_app: HttpApp,
+    sender: OutboxSender,
+    clock: FixedClock,
+) -> None:
+    from cadence.services.rounds import run_rounds
+    from tests.test_rounds import PEERS, answer, round_values, start_round
+
+    start_round(http_app, fake, round_values(["U0ANA"], ["self", "manager", "peer"], PEERS))
+    sender.drain()
+    comments = {who: who + "&" * 1990 for who in ["U0ANA", "U0LEAD", *PEERS]}
+    for who, comment in comments.items():
+        answer(http_app, fake, who, "4", comment)
+    fake.clear()
+    clock.set(datetime(2026, 12, 4, 17, 5, tzinfo=UTC))
+    assert run_rounds(big_org, clock.now()).counts["results queued"] == 1
+    sender.drain()
+    parts = fake.messages_to("U0LEAD")
+    results = [p for p in parts if "Feedback results" in str(p.args.get("text"))]
+    assert len(results) >= 2 and all(len(p.args["blocks"]) <= 50 for p in results)
+    shown = _shown(fake, "U0LEAD")
+    for comment in comments.values():
+        assert comment.replace("&", "&amp;") in shown
+    # The share button comes once, at the end.
+    buttons = [
+        el
+        for p in results
+        for b in p.args["blocks"]
+        for el in b.get("elements") or []
+        if isinstance(el, dict) and el.get("action_id") == ids.ROUND_RELEASE
+    ]
+    assert len(buttons) == 1 and results[-1].args["blocks"][-1]["type"] == "actions"
