@@ -21,8 +21,8 @@ TEXT_LIMIT = 2000  # per free-text answer; keeps every rendered section under Sl
 
 @dataclass(frozen=True, slots=True)
 class CheckinAnswers:
-    quality: float
-    output: float
+    quality: float | None  # None for a manager read by their team's pair (not asked)
+    output: float | None
     mood: int
     wins: str
     blockers: str
@@ -63,19 +63,22 @@ def _text(raw: str | None) -> tuple[str, str | None]:
 
 
 def validate_answers(
-    role: Role, raw: RawAnswers, block_ids: dict[str, str]
+    role: Role, raw: RawAnswers, block_ids: dict[str, str], *, numbers: bool = True
 ) -> tuple[CheckinAnswers | None, dict[str, str]]:
     """Answers, or field errors keyed by the modal's block_id (for `response_action: errors`).
 
     `block_ids` maps the field names (quality, output, mood, wins, blockers, priorities) to the
-    block ids the modal uses."""
+    block ids the modal uses. Without `numbers` (a manager read by their team's pair) the
+    modal asks for none, and none are stored."""
     errors: dict[str, str] = {}
-    quality, err = _number(raw.quality, role.quality)
-    if err:
-        errors[block_ids["quality"]] = err
-    output, err = _number(raw.output, role.output)
-    if err:
-        errors[block_ids["output"]] = err
+    quality = output = None
+    if numbers:
+        quality, err = _number(raw.quality, role.quality)
+        if err:
+            errors[block_ids["quality"]] = err
+        output, err = _number(raw.output, role.output)
+        if err:
+            errors[block_ids["output"]] = err
     mood: int | None = None
     if raw.mood is None or not raw.mood.strip():
         errors[block_ids["mood"]] = "Pick how the week went (1–5)."
@@ -92,7 +95,7 @@ def validate_answers(
         texts[field], err = _text(getattr(raw, field))
         if err:
             errors[block_ids[field]] = err
-    if errors or quality is None or output is None or mood is None:
+    if errors or mood is None or (numbers and (quality is None or output is None)):
         return None, errors
     return (
         CheckinAnswers(

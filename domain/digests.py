@@ -8,7 +8,7 @@ teams below; this module reads the signals, orders the reports so the first scre
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from cadence.domain.checkins import metric_sparkline
@@ -223,15 +223,25 @@ class PairTrail:
 
 def pair_point(role: Role, week: Week) -> PairPoint | None:
     """Where a week sits against the role's target and floor (None without both values)."""
-    q, o = role.quality, role.output
-    if week.quality is None or week.output is None or q.floor is None or not o.target:
+    q = role.quality
+    if week.quality is None or week.output is None or q.floor is None:
         return None
-    if o.higher_is_better:
-        share = 100 * week.output / o.target
-    else:
-        share = 100 * o.target / week.output if week.output else MAX_OUTPUT_SHARE
+    share = output_share(role.output, week.output)
+    if share is None:
+        return None
     above = week.quality - q.floor if q.higher_is_better else q.floor - week.quality
-    return PairPoint(round(min(share, MAX_OUTPUT_SHARE), 1), round(above, 2))
+    return PairPoint(round(share, 1), round(above, 2))
+
+
+def output_share(metric: Metric, value: float) -> float | None:
+    """Output as % of the target, more is better whatever the metric's direction (capped)."""
+    if not metric.target:
+        return None
+    if metric.higher_is_better:
+        share = 100 * value / metric.target
+    else:
+        share = 100 * metric.target / value if value else MAX_OUTPUT_SHARE
+    return min(share, MAX_OUTPUT_SHARE)
 
 
 def pair_trails(rows: Sequence[ReportRow]) -> list[PairTrail]:
@@ -361,7 +371,7 @@ def _values(weeks: Sequence[Week], kind: str) -> list[float | None]:
 
 def _delta_unit(metric: Metric) -> str:
     """The unit of a change: points for a percentage, the thing counted otherwise."""
-    if metric.unit.strip() == "%":
+    if metric.unit.strip().startswith("%"):
         return "pts"
     return metric.unit.split("/")[0].strip()
 
@@ -373,7 +383,7 @@ def _change(metric: Metric, r: MetricReading) -> str:
     amount = fmt_number(abs(r.change), metric.decimals)
     sign = "±" if amount == "0" else ("+" if r.change > 0 else "−")
     base = fmt_number(r.baseline, metric.decimals)
-    unit = f" {metric.unit}" if metric.unit.strip() == "%" else ""
+    unit = f" {metric.unit}" if metric.unit.strip().startswith("%") else ""
     return f"{sign}{amount} {_delta_unit(metric)} vs usual {base}{unit}"
 
 
@@ -381,6 +391,8 @@ def _source(week: Week, kind: str) -> str:
     source = week.quality_source if kind == "quality" else week.output_source
     if not source:
         return ""
+    if source == TEAM_SOURCE:
+        return "from their team's check-ins"
     return "self-reported" if source == "self" else f"imported from {source}"
 
 
@@ -492,6 +504,74 @@ def movement(now: TeamStats, before: TeamStats) -> str:
 def rollup(manager_name: str, rows: Sequence[ReportRow]) -> Rollup:
     stats = team_stats([(r.report.role, r.week) for r in rows])
     return Rollup(manager_name, stats, sum(1 for r in rows if r.signal.flagged))
+
+
+# ---------------------------------------------------------------- managers: read by their team
+
+TEAM_SOURCE = "team"  # a value read from the manager's team, not their own answer
+TEAM_FLOOR = 20.0  # % of a team below their quality floor beyond which the team's quality is low
+
+
+def reads_team(role: Role, manages: bool) -> bool:
+    """A person who manages others is read by their team's pair unless their role says
+    `read_as = "self"` (roles.toml)."""
+    return manages and role.read_as == "team"
+
+
+def team_role(role: Role) -> Role:
+    """The pair a team-read manager is measured by: the team's output against the summed
+    target of the reports, and the share of the team below its quality floor."""
+    return replace(
+        role,
+        title=f"{role.title}, read by the team",
+        quality=Metric(
+            kind="quality",
+            name="Team below the floor",
+            unit="%",
+            higher_is_better=False,
+            min=0,
+            max=100,
+            decimals=True,
+            noise=0.10,
+            floor=TEAM_FLOOR,
+        ),
+        output=Metric(
+            kind="output",
+            name="Team output",
+            unit="% of target",
+            higher_is_better=True,
+            min=0,
+            max=MAX_OUTPUT_SHARE,
+            decimals=True,
+            noise=0.10,
+            target=100,
+        ),
+    )
+
+
+def team_week(own: Week, reports: Sequence[tuple[Role, Week]]) -> Week:
+    """A manager's week read by their team: output as % of the reports' summed target (each
+    report's output counted as a share of their own target, so roles with other units add up),
+    quality as the % of reports with a quality value who are below their floor. The status,
+    mood and blockers stay the manager's own."""
+    weighted = [
+        (share, r.output.target)
+        for r, w in reports
+        if w.output is not None
+        and r.output.target
+        and (share := output_share(r.output, w.output)) is not None
+    ]
+    qualities = [below_floor(r.quality, w.quality) for r, w in reports if w.quality is not None]
+    summed_target = sum(t for _, t in weighted)
+    output = round(sum(s * t for s, t in weighted) / summed_target, 1) if weighted else None
+    quality = round(100 * sum(qualities) / len(qualities), 1) if qualities else None
+    return replace(
+        own,
+        quality=quality,
+        output=output,
+        quality_source=TEAM_SOURCE if quality is not None else "",
+        output_source=TEAM_SOURCE if output is not None else "",
+    )
 
 
 # ---------------------------------------------------------------- actions

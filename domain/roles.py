@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 MetricKind = Literal["quality", "output"]
+READ_AS = ("team", "self")
 
 
 class RolesFileError(Exception):
@@ -46,6 +47,9 @@ class Role:
     quality: Metric
     output: Metric
     competencies: tuple[str, ...]
+    # How someone in this role who manages others is read: "team" (by their team's pair, the
+    # default) or "self" (by their own quality and output, like anyone else).
+    read_as: str = "team"
 
 
 def fmt(value: float | None) -> str:
@@ -131,7 +135,7 @@ def parse_roles(data: dict[str, Any], source: str) -> dict[str, Role]:
         where = f"{source}: role '{key}'"
         if not isinstance(raw, dict):
             raise RolesFileError(f"{where}: must be a table ([{key}])")
-        unknown = sorted(set(raw) - {"title", "quality", "output", "competencies"})
+        unknown = sorted(set(raw) - {"title", "quality", "output", "competencies", "read_as"})
         if unknown:
             raise RolesFileError(
                 f"{where}: unknown key(s) {', '.join(unknown)}; a role has exactly one quality "
@@ -145,12 +149,19 @@ def parse_roles(data: dict[str, Any], source: str) -> dict[str, Role]:
             isinstance(c, str) and c.strip() for c in competencies
         ):
             raise RolesFileError(f"{where}: 'competencies' must be a list of names")
+        read_as = raw.get("read_as", "team")
+        if read_as not in READ_AS:
+            raise RolesFileError(
+                f"{where}: 'read_as' must be \"team\" (a manager is read by their team's pair) "
+                'or "self" (by their own metrics)'
+            )
         roles[key] = Role(
             key=key,
             title=title,
             quality=_metric("quality", raw.get("quality"), f"{where} [quality]"),
             output=_metric("output", raw.get("output"), f"{where} [output]"),
             competencies=tuple(c.strip() for c in competencies),
+            read_as=read_as,
         )
     return roles
 

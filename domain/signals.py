@@ -214,6 +214,8 @@ def pair_words(signal: Signal, role: Role) -> str:
     if kind == SignalKind.QUALITY_BELOW_FLOOR:
         unit = role.quality.unit
         value, floor = fmt_number(signal.quality.value), fmt_number(role.quality.floor)
+        if not role.quality.higher_is_better:  # e.g. a team's share below its floor
+            return f"{role.quality.name.lower()} {value} {unit}, over the {floor} {unit} limit"
         return f"quality {value} {unit} below the {floor} {unit} floor"
     if kind == SignalKind.STRAIN:
         return f"output {o} while quality {q}"

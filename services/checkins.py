@@ -16,6 +16,7 @@ from cadence.domain.checkins import (
     metric_sparkline,
     validate_answers,
 )
+from cadence.domain.digests import reads_team
 from cadence.domain.export import csv_safe
 from cadence.domain.periods import (
     current_week,
@@ -200,6 +201,15 @@ def send_reminders(deps: Deps, now: datetime) -> JobReport:
 # ------------------------------------------------------------------ interactive
 
 
+def reads_by_team(deps: Deps, person: Person) -> bool:
+    """Whether `person` manages others and is read by their team's pair (their check-in asks
+    about the team, with no numbers of their own)."""
+    assert person.id is not None  # noqa: S101
+    with read_scope(deps.engine) as session:
+        reports = repo.direct_reports(person.id, session=session)
+    return reads_team(deps.roles[person.role], manages=any(r.role in deps.roles for r in reports))
+
+
 def _modal(
     deps: Deps, person: Person, role: Role, period: str, existing: Checkin | None
 ) -> dict[str, Any]:
@@ -224,6 +234,7 @@ def _modal(
         text_limit=TEXT_LIMIT,
         editing=editing,
         who_sees=who_sees_checkins(person.manager_id is not None),
+        team=reads_by_team(deps, person),
     )
 
 
@@ -275,6 +286,8 @@ def read_modal_state(values: dict[str, Any]) -> RawAnswers:
 
 
 def _summary(role: Role, quality: float | None, output: float | None, mood: int | None) -> str:
+    if quality is None and output is None:
+        return f"Your team's numbers come from their check-ins · mood {mood}/5"
     return (
         f"{role.quality.name}: {fmt(quality)} {role.quality.unit} · "
         f"{role.output.name}: {fmt(output)} {role.output.unit} · mood {mood}/5"
@@ -322,7 +335,9 @@ def submit_checkin(deps: Deps, slack_id: str, period: str, raw: RawAnswers) -> d
             ids.B_QUALITY: f"The check-in for the {week_label(period)} closed on "
             f"{deadline_label(deps, period, tz)}; run /checkin for this week's."
         }
-    answers, errors = validate_answers(role, raw, ids.CHECKIN_BLOCK_IDS)
+    answers, errors = validate_answers(
+        role, raw, ids.CHECKIN_BLOCK_IDS, numbers=not reads_by_team(deps, person)
+    )
     if answers is None:
         return errors
     assert person.id is not None  # noqa: S101
@@ -382,6 +397,8 @@ def _metric_line(metric: Metric, values: list[float | None]) -> str:
 
 def _week_line(role: Role, period: str, state: WeekState, c: Checkin | None, due: str) -> str:
     head = f"{ICONS[state]} {week_label(period)}"
+    if state == WeekState.ANSWERED and c is not None and c.quality_value is None:
+        return f"{head} · {WORDS[state]} about the team · mood {c.mood}/5"
     if state == WeekState.ANSWERED and c is not None:
         return (
             f"{head} · {role.quality.name} {fmt(c.quality_value)} {role.quality.unit} · "

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -27,7 +27,10 @@ from cadence.domain.digests import (
     owner_label,
     pair_table,
     read_report,
+    reads_team,
     rollup,
+    team_role,
+    team_week,
 )
 from cadence.domain.periods import at_local, local_now, shift_week, week_day, week_label, weeks_back
 from cadence.domain.signals import LABELS, SignalKind
@@ -200,6 +203,23 @@ def read_rows(
     }
 
 
+def read_teams(org: Org, rows: dict[int, ReportRow]) -> None:
+    """Managers among `rows` are read by their team's pair (domain.digests.reads_team): their
+    weeks' numbers come from their direct reports' own weeks, read from `rows` before any
+    manager is replaced."""
+    own = dict(rows)
+    for pid, row in own.items():
+        role = row.report.role
+        reports = [own[p.id] for p in org.reports.get(pid, []) if p.id in own]
+        if not reads_team(role, manages=bool(reports)):
+            continue
+        weeks = [
+            team_week(week, [(r.report.role, r.report.weeks[i]) for r in reports])
+            for i, week in enumerate(row.report.weeks)
+        ]
+        rows[pid] = read_report(replace(row.report, role=team_role(role), weeks=weeks))
+
+
 def _action_inputs(
     org: Org, actions: Iterable[Action], now: datetime
 ) -> dict[int, list[ActionInput]]:
@@ -258,6 +278,7 @@ def build_digests(
             for p in org.below(m.id or 0):
                 concerned[p.id or 0] = p
         rows = read_rows(deps, list(concerned.values()), period, now, everyone=everyone)
+        read_teams(org, rows)
         since = min(_since(deps, period, m.timezone or "UTC") for m in managers)
         with read_scope(deps.engine) as session:
             actions = digest_repo.actions_for_digests(

@@ -318,3 +318,40 @@ def test_an_empty_time_zone_is_looked_up_by_the_scheduler_never_during_a_request
     with read_scope(org.engine) as s:
         zoe = s.execute(select(Person).where(Person.slack_id == "U0ZOE")).scalar_one()
     assert zoe.timezone == "Asia/Tokyo"
+
+
+def test_a_manager_is_asked_about_the_team_not_for_tickets_they_closed(
+    org: Deps, fake: FakeSlack, sender: OutboxSender, http_app: HttpApp, clock: FixedClock
+) -> None:
+    clock.set(FRIDAY_PARIS_15)
+    send_weekly_checkins(org, FRIDAY_PARIS_15)
+    sender.drain()
+    view = open_modal(http_app, fake, "U0LEAD", "2026-W47")  # Lea manages Ana, Ben and Dan
+    shown = json.dumps(view, ensure_ascii=False)
+    labels = [b["label"]["text"] for b in view["blocks"] if b["type"] == "input"]
+    assert labels == [
+        "How did your team's week go?",
+        "Team wins",
+        "What's in your team's way?",
+        "The team's priorities next week",
+    ]
+    assert "You lead a team" in shown and "sum of their targets" in shown
+    assert "Deliverables shipped" not in shown and "number_input" not in shown
+    resp = http_app.interactive(
+        view_submission("U0LEAD", view, values(quality=None, output=None, wins="Hired Dan"))
+    )
+    assert resp.status == 200 and not resp.body
+    [stored] = checkins(org, "U0LEAD")
+    assert (stored.quality_value, stored.output_value, stored.mood) == (None, None, 4)
+    assert stored.wins == "Hired Dan"
+    sender.drain()
+    [update] = fake.calls("chat.update")
+    assert "Your team's numbers come from their check-ins · mood 4/5" in json.dumps(
+        update.args, ensure_ascii=False
+    )
+    # Ana manages nobody: she is still asked for her own numbers.
+    ana = open_modal(http_app, fake, "U0ANA", "2026-W47")
+    assert [b["label"]["text"] for b in ana["blocks"] if b["type"] == "input"][:2] == [
+        "CSAT (%)",
+        "Tickets closed (tickets/week)",
+    ]

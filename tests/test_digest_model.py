@@ -16,6 +16,7 @@ from cadence.domain.digests import (
     NO_WEEK,
     STALL,
     STRAIN,
+    TEAM_FLOOR,
     TRAIL_WEEKS,
     WINDOW,
     ActionInput,
@@ -29,8 +30,11 @@ from cadence.domain.digests import (
     pair_point,
     pair_table,
     read_report,
+    reads_team,
     rollup,
+    team_role,
     team_stats,
+    team_week,
 )
 from cadence.domain.roles import load_roles
 from cadence.domain.schedule import DEFAULT_SCHEDULE, Schedule, WeeklySlot
@@ -253,3 +257,46 @@ def test_rollups_carry_figures_only() -> None:
     r = rollup("Ben", [person("Cat", replace(wk(80, 60), blockers="SECRET"))])
     assert "SECRET" not in repr(r) and "Cat" not in repr(r)
     assert r.line.startswith("Ben's team (1): 1 flagged · 1 below floor")
+
+
+@pytest.mark.parametrize(
+    ("reports", "quality", "output"),
+    [
+        # (role, quality, output) per report → team % below floor, team output % of target
+        ([("support", 90, 60), ("support", 80, 66)], 50, 105),  # 126 of 120 tickets
+        ([("support", 90, 30), ("support", 91, 60)], 0, 75),
+        # Mixed roles: each output counts as a share of its own target, weighted by it.
+        ([("support", 90, 60), ("engineering", 70, 8)], 50, 106.2),  # (100·60 + 200·4) / 64
+        ([("support", None, None), ("support", 84.9, 54)], 100, 90),  # no answer: not counted
+        ([("support", None, None)], None, None),
+    ],
+)
+def test_a_manager_read_by_the_team(
+    reports: list[tuple[str, float | None, float | None]],
+    quality: float | None,
+    output: float | None,
+) -> None:
+    weeks = [
+        (ROLES[r], Week("answered", q, o) if q is not None else NO_WEEK) for r, q, o in reports
+    ]
+    own = Week("answered", 99, 99, "self", "self", mood=4, blockers="hiring")
+    team = team_week(own, weeks)
+    assert (team.quality, team.output) == (quality, output)
+    assert (team.mood, team.blockers, team.status) == (4, "hiring", "answered")  # still theirs
+
+
+@pytest.mark.parametrize(
+    ("read_as", "manages", "by_team"),
+    [("team", True, True), ("self", True, False), ("team", False, False), ("self", False, False)],
+)
+def test_who_is_read_by_the_team(read_as: str, manages: bool, by_team: bool) -> None:
+    assert reads_team(replace(SUPPORT, read_as=read_as), manages) is by_team
+
+
+def test_the_team_pair_has_a_target_of_100_percent_and_a_floor_of_a_fifth_below() -> None:
+    role = team_role(SUPPORT)
+    assert (role.output.target, role.output.unit) == (100, "% of target")
+    assert (role.quality.floor, role.quality.higher_is_better) == (TEAM_FLOOR, False)
+    # A third of the team below the floor reads as the manager's quality below the floor.
+    row = read_report(ReportInput(1, "U1", "Tom", role, [wk(0, 100)] * 11 + [wk(33.3, 101)]))
+    assert row.kind == SignalKind.QUALITY_BELOW_FLOOR

@@ -4,6 +4,7 @@ sees what, through the fake Slack Web API server and signed HTTP requests."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -244,3 +245,53 @@ def test_kudos_received_in_the_week_show_as_recognised(
     text = digest_text(fake, "U0LEAD")
     assert "Recognised this week: Ben Builder" in text
     assert "fixed the build" not in text  # the count and the name, not the kudos text
+
+
+MANAGERS = ORG_HEADER + "\n".join(
+    [
+        "U0MAYA,maya@example.com,Maya Head,,support,Europe/Paris,false",
+        "U0TOM,tom@example.com,Tom Lead,U0MAYA,support,Europe/Paris,false",
+        "U0R1,r1@example.com,Rae One,U0TOM,support,Europe/Paris,false",
+        "U0R2,r2@example.com,Rob Two,U0TOM,support,Europe/Paris,false",
+        "U0R3,r3@example.com,Rio Three,U0TOM,support,Europe/Paris,false",
+    ]
+)
+
+
+def managers_week(deps: Deps) -> None:
+    """Tom's own numbers are fine (95 %, 70 tickets); one of his three reports fell below the
+    85 % floor this week, and together they closed 182 tickets against 180."""
+    load_org(deps, MANAGERS + "\n")
+    history(deps, "U0TOM", 95, 70)
+    answer(deps, "U0TOM", PERIOD, 95, 70)
+    for sid in ("U0R1", "U0R2", "U0R3"):
+        history(deps, sid, 92, 60)
+    answer(deps, "U0R1", PERIOD, 80, 60)
+    answer(deps, "U0R2", PERIOD, 90, 60)
+    answer(deps, "U0R3", PERIOD, 91, 62)
+
+
+def test_a_manager_appears_in_their_managers_digest_with_the_team_reading(
+    deps: Deps, fake: FakeSlack, sender: OutboxSender, clock: FixedClock
+) -> None:
+    managers_week(deps)
+    run_digests(deps, sender, clock, MONDAY_PARIS_9)
+    [tom] = [b["text"]["text"] for b in blocks_of(fake, "U0MAYA") if "Tom Lead" in str(b)][:1]
+    # A third of the team below the floor (20 % allowed): Tom needs Maya, whatever his own 95 %.
+    assert "*Tom Lead* · Quality below floor: team below the floor 33 %, over the 20 % limit" in tom
+    assert "Team below the floor *33.3 %*" in tom and "(floor 20)" in tom
+    assert "Team output *101.1 % of target* +1.1 pts vs usual 100 % of target (target 100)" in tom
+    assert "_from their team's check-ins_" in tom
+    assert "95 %" not in tom and "70 tickets" not in tom
+    assert "Tom Lead's team (3): 1 flagged · 1 below floor" in digest_text(fake, "U0MAYA")
+
+
+def test_a_role_read_as_self_keeps_a_manager_on_their_own_numbers(
+    deps: Deps, fake: FakeSlack, sender: OutboxSender, clock: FixedClock
+) -> None:
+    deps.roles["support"] = replace(deps.roles["support"], read_as="self")
+    managers_week(deps)
+    run_digests(deps, sender, clock, MONDAY_PARIS_9)
+    text = digest_text(fake, "U0MAYA")
+    assert "Tom Lead is on track" in text  # his own 95 % and 70 tickets
+    assert "Team below the floor" not in text and "Team output" not in text

@@ -68,3 +68,21 @@ def test_bad_roles_file_names_file_role_and_problem(tmp_path: Path, mutation, me
 def test_missing_roles_file(tmp_path: Path) -> None:
     with pytest.raises(RolesFileError, match="cannot be read"):
         load_roles(tmp_path / "nope.toml")
+
+
+@pytest.mark.parametrize(
+    ("line", "read_as"),
+    [("", "team"), ('read_as = "team"\n', "team"), ('read_as = "self"\n', "self")],
+)
+def test_a_role_says_how_its_managers_are_read(tmp_path: Path, line: str, read_as: str) -> None:
+    path = tmp_path / "roles.toml"
+    path.write_text(GOOD.replace("[support]\n", f"[support]\n{line}"))
+    assert load_roles(path)["support"].read_as == read_as
+
+
+@pytest.mark.parametrize("value", ['"boss"', "true", '"Self"'])
+def test_a_bad_read_as_names_the_choices(tmp_path: Path, value: str) -> None:
+    path = tmp_path / "roles.toml"
+    path.write_text(GOOD.replace("[support]\n", f"[support]\nread_as = {value}\n"))
+    with pytest.raises(RolesFileError, match="role 'support': 'read_as' must be \"team\""):
+        load_roles(path)

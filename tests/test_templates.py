@@ -71,6 +71,7 @@ CONTEXTS: dict[str, dict[str, object]] = {
         moods=MOODS,
         text_limit=TEXT_LIMIT,
         editing=True,
+        team=False,
     ),
     "home.json.j2": dict(
         who_sees=NASTY,
