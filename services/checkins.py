@@ -63,8 +63,10 @@ def deadline_label(deps: Deps, period: str, tz: str) -> str:
 
 
 def _prompt_message(
-    deps: Deps, person: Person, period: str, *, reminder: bool
+    deps: Deps, person: Person, period: str, *, reminder: bool, leads: set[int]
 ) -> repo.OutgoingMessage:
+    """`leads`: the ids of people with active reports (a team-read manager is asked about
+    the team, not for numbers)."""
     role = deps.roles[person.role]
     payload = deps.renderer.message(
         "checkin_prompt.json.j2",
@@ -75,18 +77,23 @@ def _prompt_message(
         reminder=reminder,
         deadline_label=deadline_label(deps, period, person.timezone),
         who_sees=who_sees_checkins(person.manager_id is not None),
+        team=reads_team(role, manages=person.id in leads),
     )
     kind = "reminder" if reminder else "checkin"
     key = reminder_key(person.slack_id, period) if reminder else prompt_key(person.slack_id, period)
     return repo.OutgoingMessage(key=key, kind=kind, recipient=person.slack_id, payload=payload)
 
 
-def _due_people(deps: Deps, now: datetime, reminder: bool) -> list[tuple[Person, str]]:
+def _due_people(
+    deps: Deps, now: datetime, reminder: bool
+) -> tuple[list[tuple[Person, str]], set[int]]:
+    """Who is due a prompt for which week, and the ids of everyone with active reports."""
     with read_scope(deps.engine) as session:
         people = [p for p in repo.active_people(session=session) if p.role in deps.roles]
+    leads = {p.manager_id for p in people if p.manager_id is not None}
     people = resolve_timezones(deps, people, now)
     slot = deps.schedule.reminder_due if reminder else deps.schedule.checkin_due
-    return [(p, period) for p in people for period in slot(now, p.timezone)]
+    return [(p, period) for p in people for period in slot(now, p.timezone)], leads
 
 
 def _checkins_of(
@@ -113,7 +120,7 @@ def send_weekly_checkins(deps: Deps, now: datetime) -> JobReport:
     """Record the check-in DM for everyone whose Friday 15:00 has come (catching up missed
     ticks until the answer deadline, never at night). Idempotent by key."""
     report = JobReport("checkins", now)
-    due = _due_people(deps, now, reminder=False)
+    due, leads = _due_people(deps, now, reminder=False)
     if not due:
         return report
     with read_scope(deps.engine) as session:
@@ -130,7 +137,7 @@ def send_weekly_checkins(deps: Deps, now: datetime) -> JobReport:
     with session_scope(deps.engine) as session:
         for person, period in todo:
             assert person.id is not None  # noqa: S101
-            message = _prompt_message(deps, person, period, reminder=False)
+            message = _prompt_message(deps, person, period, reminder=False, leads=leads)
             if (person.id, period) in answered:
                 repo.record_not_sent(message, "answered before the prompt", now, session=session)
                 report.add("already answered")
@@ -152,7 +159,7 @@ def send_reminders(deps: Deps, now: datetime) -> JobReport:
     """One reminder, Monday 10:00 local, to people who were prompted and have neither answered
     nor skipped. Idempotent by key."""
     report = JobReport("reminders", now)
-    due = _due_people(deps, now, reminder=True)
+    due, leads = _due_people(deps, now, reminder=True)
     if not due:
         return report
     with read_scope(deps.engine) as session:
@@ -184,7 +191,7 @@ def send_reminders(deps: Deps, now: datetime) -> JobReport:
     messages = []
     with session_scope(deps.engine) as session:
         for person, period in todo:
-            message = _prompt_message(deps, person, period, reminder=True)
+            message = _prompt_message(deps, person, period, reminder=True, leads=leads)
             if person.slack_id in away:
                 repo.record_not_sent(message, "away (Slack status)", now, session=session)
                 report.add("away")

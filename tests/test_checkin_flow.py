@@ -326,6 +326,12 @@ def test_a_manager_is_asked_about_the_team_not_for_tickets_they_closed(
     clock.set(FRIDAY_PARIS_15)
     send_weekly_checkins(org, FRIDAY_PARIS_15)
     sender.drain()
+    [dm] = fake.messages_to("U0LEAD")
+    assert "how your team's week went" in json.dumps(dm.args, ensure_ascii=False)
+    assert "Deliverables shipped" not in json.dumps(dm.args, ensure_ascii=False)
+    assert "your CSAT and Tickets closed" in json.dumps(
+        fake.messages_to("U0ANA")[0].args, ensure_ascii=False
+    )
     view = open_modal(http_app, fake, "U0LEAD", "2026-W47")  # Lea manages Ana, Ben and Dan
     shown = json.dumps(view, ensure_ascii=False)
     labels = [b["label"]["text"] for b in view["blocks"] if b["type"] == "input"]

@@ -51,6 +51,7 @@ CONTEXTS: dict[str, dict[str, object]] = {
         role=ROLES["support"],
         reminder=False,
         deadline_label="Tuesday 24 Nov, 12:00",
+        team=False,
     ),
     "checkin_status.json.j2": dict(
         period="2026-W47", period_label="2026-W47", status="answered", can_edit=True, summary=NASTY
