@@ -204,14 +204,16 @@ def _listen(deps: Deps, wsgi: WSGIApplication | None, what: str, stop: threading
         settings.port,
         threads=settings.cadence_http_threads,
         read_timeout=settings.cadence_http_read_timeout,
+        reuse_port=settings.cadence_http_reuse_port,
     )
     metrics = ", GET /metrics" if settings.cadence_metrics else ""
     log.info("Cadence listens on port %d (%s%s)", settings.port, what, metrics)
     run_until(server, stop)
 
 
-def _run(command: str, settings: Settings) -> int:
-    deps = build_deps(settings, SystemClock())
+def _run(command: str, settings: Settings, clock: Clock | None = None) -> int:
+    """serve, scheduler or run until SIGTERM/SIGINT; `clock` for benchmarks that replay a day."""
+    deps = build_deps(settings, clock or SystemClock())
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())

@@ -93,6 +93,9 @@ class Settings(BaseSettings):
     """Bearer token for POST /api/metrics; empty turns the endpoint off."""
     cadence_http_read_timeout: float = Field(default=10.0, gt=0, le=300)
     """Seconds a client has to send a whole HTTP request, from its first byte (slow clients)."""
+    cadence_http_reuse_port: bool = False
+    """Let several `serve` processes listen on the same PORT (SO_REUSEPORT, Linux): the kernel
+    spreads connections across them."""
     cadence_migration_wait: float = Field(default=60.0, gt=0, le=3600)
     """Seconds start-up waits for another process's migration (or lock) before giving up."""
     cadence_secret_key: str = Field(default="", repr=False)

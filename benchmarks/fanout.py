@@ -63,6 +63,12 @@ def call_summary(fake: FakeSlack, method: str) -> dict[str, Any]:
     ok = [c for c in calls if c.ok]
     return {
         "per_channel": collections.Counter(str(c.args.get("channel")) for c in ok),
+        # what was delivered: a message repeated to the same place is a duplicate
+        "per_message": collections.Counter(
+            (str(c.args.get("channel") or c.args.get("channel_id")), str(c.args.get("text")))
+            + ((str(c.args.get("files")),) if "files" in c.args else ())
+            for c in ok
+        ),
         "calls": len(calls),
         "last_ok": max((c.at for c in ok), default=0.0),
         "rate_limited": fake.rate_limited_count.get(method, 0),

@@ -70,6 +70,31 @@ PERIOD = "2026-W47"
 # ------------------------------------------------------------------ load (own process)
 
 
+def signed_request(body: bytes, stamp: str, secret: bytes) -> bytes:
+    """POST /slack/events carrying `body`, signed with `secret` at `stamp` as Slack signs."""
+    digest = hmac.new(secret, b"v0:" + stamp.encode() + b":" + body, hashlib.sha256)
+    head = (
+        "POST /slack/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\n"
+        f"Content-Length: {len(body)}\r\nX-Slack-Request-Timestamp: {stamp}\r\n"
+        f"X-Slack-Signature: v0={digest.hexdigest()}\r\n\r\n"
+    ).encode()
+    return head + body
+
+
+async def read_answer(reader: asyncio.StreamReader) -> int:
+    """Read one HTTP answer off a keep-alive connection; its status."""
+    status = int((await reader.readline()).split()[1])
+    length = 0
+    while (line := await reader.readline()) not in (b"\r\n", b""):
+        name, _, value = line.decode("latin-1").partition(":")
+        if name.strip().lower() == "content-length":
+            length = int(value)
+    if length:
+        await reader.readexactly(length)
+    return status
+
+
 async def _client(
     port: int, bodies: list[bytes], start: int, n: int, secret: bytes, out: list[tuple[float, int]]
 ) -> None:
@@ -80,24 +105,10 @@ async def _client(
             # Each delivery signed anew, as Slack does: a body's n-th use gets a timestamp n
             # seconds back (within the 5-minute window), so no signature repeats (a replay).
             stamp = str(int(time.time()) - ((start + k) // len(bodies)) % 250)
-            digest = hmac.new(secret, b"v0:" + stamp.encode() + b":" + body, hashlib.sha256)
-            head = (
-                "POST /slack/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                "Content-Type: application/x-www-form-urlencoded\r\n"
-                f"Content-Length: {len(body)}\r\nX-Slack-Request-Timestamp: {stamp}\r\n"
-                f"X-Slack-Signature: v0={digest.hexdigest()}\r\n\r\n"
-            ).encode()
             t0 = time.perf_counter()
-            writer.write(head + body)
+            writer.write(signed_request(body, stamp, secret))
             await writer.drain()
-            status = int((await reader.readline()).split()[1])
-            length = 0
-            while (line := await reader.readline()) not in (b"\r\n", b""):
-                name, _, value = line.decode("latin-1").partition(":")
-                if name.strip().lower() == "content-length":
-                    length = int(value)
-            if length:
-                await reader.readexactly(length)
+            status = await read_answer(reader)
             out.append((time.perf_counter() - t0, status))
     finally:
         writer.close()
@@ -178,12 +189,12 @@ def bare_app(deps: Deps) -> App:
     return app
 
 
-def submissions(deps: Deps, people: range) -> list[bytes]:
+def submissions(deps: Deps, people: range, period: str = PERIOD) -> list[bytes]:
     """Signed-request bodies: each person submits the check-in modal Cadence rendered for them."""
     bodies = []
     for i in people:
         user = slack_id(i)
-        view = open_checkin(deps, user, PERIOD).view
+        view = open_checkin(deps, user, period).view
         assert view is not None, f"no modal for {user}"
         data = view_submission(user, view, values(quality="91.5", output="42", wins="Shipped"))
         payload = json.dumps(data, separators=(",", ":"))

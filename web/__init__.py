@@ -185,15 +185,18 @@ def make_server(
     host: str = "0.0.0.0",  # noqa: S104 - HTTP mode must be reachable by Slack
     threads: int = 16,
     read_timeout: float = READ_TIMEOUT,
+    reuse_port: bool = False,
 ) -> GuardedServer:
     """A waitress server guarded against slow clients (web/serving.py); serve it with
-    `run_until`. port=0 picks a free port."""
+    `run_until`. port=0 picks a free port. reuse_port: several processes may listen on the same
+    port (SO_REUSEPORT) and the kernel spreads connections across them."""
     # waitress warns at every request that waits for a free thread; the latency benchmark and
     # /healthz tell that story better than a log line per request.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     return create_guarded_server(
         wsgi,
         read_timeout=read_timeout,
+        reuse_port=reuse_port,
         host=host,
         port=port,
         threads=threads,

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import socket
 import time
 from typing import TYPE_CHECKING, Any, cast
 
@@ -54,10 +55,17 @@ class GuardedServer(TcpWSGIServer):
     channel_class = GuardedChannel
     read_timeout = READ_TIMEOUT
     draining = False
+    adj_reuse_port = False  # set by create_guarded_server(reuse_port=True) before binding
     effective_port: int
     # waitress's stubs type these wrongly (a dict of channels, the socket map).
     active_channels: dict[int, Any]  # type: ignore[assignment]
     _map: dict[int, Any]
+
+    def bind_server_socket(self) -> None:
+        if self.adj_reuse_port and self.socket is not None:
+            # Several processes listen on the same port; the kernel spreads connections.
+            self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+        super().bind_server_socket()
 
     def maintenance(self, now: Any) -> None:
         super().maintenance(now)
@@ -111,8 +119,16 @@ class GuardedServer(TcpWSGIServer):
                 channel.handle_close()
 
 
+class _ReusePortServer(GuardedServer):
+    adj_reuse_port = True
+
+
 def create_guarded_server(
-    app: WSGIApplication, *, read_timeout: float = READ_TIMEOUT, **adjustments: Any
+    app: WSGIApplication,
+    *,
+    read_timeout: float = READ_TIMEOUT,
+    reuse_port: bool = False,
+    **adjustments: Any,
 ) -> GuardedServer:
     adjustments.setdefault("connection_limit", CONNECTION_LIMIT)
     adjustments.setdefault("channel_timeout", IDLE_TIMEOUT)
@@ -122,7 +138,7 @@ def create_guarded_server(
     adj = Adjustments(**adjustments)
     dispatcher = ThreadedTaskDispatcher()
     dispatcher.set_thread_count(adj.threads)
-    server = GuardedServer(
+    server = (_ReusePortServer if reuse_port else GuardedServer)(
         app, {}, True, None, dispatcher=dispatcher, adj=adj, sockinfo=cast(Any, adj.listen[0])
     )
     server.read_timeout = read_timeout
