@@ -83,7 +83,7 @@ P99_LIMIT = 0.100  # capacity: the highest rate with p99 within this
 MAX_CONNECTIONS = 256
 ANSWER_WAIT = 10.0  # seconds after the stream ends for the last answers
 SUBMITTERS = 1000  # distinct bodies; each use is signed with a fresh timestamp
-STEPS = (50, 100, 150, 200, 250, 300, 400, 500, 600, 700, 800, 1000, 1200, 1400, 1700, 2000)
+STEPS = (25, 50, 100, 150, 200, 250, 300, 400, 500, 600, 700, 800, 1000, 1200, 1400, 1700, 2000)
 MONDAY_PARIS_09 = FRIDAY_PARIS_15 + timedelta(days=2, hours=18)
 
 
@@ -419,14 +419,15 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def settle(engine: Engine, fake: RemoteFake, seconds: float) -> dict[str, int]:
-    """Wait until the outbox has nothing left to send (or `seconds`): its counts by status."""
+def settle(engine: Engine, before: int, seconds: float) -> dict[str, int]:
+    """Wait until the job has queued more than `before` outbox rows in all and nothing is left to
+    send (or `seconds`): the outbox's counts by status."""
     deadline = time.monotonic() + seconds
     quiet = 0
     while time.monotonic() < deadline:
         counts = outbox(engine)
         busy = sum(n for status, n in counts.items() if status not in {"sent", "failed", "skipped"})
-        quiet = quiet + 1 if counts and not busy else 0
+        quiet = quiet + 1 if sum(counts.values()) > before and not busy else 0
         if quiet >= 3:  # and stays so for 3 looks: no later tick adds more
             return counts
         time.sleep(2.0)
@@ -493,7 +494,7 @@ def scale_part(args: argparse.Namespace, out: Results) -> None:
                 before = outbox(engine)
                 t0 = time.monotonic()
                 pair = [procs.scheduler(start), procs.scheduler(start)]
-                counts = settle(engine, fake, args.scale_people / CAP * 3 + 120)
+                counts = settle(engine, sum(before.values()), args.scale_people / CAP * 3 + 120)
                 wall = time.monotonic() - t0
                 for proc in pair:
                     procs.stop(proc)
