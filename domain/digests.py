@@ -41,6 +41,7 @@ ORDER: dict[SignalKind, int] = {
     SignalKind.NOT_YET: 7,
     SignalKind.SKIPPED: 8,
     SignalKind.AWAY: 9,
+    SignalKind.HOLIDAY: 10,
 }
 EMOJI: dict[SignalKind, str] = {
     SignalKind.QUALITY_BELOW_FLOOR: "🔴",
@@ -53,11 +54,13 @@ EMOJI: dict[SignalKind, str] = {
     SignalKind.NOT_YET: "⏳",
     SignalKind.SKIPPED: "⏭️",
     SignalKind.AWAY: "🌴",
+    SignalKind.HOLIDAY: "🎉",
 }
 # A week with no numbers: its state decides the reading (no signal for an absence).
 NO_NUMBERS: dict[str, SignalKind] = {
     "skipped": SignalKind.SKIPPED,
     "away": SignalKind.AWAY,
+    "holiday": SignalKind.HOLIDAY,
     "open": SignalKind.NOT_YET,
 }
 
@@ -125,6 +128,7 @@ class ReportRow:
             "answered": "checked in",
             "skipped": "skipped the week",
             "away": "away",
+            "holiday": "public holiday",
             "open": "not checked in yet",
         }.get(self.week.status, "no check-in")
 
@@ -332,6 +336,7 @@ FOLDS: list[tuple[frozenset[SignalKind], str, str, str]] = [
     ),
     (frozenset({SignalKind.SKIPPED}), "⏭️", "skipped the week", "skipped the week"),
     (frozenset({SignalKind.AWAY}), "🌴", "was away", "were away"),
+    (frozenset({SignalKind.HOLIDAY}), "🎉", "had public holidays", "had public holidays"),
     (
         frozenset({SignalKind.NOT_YET}),
         "⏳",

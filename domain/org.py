@@ -7,11 +7,13 @@ import io
 import re
 from dataclasses import dataclass
 
+from cadence.domain.holidays import is_country
 from cadence.domain.periods import is_valid_timezone
 from cadence.domain.problems import InputProblems
 from cadence.domain.text import field_problem
 
 HEADER = ["slack_id", "email", "name", "manager_slack_id", "role", "timezone", "hr_admin"]
+OPTIONAL = ["country"]  # ISO 3166 alpha-2: the person's public holidays
 _SLACK_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
 _EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 # The longest each field may be: the columns' sizes (storage/models.py Person).
@@ -30,6 +32,7 @@ class OrgRow:
     role: str
     timezone: str  # "" = unknown, filled from Slack when first needed
     hr_admin: bool
+    country: str | None = None  # ISO 3166 alpha-2; "" = none; None: no such column (keep)
 
 
 class OrgFileError(InputProblems):
@@ -49,9 +52,12 @@ def parse_org_csv(text: str, roles: set[str]) -> list[OrgRow]:
             ["line 1: the file is empty; expected the header " + ",".join(HEADER)]
         ) from None
     header = [h.strip().lower() for h in header]
-    if header != HEADER:
+    if header not in (HEADER, HEADER + OPTIONAL):
         raise OrgFileError(
-            [f"line 1: wrong header {','.join(header)!r}; expected {','.join(HEADER)}"]
+            [
+                f"line 1: wrong header {','.join(header)!r}; expected {','.join(HEADER)} "
+                f"(and optionally ,{','.join(OPTIONAL)})"
+            ]
         )
     rows: list[OrgRow] = []
     first_line: dict[str, int] = {}
@@ -62,10 +68,12 @@ def parse_org_csv(text: str, roles: set[str]) -> list[OrgRow]:
     for offset, record in enumerate(records, start=2):
         if not any(cell.strip() for cell in record):
             continue
-        if len(record) != len(HEADER):
-            problems.append(f"line {offset}: expected {len(HEADER)} columns, found {len(record)}")
+        if len(record) != len(header):
+            problems.append(f"line {offset}: expected {len(header)} columns, found {len(record)}")
             continue
-        slack_id, email, name, manager, role, tz, hr = (cell.strip() for cell in record)
+        cells = [cell.strip() for cell in record] + [""] * (len(HEADER) + len(OPTIONAL))
+        slack_id, email, name, manager, role, tz, hr, country = cells[: len(HEADER) + 1]
+        country = country.upper()
         fields = {"slack_id": slack_id, "email": email, "name": name, "role": role, "timezone": tz}
         bad = [
             problem
@@ -89,6 +97,11 @@ def parse_org_csv(text: str, roles: set[str]) -> list[OrgRow]:
             bad.append(f"unknown role {role!r} (known: {', '.join(sorted(roles))})")
         if tz and not is_valid_timezone(tz):
             bad.append(f"invalid time zone {tz!r} (use an IANA name like Europe/Paris)")
+        if country and not is_country(country):
+            bad.append(
+                f"unknown country {country!r} (use an ISO 3166 alpha-2 code like FR, or leave "
+                "it empty)"
+            )
         if hr.lower() not in _TRUE | _FALSE:
             bad.append(f"hr_admin must be true or false, not {hr!r}")
         if manager and manager == slack_id:
@@ -104,6 +117,7 @@ def parse_org_csv(text: str, roles: set[str]) -> list[OrgRow]:
                 role=role,
                 timezone=tz,
                 hr_admin=hr.lower() in _TRUE,
+                country=country if len(header) > len(HEADER) else None,
             )
         )
     known = set(first_line)

@@ -73,6 +73,7 @@ class TeamPulse:
     due: int = 0
     skipped: int = 0
     away: int = 0
+    holiday: int = 0
     mood: float | None = None
     below_floor_pct: float | None = None
     output_pct: float | None = None
@@ -97,8 +98,10 @@ class TeamPulse:
         parts = [f"check-ins {self.answered} of {self.due} due"]
         if self.due:
             parts[0] += f" ({round(100 * self.answered / self.due)} %)"
-        absent = [f"{n} {what}" for n, what in ((self.skipped, "skipped"), (self.away, "away"))]
-        parts.append(" and ".join(absent) + " apart")
+        absent = [f"{self.skipped} skipped", f"{self.away} away"]
+        if self.holiday:
+            absent.append(f"{plural(self.holiday, 'public holiday week')}")
+        parts.append(", ".join(absent[:-1]) + " and " + absent[-1] + " apart")
         if self.mood is not None:
             parts.append(f"mood {fmt(self.mood)}/5")
         if self.below_floor_pct is not None:
@@ -246,6 +249,7 @@ def pulse(
         due=answered + total.states["missing"],
         skipped=total.states["skipped"],
         away=total.states["away"],
+        holiday=total.states["holiday"],
         mood=round(total.mood_sum / total.moods, 1) if total.moods else None,
         below_floor_pct=round(100 * total.below / total.qualities, 1) if total.qualities else None,
         output_pct=round(100 * total.output_sum / total.outputs) if total.outputs else None,

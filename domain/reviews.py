@@ -156,7 +156,11 @@ def checkins_line(due: Sequence[WeekData], not_due: Sequence[str]) -> str:
     n = len(due)
     line = f"Checked in {count[WeekState.ANSWERED]} of {plural(n, 'week')}"
     line += f" that {'were' if n != 1 else 'was'} due"
-    absent = [f"{count[s]} {WORDS[s]}" for s in (WeekState.SKIPPED, WeekState.AWAY) if count[s]]
+    absent = [
+        f"{count[s]} {WORDS[s]}"
+        for s in (WeekState.SKIPPED, WeekState.AWAY, WeekState.HOLIDAY)
+        if count[s]
+    ]
     if absent:
         line += " · " + ", ".join(absent)
     if count[WeekState.MISSING]:

@@ -7,9 +7,11 @@ under a unique key, so a missed tick is caught up by the next and a repeated run
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time
 
+from cadence.domain.holidays import holiday_week, next_working_day
 from cadence.domain.periods import at_local, local_now, shift_week, week_day, week_of
 
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -53,27 +55,58 @@ class Schedule:
         this = week_of(local_now(now, tz).date())
         return shift_week(this, -1), this
 
-    def _due(self, slot: WeeklySlot, now: datetime, tz: str) -> list[str]:
+    def _moved(self, slot: WeeklySlot, period: str, tz: str, country: str) -> datetime | None:
+        """When `slot` falls for `period`, moved off a public holiday to the next working day
+        (same time); None when that is past the answer deadline or the week is a holiday
+        week in `country`."""
+        start = slot.for_period(period, tz)
+        if not country:
+            return start
+        if holiday_week(country, period):
+            return None
+        day = local_now(start, tz).date()
+        working = next_working_day(country, day)
+        if working != day:
+            start = at_local(working, slot.at, tz)
+        return start if start < self.answer_deadline.for_period(period, tz) else None
+
+    def prompt_at(self, period: str, tz: str, country: str = "") -> datetime | None:
+        """When the check-in DM for `period` is due; None: no prompt (a holiday week)."""
+        return self._moved(self.checkin, period, tz, country)
+
+    def reminder_at(self, period: str, tz: str, country: str = "") -> datetime | None:
+        """When the one reminder is due; None when the prompt itself moved past it."""
+        prompt = self.prompt_at(period, tz, country)
+        reminder = self._moved(self.reminder, period, tz, country)
+        if prompt is None or reminder is None or reminder <= prompt:
+            return None
+        return reminder
+
+    def holiday_week(self, period: str, tz: str, country: str) -> bool:
+        """No prompt for `period` because of public holidays: the week reads "holiday"."""
+        return bool(country) and self.prompt_at(period, tz, country) is None
+
+    def _due(self, at: Callable[[str], datetime | None], now: datetime, tz: str) -> list[str]:
         if self.is_quiet(now, tz):
             return []
         due = []
         for period in self.candidate_periods(now, tz):
-            start = slot.for_period(period, tz)
+            start = at(period)
             end = self.answer_deadline.for_period(period, tz)
-            if start <= now < end:
+            if start is not None and start <= now < end:
                 due.append(period)
         return due
 
-    def checkin_due(self, now: datetime, tz: str) -> list[str]:
+    def checkin_due(self, now: datetime, tz: str, country: str = "") -> list[str]:
         """Periods whose check-in DM should have gone out by `now` (catch-up until the answer
-        deadline, never at night)."""
-        return self._due(self.checkin, now, tz)
+        deadline, never at night, never on a public holiday in `country`)."""
+        return self._due(lambda p: self.prompt_at(p, tz, country), now, tz)
 
-    def reminder_due(self, now: datetime, tz: str) -> list[str]:
-        return self._due(self.reminder, now, tz)
+    def reminder_due(self, now: datetime, tz: str, country: str = "") -> list[str]:
+        return self._due(lambda p: self.reminder_at(p, tz, country), now, tz)
 
     def digest_due(self, now: datetime, tz: str) -> list[str]:
-        return self._due(self.digest, now, tz)
+        return self._due(lambda p: self.digest.for_period(p, tz), now, tz)
 
     def answerable_periods(self, now: datetime, tz: str) -> list[str]:
         """Periods a person may still answer or edit at `now`: the current week, and last week

@@ -31,6 +31,7 @@ class SignalKind(StrEnum):
     # No signal: an absence is not neglect, and a week before its deadline is not missed.
     SKIPPED = "skipped"
     AWAY = "away"
+    HOLIDAY = "holiday"
     NOT_YET = "not_yet"
 
 
@@ -44,6 +45,7 @@ LABELS: dict[SignalKind, str] = {
     SignalKind.NOT_ENOUGH_HISTORY: "Not enough history",
     SignalKind.SKIPPED: "Skipped",
     SignalKind.AWAY: "Away",
+    SignalKind.HOLIDAY: "Public holiday",
     SignalKind.NOT_YET: "Not checked in yet",
 }
 
@@ -57,6 +59,7 @@ ACTIONS: dict[SignalKind, str] = {
     SignalKind.NOT_ENOUGH_HISTORY: "Keep checking in: a baseline needs 2 answered weeks",
     SignalKind.SKIPPED: "Nothing: an absence is not neglect",
     SignalKind.AWAY: "Nothing: an absence is not neglect",
+    SignalKind.HOLIDAY: "Nothing: an absence is not neglect",
     SignalKind.NOT_YET: "Nothing yet: the check-in is still open",
 }
 MOOD_ACTION = "Ask how they are"

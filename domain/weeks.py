@@ -21,6 +21,7 @@ class WeekState(StrEnum):
     AWAY = "away"
     MISSING = "missing"
     OPEN = "open"  # not answered yet, and its deadline has not passed
+    HOLIDAY = "holiday"  # no prompt: public holidays in the person's country
 
 
 ICONS: dict[WeekState, str] = {
@@ -29,6 +30,7 @@ ICONS: dict[WeekState, str] = {
     WeekState.AWAY: "🌴",
     WeekState.MISSING: "❗",
     WeekState.OPEN: "⏳",
+    WeekState.HOLIDAY: "🎉",
 }
 
 WORDS: dict[WeekState, str] = {
@@ -37,22 +39,27 @@ WORDS: dict[WeekState, str] = {
     WeekState.AWAY: "away",
     WeekState.MISSING: "missing",
     WeekState.OPEN: "not yet",
+    WeekState.HOLIDAY: "public holiday",
 }
 
 # Stored check-in statuses. "away" is written when Slack's status said so at prompt time.
-ABSENT = frozenset({WeekState.SKIPPED, WeekState.AWAY})
+ABSENT = frozenset({WeekState.SKIPPED, WeekState.AWAY, WeekState.HOLIDAY})
 
 
-def week_state(stored: str | None, *, away: bool, deadline_passed: bool) -> WeekState:
+def week_state(
+    stored: str | None, *, away: bool, deadline_passed: bool, holiday: bool = False
+) -> WeekState:
     """The state of one week from the stored check-in status (answered | skipped | away, or
-    None without a row), whether a declared absence covers it, and whether its answer
-    deadline has passed."""
+    None without a row), whether a declared absence covers it, whether public holidays made
+    it a week without a prompt, and whether its answer deadline has passed."""
     if stored == "answered":
         return WeekState.ANSWERED
     if stored == "skipped":
         return WeekState.SKIPPED
     if stored == "away" or away:
         return WeekState.AWAY
+    if holiday:
+        return WeekState.HOLIDAY
     return WeekState.MISSING if deadline_passed else WeekState.OPEN
 
 

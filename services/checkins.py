@@ -93,7 +93,7 @@ def _due_people(
     leads = {p.manager_id for p in people if p.manager_id is not None}
     people = resolve_timezones(deps, people, now)
     slot = deps.schedule.reminder_due if reminder else deps.schedule.checkin_due
-    return [(p, period) for p in people for period in slot(now, p.timezone)], leads
+    return [(p, period) for p in people for period in slot(now, p.timezone, p.country)], leads
 
 
 def _checkins_of(
@@ -436,7 +436,9 @@ def team_completion(
         lines.append({"line": f"{ICONS[st]} {r.name} · {WORDS[st]}"})
     parts = [f"{counts[WeekState.ANSWERED]} of {len(reports)} checked in"]
     parts += [
-        f"{counts[st]} {WORDS[st]}" for st in (WeekState.SKIPPED, WeekState.AWAY) if counts[st]
+        f"{counts[st]} {WORDS[st]}"
+        for st in (WeekState.SKIPPED, WeekState.AWAY, WeekState.HOLIDAY)
+        if counts[st]
     ]
     if counts[WeekState.OPEN]:
         due = deadline_label(deps, period, manager.timezone or "UTC")

@@ -162,6 +162,8 @@ def person_weeks(
                 status = c[2]
             elif (pid, p) in declared:
                 status = "away"
+            elif deps.schedule.holiday_week(p, person.timezone or "UTC", person.country):
+                status = "holiday"
             elif q is not None and o is not None:
                 status = "answered"  # imported from a system of record
             else:

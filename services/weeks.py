@@ -44,5 +44,6 @@ def states(
                 stored.get((pid, p)),
                 away=(pid, p) in away,
                 deadline_passed=schedule.deadline_passed(p, now, tz),
+                holiday=schedule.holiday_week(p, tz, person.country),
             )
     return out

@@ -29,6 +29,7 @@ class Person(SQLModel, table=True):
     manager_id: int | None = Field(default=None, foreign_key="person.id", index=True)
     role: str = Field(max_length=64)
     timezone: str = Field(default="", max_length=64)  # "" = not known yet
+    country: str = Field(default="", max_length=2)  # ISO 3166 alpha-2, for public holidays
     hr_admin: bool = False
     active: bool = Field(default=True, index=True)
     created_at: datetime = Field(sa_column=_ts())

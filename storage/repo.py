@@ -118,6 +118,7 @@ def upsert_people(rows: Sequence[OrgRow], now: datetime, *, session: Session) ->
                 role=row.role,
                 timezone=row.timezone,
                 hr_admin=row.hr_admin,
+                country=row.country or "",
                 active=True,
                 created_at=now,
                 updated_at=now,
@@ -127,18 +128,22 @@ def upsert_people(rows: Sequence[OrgRow], now: datetime, *, session: Session) ->
         else:
             # An empty time zone in the file keeps the one learnt from Slack.
             tz = row.timezone or person.timezone
+            # A file without the country column keeps the countries already stored.
+            country = person.country if row.country is None else row.country
             changed = (
                 person.email,
                 person.name,
                 person.role,
                 person.timezone,
                 person.hr_admin,
+                person.country,
                 person.active,
-            ) != (row.email, row.name, row.role, tz, row.hr_admin, True)
+            ) != (row.email, row.name, row.role, tz, row.hr_admin, country, True)
             if not person.active:
                 reactivated += 1
             person.email, person.name, person.role = row.email, row.name, row.role
             person.timezone, person.hr_admin, person.active = tz, row.hr_admin, True
+            person.country = country
             if changed:
                 person.updated_at = now
                 updated += 1
