@@ -13,6 +13,7 @@ from cadence.handlers.actions import absences as absence_actions
 from cadence.handlers.actions import checkin as checkin_actions
 from cadence.handlers.actions import digest as digest_actions
 from cadence.handlers.actions import feedback as feedback_actions
+from cadence.handlers.actions import plans as plan_actions
 from cadence.handlers.actions import reviews as review_actions
 from cadence.handlers.commands import cadence as cadence_command
 from cadence.handlers.commands import checkin as checkin_command
@@ -23,6 +24,7 @@ from cadence.handlers.views import absences as absence_views
 from cadence.handlers.views import action as action_views
 from cadence.handlers.views import checkin as checkin_views
 from cadence.handlers.views import feedback as feedback_views
+from cadence.handlers.views import plans as plan_views
 from cadence.handlers.views import reviews as review_views
 from cadence.services.deps import Deps
 
@@ -44,7 +46,14 @@ def register_all(app: App, deps: Deps) -> None:
         feedback_views,
     ):
         module.register(app, deps)
-    for module in (digest_actions, action_views, absence_actions, absence_views):
+    for module in (
+        digest_actions,
+        action_views,
+        absence_actions,
+        absence_views,
+        plan_actions,
+        plan_views,
+    ):
         module.register(app, deps)
 
     @app.error

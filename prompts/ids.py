@@ -145,3 +145,20 @@ AWAY_CANCEL = "away_cancel"  # button value: the absence id
 AWAY_MODAL = "away_submit"  # callback_id
 B_AWAY_START, A_AWAY_START = "b_away_start", "a_away_start"
 B_AWAY_END, A_AWAY_END = "b_away_end", "a_away_end"
+
+# Development plans (services.plans)
+PLAN_MODAL = "plan_submit"  # callback_id; private_metadata {"person": slack id}
+# The outcome buttons of a plan (App Home); button value: the plan id.
+PLAN_COMPLETED, PLAN_EXTENDED, PLAN_CLOSED = "plan_completed", "plan_extended", "plan_closed"
+PLAN_END = {"completed": PLAN_COMPLETED, "extended": PLAN_EXTENDED, "closed": PLAN_CLOSED}
+B_PLAN_KIND, A_PLAN_KIND = "b_plan_kind", "a_plan_kind"
+B_PLAN_QUALITY, A_PLAN_QUALITY = "b_plan_quality", "a_plan_quality"
+B_PLAN_OUTPUT, A_PLAN_OUTPUT = "b_plan_output", "a_plan_output"
+B_PLAN_SUPPORT = "b_plan_support{n}"  # + the owner block b_plan_owner{n}
+B_PLAN_OWNER = "b_plan_owner{n}"
+A_PLAN_SUPPORT, A_PLAN_OWNER = "a_plan_support", "a_plan_owner"
+B_PLAN_CHECKIN = "b_plan_checkin{n}"
+A_PLAN_CHECKIN = "a_plan_checkin"
+B_PLAN_END, A_PLAN_END_DATE = "b_plan_end", "a_plan_end_date"
+PLAN_SUPPORT_SLOTS = 2
+PLAN_CHECKIN_SLOTS = 2

@@ -33,7 +33,7 @@ from cadence.domain.weeks import ICONS, WORDS, WeekState, covers_week
 from cadence.domain.weeks import Absence as AbsenceSpan
 from cadence.domain.words import who_sees_checkins
 from cadence.prompts import ids
-from cadence.services import nudges, weeks
+from cadence.services import nudges, plans, weeks
 from cadence.services.common import NOT_REGISTERED, JobReport, Outcome, audit_export, caller
 from cadence.services.deps import Deps
 from cadence.services.people import away_ids, first_name, resolve_timezones, timezone_of
@@ -242,6 +242,7 @@ def _modal(
         editing=editing,
         who_sees=who_sees_checkins(person.manager_id is not None),
         team=reads_by_team(deps, person),
+        plan=plans.checkin_goals(deps, person),
     )
 
 

@@ -10,7 +10,17 @@ from typing import Any
 
 from cadence.domain.periods import local_now, quarter_of
 from cadence.prompts.render import VIEW_BLOCKS
-from cadence.services import absences, actions, checkins, feedback, goals, lens, reviews, rounds
+from cadence.services import (
+    absences,
+    actions,
+    checkins,
+    feedback,
+    goals,
+    lens,
+    plans,
+    reviews,
+    rounds,
+)
 from cadence.services.common import caller
 from cadence.services.deps import Deps
 from cadence.storage.models import Person
@@ -33,6 +43,9 @@ def home_view(deps: Deps, slack_id: str) -> dict[str, Any]:
     owned = actions.home_lines(deps, person)
     if owned:
         view["blocks"] += deps.renderer.message("home_actions.json.j2", lines=owned)["blocks"]
+    shown = plans.home_context(deps, person)
+    if shown["own"] or shown["followed"] or shown["hr"]:
+        view["blocks"] += deps.renderer.message("home_plans.json.j2", **shown)["blocks"]
     section = deps.renderer.message(
         "review_home.json.j2",
         **reviews.home_context(deps, person, now),

@@ -113,6 +113,28 @@ class LensSnapshot(SQLModel, table=True):
     computed_at: datetime = Field(sa_column=_ts())
 
 
+class Plan(SQLModel, table=True):
+    """A development plan or a performance improvement plan (domain.plans): visible to the
+    person, their manager chain and HR only."""
+
+    __table_args__ = (Index("ix_plan_person_status", "person_id", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id")
+    opened_by_id: int = Field(foreign_key="person.id")
+    kind: str = Field(max_length=16)  # development | pip
+    quality_result: str = Field(sa_column=Column(Text, nullable=False))
+    output_result: str = Field(sa_column=Column(Text, nullable=False))
+    support: str = Field(sa_column=Column(Text, nullable=False))  # JSON [{"what", "owner"}]
+    checkins: str = Field(sa_column=Column(Text, nullable=False))  # JSON ["2026-12-11", ...]
+    end_date: date = Field(sa_column=Column(Date, nullable=False))
+    status: str = Field(default="open", max_length=16)  # open | completed | extended | closed
+    outcome_note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    created_at: datetime = Field(sa_column=_ts())
+    ended_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
+    ended_by_id: int | None = Field(default=None, foreign_key="person.id")
+
+
 class Review(SQLModel, table=True):
     """One quarterly review per person and quarter: the self-assessment (a draft until
     `self_submitted_at`), the manager assessment (a draft until `released_at`), and the

@@ -44,6 +44,7 @@ from cadence.storage.models import (
     KeyResult,
     Kudos,
     Person,
+    Plan,
     Review,
     RoundNomination,
     RoundRelease,
@@ -56,6 +57,7 @@ from tests.test_checkin_flow import values as checkin_values
 from tests.test_feedback_kudos import feedback_values
 from tests.test_goals_calibration import goal_values, kr
 from tests.test_home_and_privacy import home_event
+from tests.test_plans import plan_values
 from tests.test_reviews import REVIEW_TIME, manager_values, self_values
 from tests.test_round_nominations import nominate, nominate_round
 from tests.test_rounds import answer_values, request_button, round_values, start_round
@@ -105,6 +107,12 @@ class World:
         with session_scope(self.deps.engine) as s:
             s.execute(update(Person).where(col(Person.slack_id) == slack_id).values(active=active))
 
+    def open_command(self, user: str, text: str) -> dict[str, Any]:
+        before = self.fake.count("views.open")
+        self.http.command("/cadence", user, text)
+        view: dict[str, Any] = self.fake.wait_for("views.open", before + 1)[-1].args["view"]
+        return view
+
     def open(self, user: str, action: str, value: str) -> dict[str, Any]:
         before = self.fake.count("views.open")
         self.http.interactive(button_click(user, action, value))
@@ -128,6 +136,11 @@ class Row:
     in_view: str = ""  # a button inside this modal (its state and metadata come along)
     own: frozenset[str] = frozenset()  # cells that act on their own things
     when: datetime | None = None
+    # Cells also allowed on the same object (HR on plans). They act after the right person,
+    # so the object may have moved on ("already ended"): the cell asserts that authorization
+    # let them through — `refusal` is what a refusal says, and they must not be told it.
+    also: frozenset[str] = frozenset()
+    refusal: str = ""
 
 
 def nothing(w: World, who: str) -> Any:
@@ -310,6 +323,18 @@ def open_round(w: World) -> str:
 
 
 PLAN = meta(r=SUBJECT, p="2026-W46", s="quality_below_floor")
+
+
+def plans_of(w: World, who: str) -> Any:
+    return w.rows(Plan, Plan.person_id == w.pid(SUBJECT))
+
+
+def open_plan(w: World) -> str:
+    view = w.open_command(MANAGER, f"plan <@{SUBJECT}>")
+    resp = w.http.interactive(view_submission(MANAGER, view, plan_values()))
+    assert resp.status == 200 and not resp.body, resp.body
+    [plan] = plans_of(w, SUBJECT)
+    return str(dict(plan)["id"])
 
 
 def planned_action(w: World) -> str:
@@ -609,6 +634,39 @@ ROWS: list[Row] = [
         own=SELF,
     ),
     Row("action", ids.AWAY_CANCEL, SUBJECT, lambda w, who: absences_of(w, SUBJECT), cat_absence),
+    # Development plans: the management line and HR; nobody else, even with the button.
+    Row(
+        "command",
+        "/cadence plan",
+        MANAGER,
+        nothing,
+        lambda w: f"<@{SUBJECT}>",
+        effect="modal",
+        also=frozenset({"hr"}),
+        refusal="management line",
+    ),
+    Row(
+        "view",
+        ids.PLAN_MODAL,
+        MANAGER,
+        plans_of,
+        lambda w: meta(person=SUBJECT),
+        lambda w, who: plan_values(),
+        also=frozenset({"hr"}),
+        refusal="management line",
+    ),
+    *(
+        Row(
+            "action",
+            action_id,
+            MANAGER,
+            plans_of,
+            open_plan,
+            also=frozenset({"hr"}),
+            refusal="management line",
+        )
+        for action_id in (ids.PLAN_EXTENDED, ids.PLAN_COMPLETED, ids.PLAN_CLOSED)
+    ),
     # Help is public; the App Home is always the caller's own.
     Row("command", "/cadence help", SUBJECT, nothing, effect="text", own=frozenset(CELLS)),
     Row("event", "app_home_opened", SUBJECT, nothing, effect="modal", own=SELF),
@@ -684,6 +742,12 @@ def unregistered_home(w: World) -> Any:
 
 def judge(w: World, row: Row, cell: str, user: str, ref: str) -> None:
     """Send the request as `user` and assert what the cell expects."""
+    if cell in row.also:
+        told = len(notes_to(w, user))
+        resp = send(w, row, user, ref, row.values(w, user))
+        said = resp.body.decode() + " ".join(notes_to(w, user)[told:])
+        assert resp.status == 200 and row.refusal not in said, f"{row.surface} × {cell}: refused"
+        return
     if cell == "deactivated" or cell in row.own or user == row.right:
         expect = "REFUSE" if cell == "deactivated" else "OWN" if cell in row.own else "ALLOW"
     else:
@@ -768,7 +832,8 @@ def test_matrix(world: World, row: Row) -> None:
         CELLS,
         key=lambda c: (
             c != "deactivated",
-            c in row.own or ACTORS.get(c) == row.right or c == "right",
+            c in row.own or ACTORS.get(c) == row.right or c == "right" or c in row.also,
+            c in row.also,
         ),
     )
     done: set[str] = set()

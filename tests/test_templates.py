@@ -25,6 +25,7 @@ from cadence.domain.rounds import RATINGS as ROUND_RATINGS
 from cadence.domain.signals import LABELS
 from cadence.prompts.render import TEMPLATES, Renderer, RenderError, escape_mrkdwn
 from cadence.services.lens import ThemeLine
+from cadence.services.plans import PlanView
 from tests.test_digest_model import sample_digest
 
 ROLES = load_roles(PROJECT_ROOT / "roles.toml")
@@ -41,6 +42,17 @@ EVIDENCE = Evidence(
     goals=[NASTY] * 12,
 )
 PAIR = PairSummary(answered=10, below_floor=8, at_target=2, mean_quality=70, mean_output=50)
+
+PLAN_VIEW = PlanView(
+    id=7,
+    person_name=NASTY,
+    kind_label="development plan",
+    opened_by=NASTY,
+    end_label="Fri 29 Jan 2027",
+    next_label="Fri 11 Dec 2026",
+    body="• Quality: " + escape_mrkdwn(NASTY) + "\n• Output: " + escape_mrkdwn(NASTY),
+    hr_line=NASTY,
+)
 
 CONTEXTS: dict[str, dict[str, object]] = {
     "checkin_prompt.json.j2": dict(
@@ -73,6 +85,7 @@ CONTEXTS: dict[str, dict[str, object]] = {
         text_limit=TEXT_LIMIT,
         editing=True,
         team=False,
+        plan=[NASTY, NASTY],
     ),
     "home.json.j2": dict(
         who_sees=NASTY,
@@ -332,6 +345,21 @@ CONTEXTS: dict[str, dict[str, object]] = {
         subjects=[{"name": NASTY, "counts": "answered 1", "below": "Peers (1)"}] * 900,
         below=900,
         min_responses=3,
+    ),
+    "plan_modal.json.j2": dict(
+        person="U0CAT",
+        person_name=NASTY,
+        role_quality=NASTY,
+        role_output=NASTY,
+        may_pip=True,
+        today="2026-11-20",
+        end="2027-02-18",
+        slots=2,
+        checkin_slots=2,
+    ),
+    "plan_notice.json.j2": dict(plan=PLAN_VIEW),
+    "home_plans.json.j2": dict(
+        own=PLAN_VIEW, followed=[PLAN_VIEW] * 12, hr=[PLAN_VIEW] * 30, hr_total=40
     ),
     "hr_digest.json.j2": dict(month="December 2026"),
     "hr_lens.json.j2": dict(

@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from cadence.services import absences, calibration, digests, goals, reviews, rounds
+from cadence.services import absences, calibration, digests, goals, plans, reviews, rounds
 from cadence.services.common import Outcome
 from cadence.services.deps import Deps
 
@@ -23,6 +23,7 @@ HELP = (
     "• `/cadence calibration [2026-Q4]` — HR admins: rating distributions and flags\n"
     "• `/cadence away 2026-12-21 2027-01-03` — say ahead that you'll be away: no prompts, "
     "no reminders, and *away* in every view for those weeks (`/cadence away` lists them)\n"
+    "• `/cadence plan @person` — managers and HR: open a development plan with someone\n"
     "• `/cadence help` — this help\n"
     "Every Friday afternoon you get a DM with a button for your weekly check-in; if you miss "
     "it, one reminder follows on Monday morning. Your answers are seen by you and your "
@@ -63,6 +64,9 @@ def subcommands(deps: Deps) -> dict[str, Command]:
     def away(ack: Ack, command: dict[str, Any], client: WebClient, rest: str) -> None:
         ack(text=absences.command(deps, command["user_id"], rest))
 
+    def plan(ack: Ack, command: dict[str, Any], client: WebClient, rest: str) -> None:
+        open_or_say(ack, command, client, plans.open_plan(deps, command["user_id"], rest))
+
     def round_(ack: Ack, command: dict[str, Any], client: WebClient, rest: str) -> None:
         open_or_say(ack, command, client, rounds.open_round_modal(deps, command["user_id"]))
 
@@ -81,6 +85,7 @@ def subcommands(deps: Deps) -> dict[str, Command]:
         "goals": goals_,
         "round": round_,
         "away": away,
+        "plan": plan,
         "calibration": calibration_,
     }
 
