@@ -24,6 +24,8 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -162,7 +164,10 @@ def load_checkins(engine: Engine, ids: list[int], periods: list[str]) -> int:
     return total
 
 
-def run_case(backend: str, weeks: int, people: int, managers: int, pg_url: str) -> dict[str, Any]:
+@contextmanager
+def bench_engine(backend: str, pg_url: str) -> Iterator[tuple[str, Engine]]:
+    """A migrated, empty database for one benchmark run (a temporary SQLite file, or a fresh
+    PostgreSQL schema), removed afterwards."""
     schema = ""
     tmp = tempfile.TemporaryDirectory()
     if backend == "sqlite":
@@ -176,6 +181,18 @@ def run_case(backend: str, weeks: int, people: int, managers: int, pg_url: str) 
     engine = make_engine(url)
     try:
         migrate(engine)
+        yield url, engine
+    finally:
+        engine.dispose()
+        if schema:
+            with admin.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
+        tmp.cleanup()
+
+
+def run_case(backend: str, weeks: int, people: int, managers: int, pg_url: str) -> dict[str, Any]:
+    with bench_engine(backend, pg_url) as (url, engine):
         roles = load_roles(PROJECT_ROOT / "roles.toml")
         t0 = time.perf_counter()
         ids = load_people(engine, people, managers, sorted(roles))
@@ -220,13 +237,6 @@ def run_case(backend: str, weeks: int, people: int, managers: int, pg_url: str) 
             "peak_rss_mb_before_job": round(rss_before),
             "peak_rss_mb": round(rss_after),
         }
-    finally:
-        engine.dispose()
-        if schema:
-            with admin.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
-        tmp.cleanup()
 
 
 def main() -> None:

@@ -13,14 +13,12 @@ digest <= 5 s, <= 300 MB. A script, not a test: it prints numbers and asserts no
 from __future__ import annotations
 
 import argparse
-import tempfile
 import time
-import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
-from benchmarks.digests import load_checkins, load_people, rss_mb
+from benchmarks.digests import bench_engine, load_checkins, load_people, rss_mb
 from cadence.config import PROJECT_ROOT, Settings
 from cadence.delivery.gateway import WebClientGateway
 from cadence.domain.clock import FixedClock
@@ -29,7 +27,6 @@ from cadence.domain.roles import load_roles
 from cadence.prompts.render import Renderer
 from cadence.services import lens
 from cadence.services.deps import Deps
-from cadence.storage.db import make_engine, migrate
 
 NOW = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)  # first Monday of December, 09:00 in Paris
 LAST = "2026-W48"  # the last closed week then (this week is W50's Monday: W49 still open)
@@ -43,19 +40,7 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/test")
     args = parser.parse_args()
-    tmp = tempfile.TemporaryDirectory()
-    schema = ""
-    if args.backend == "sqlite":
-        url = f"sqlite:///{tmp.name}/bench.db"
-    else:
-        schema = "bench_" + uuid.uuid4().hex[:10]
-        admin = create_engine(args.pg_url.replace("postgresql://", "postgresql+psycopg://", 1))
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        url = f"{args.pg_url}?options=-csearch_path%3D{schema}"
-    engine = make_engine(url)
-    try:
-        migrate(engine)
+    with bench_engine(args.backend, args.pg_url) as (url, engine):
         roles = load_roles(PROJECT_ROOT / "roles.toml")
         t0 = time.perf_counter()
         ids = load_people(engine, args.people, args.managers, sorted(roles))
@@ -91,13 +76,6 @@ def main() -> None:
             f"monthly HR digest job: {(time.perf_counter() - t3) * 1000:.0f} ms, {digest.summary()}"
         )
         print(f"peak RSS {rss_mb():.0f} MB (targets: view and digest <= 5 s, <= 300 MB)")
-    finally:
-        engine.dispose()
-        if schema:
-            with admin.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin.dispose()
-        tmp.cleanup()
 
 
 if __name__ == "__main__":
