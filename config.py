@@ -134,6 +134,7 @@ class Settings(BaseSettings):
             self.slack_signing_secret,
             self.slack_app_token,
             self.cadence_metrics_api_token,
+            self.cadence_secret_key,
             password,
             unquote(password),
         )

@@ -33,6 +33,7 @@ from cadence.storage.models import Feedback, FeedbackRound, MetricValue, Person
 from tests.conftest import (
     BOT_TOKEN,
     ORG,
+    PG_SECRET_KEY,
     SIGNING_SECRET,
     HttpApp,
     button_click,
@@ -228,6 +229,7 @@ def test_debug_logging_never_writes_what_people_typed(
         SLACK_SIGNING_SECRET=SIGNING_SECRET,
         SLACK_API_URL=fake.url,
         CADENCE_LOG_LEVEL="DEBUG",
+        CADENCE_SECRET_KEY=PG_SECRET_KEY,
     )
     log_path = tmp_path / "cadence.log"
     with log_path.open("wb") as log_file:
@@ -259,7 +261,7 @@ def test_debug_logging_never_writes_what_people_typed(
     logged = log_path.read_text(encoding="utf-8", errors="replace")
     assert " DEBUG " in logged  # the level took effect
     assert "SECRET-KUDOS-TEXT" not in logged  # ...but not into the logs
-    assert BOT_TOKEN not in logged and SIGNING_SECRET not in logged
+    assert BOT_TOKEN not in logged and SIGNING_SECRET not in logged and PG_SECRET_KEY not in logged
 
 
 # ------------------------------------------------------------------ escaping everywhere
