@@ -1,4 +1,5 @@
-"""The digest's team picture as a PNG, drawn at send time from the outbox row's payload.
+"""Charts as PNG, drawn at send time from the outbox row's payload: the digest's team picture
+(the default, described below) and calibration's rating distribution ("chart": "calibration").
 
 One picture of the pair: each report a point at (output as % of target, quality against the
 floor) with a short trail of their last weeks; the target and the floor as lines cutting the
@@ -18,6 +19,8 @@ from cadence.domain.signals import SignalKind
 
 _KINDS = frozenset(k.value for k in SignalKind)
 _lock = threading.Lock()  # pyplot keeps global state: one chart at a time
+CALIBRATION_CHART = "calibration"
+MAX_GROUPS = 9  # the organisation and up to 8 managers
 SIZE = (12.0, 9.0)  # inches at DPI: 1200×900 px
 DPI = 100
 FONT = 14  # pt: the smallest text on the picture
@@ -71,14 +74,7 @@ def _short(name: str) -> str:
     return name if len(parts) < 2 else f"{parts[0]} {parts[-1][0]}."
 
 
-def render_png(payload: dict[str, Any]) -> bytes:
-    """The team picture of the digest's week (see the module docstring)."""
-    try:
-        people = _people(payload)
-    except (KeyError, TypeError, ValueError, IndexError) as exc:
-        raise ChartError(f"bad chart payload: {exc}") from None
-    if not people:
-        raise ChartError("nobody to draw")
+def _pyplot() -> Any:
     try:
         import matplotlib
 
@@ -86,6 +82,52 @@ def render_png(payload: dict[str, Any]) -> bytes:
         import matplotlib.pyplot as plt
     except ImportError as exc:  # pragma: no cover - matplotlib is a dependency
         raise ChartError(f"matplotlib is not available: {exc}") from None
+    return plt
+
+
+def render_png(payload: dict[str, Any]) -> bytes:
+    """The chart the payload describes."""
+    if payload.get("chart") == CALIBRATION_CHART:
+        return _distribution_png(payload)
+    return _team_png(payload)
+
+
+def _distribution_png(payload: dict[str, Any]) -> bytes:
+    """Share of each rating 1-5, per manager beside the organisation."""
+    groups = list(payload.get("groups") or [])[:MAX_GROUPS]
+    if not groups:
+        raise ChartError("no distribution to draw")
+    plt = _pyplot()
+    with _lock:
+        fig, ax = plt.subplots(figsize=(8, 4), dpi=100)
+        try:
+            width = 0.8 / len(groups)
+            for i, group in enumerate(groups):
+                xs = [r + (i - len(groups) / 2) * width for r in range(1, 6)]
+                ax.bar(xs, [float(v) for v in group["shares"]], width, label=str(group["name"]))
+            ax.set_xticks(range(1, 6))
+            ax.set_xlabel("rating")
+            ax.set_ylabel("% of ratings")
+            ax.set_title(str(payload.get("title", "")))
+            ax.legend(fontsize="small")
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png", bbox_inches="tight")
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ChartError(f"bad distribution: {exc}") from None
+        finally:
+            plt.close(fig)
+    return buf.getvalue()
+
+
+def _team_png(payload: dict[str, Any]) -> bytes:
+    """The team picture of the digest's week (see the module docstring)."""
+    try:
+        people = _people(payload)
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        raise ChartError(f"bad chart payload: {exc}") from None
+    if not people:
+        raise ChartError("nobody to draw")
+    plt = _pyplot()
     unit = str(payload.get("quality_unit") or "")
     with _lock:
         fig, ax = plt.subplots(figsize=SIZE, dpi=DPI, layout="constrained")

@@ -25,8 +25,10 @@ What it promises (DESIGN.md section 7):
   Permanent errors (user_not_found, account_inactive, messages_tab_disabled, ...): failed with
   the reason, never retried.
 - A chat.update row waits until the message it updates has been sent, and is skipped when that
-  message never will be. A files.upload row (a digest's team picture) does the same, is drawn
-  from its series at send time, and falls back to a text table when the upload fails for good.
+  message never will be. A files.upload row (a chart) is drawn from its figures at send time
+  and falls back to a text table when the upload fails for good; with `update_of` (a digest's
+  team picture) it waits for that message and goes into its channel, without it (calibration's
+  distribution) it goes to the row's recipient, a channel ID.
 """
 
 from __future__ import annotations
@@ -402,7 +404,7 @@ class OutboxSender:
             self.stats.add("failed", "unreadable payload")
             return None
         channel, ts = row.recipient, None
-        if row.method in {"chat.update", UPLOAD}:
+        if row.method == "chat.update" or (row.method == UPLOAD and row.update_of):
             original = ride_out(
                 "reading the message to update", lambda: self._original(row), stop=self._stop
             )
@@ -421,7 +423,7 @@ class OutboxSender:
                 return None
             channel = original.slack_channel or row.recipient
             ts = original.slack_ts if row.method == "chat.update" else None
-        elif row.method != "chat.postMessage":
+        elif row.method not in {"chat.postMessage", UPLOAD}:
             self._settle(
                 row, status=DeliveryStatus.FAILED, error=f"unsupported method {row.method}"
             )

@@ -3,11 +3,11 @@ individual reviews is audited (DESIGN.md section 6)."""
 
 from __future__ import annotations
 
-import io
 import json
 from datetime import datetime
+from typing import Any
 
-from cadence.delivery.gateway import SlackCallError, Upload
+from cadence.delivery.charts import CALIBRATION_CHART
 from cadence.domain.authz import may_administer
 from cadence.domain.calibration import Calibration, RatedReview, calibrate
 from cadence.domain.periods import local_now
@@ -21,6 +21,7 @@ from cadence.domain.quarters import (
 from cadence.domain.reviews import Assessment, summarise_pair
 from cadence.services.common import Outcome, caller
 from cadence.services.deps import Deps
+from cadence.services.digests import UPLOAD_METHOD
 from cadence.services.evidence import quarter_weeks_for, week_data
 from cadence.storage import repo, review_repo
 from cadence.storage.db import read_scope, session_scope
@@ -68,17 +69,17 @@ def _quarter(deps: Deps, text: str, now: datetime, tz: str) -> str | None:
     return shift_quarter(this, -1)
 
 
-def open_calibration(deps: Deps, slack_id: str, text: str = "") -> tuple[Outcome, str | None]:
-    """The calibration modal for HR admins, and the quarter it shows. Audited."""
+def open_calibration(deps: Deps, slack_id: str, text: str = "", *, chart_to: str = "") -> Outcome:
+    """The calibration modal for HR admins. Audited. With `chart_to` (the HR admin's DM with
+    Cadence, never a shared channel) the distribution chart is queued there too: the sender
+    draws and uploads it after the request has been answered."""
     person = caller(deps, slack_id)
     if person is None or not may_administer(person):
-        return Outcome(message=HR_ONLY), None
+        return Outcome(message=HR_ONLY)
     now = deps.clock.now()
     quarter = _quarter(deps, text, now, person.timezone or "UTC")
     if quarter is None:
-        return Outcome(
-            message="Use `/cadence calibration` or `/cadence calibration 2026-Q4`."
-        ), None
+        return Outcome(message="Use `/cadence calibration` or `/cadence calibration 2026-Q4`.")
     cal = calibration_for(deps, quarter)
     with session_scope(deps.engine) as session:
         repo.audit(
@@ -89,57 +90,49 @@ def open_calibration(deps: Deps, slack_id: str, text: str = "") -> tuple[Outcome
             now,
             session=session,
         )
+        if chart_to and cal.organisation.n:
+            chart = repo.OutgoingMessage(
+                key=f"calibration-chart:{slack_id}:{quarter}:{now.isoformat()}",
+                kind="calibration-chart",
+                recipient=chart_to,
+                payload=chart_payload(deps, cal, quarter),
+                method=UPLOAD_METHOD,
+            )
+            repo.enqueue([chart], now, session=session)
+    if chart_to and cal.organisation.n:
+        deps.wake_sender()
     view = deps.renderer.view(
         "calibration_modal.json.j2",
         quarter_label=quarter_label(quarter),
         cal=cal,
     )
-    return Outcome(view=view), quarter
+    return Outcome(view=view)
 
 
-def chart_png(cal: Calibration, title: str) -> bytes:
-    """Share of each rating, per manager beside the organisation (matplotlib, Agg)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
-
+def chart_payload(deps: Deps, cal: Calibration, quarter: str) -> dict[str, Any]:
+    """The rating-distribution chart's outbox payload: the shares (drawn at send time) and a
+    text fallback."""
+    title = f"Rating distribution {quarter}"
     groups = [("Organisation", cal.organisation)] + [
         (row.manager, row.distribution) for row in cal.managers[:8]
     ]
-    fig, ax = plt.subplots(figsize=(8, 4), dpi=100)
-    width = 0.8 / len(groups)
-    for i, (name, dist) in enumerate(groups):
-        shares = [100 * dist.counts[r] / dist.n if dist.n else 0 for r in range(1, 6)]
-        ax.bar([r + (i - len(groups) / 2) * width for r in range(1, 6)], shares, width, label=name)
-    ax.set_xticks(range(1, 6))
-    ax.set_xlabel("rating")
-    ax.set_ylabel("% of ratings")
-    ax.set_title(title)
-    ax.legend(fontsize="small")
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight")
-    plt.close(fig)
-    return buf.getvalue()
-
-
-def share_chart(deps: Deps, channel: str, quarter: str) -> bool:
-    """Upload the distribution chart into `channel` (the HR admin's DM with Cadence). The
-    modal's text is complete without it."""
-    cal = calibration_for(deps, quarter)
-    if not cal.organisation.n:
-        return False
-    title = f"Rating distribution {quarter}"
-    try:
-        deps.slack.upload_file(
-            channel,
-            Upload(
-                f"calibration-{quarter}.png",
-                chart_png(cal, title),
-                title=title,
-                alt_text="Share of each rating 1-5, per manager beside the organisation",
-            ),
-        )
-    except SlackCallError:
-        return False
-    return True
+    table = "\n".join(f"{name}: {dist.line()}" for name, dist in groups)
+    return {
+        "chart": CALIBRATION_CHART,
+        "filename": f"calibration-{quarter}.png",
+        "title": title,
+        "alt_text": "Share of each rating 1-5, per manager beside the organisation",
+        "groups": [
+            {
+                "name": name,
+                "shares": [100 * dist.counts[r] / dist.n if dist.n else 0 for r in range(1, 6)],
+            }
+            for name, dist in groups
+        ],
+        "fallback": deps.renderer.message(
+            "digest_chart_fallback.json.j2",
+            title=title,
+            table=table,
+            columns="share of each rating",
+        ),
+    }

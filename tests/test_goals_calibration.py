@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlmodel import select
 
+from cadence.delivery.sender import OutboxSender
 from cadence.domain.clock import FixedClock
 from cadence.domain.reviews import Assessment
 from cadence.prompts import ids
@@ -137,7 +138,7 @@ def test_calibration_is_for_hr_only_flags_mismatches_and_is_audited(
 
 
 def test_calibration_chart_is_uploaded_only_into_a_dm_with_cadence(
-    org: Deps, fake: FakeSlack, http_app: HttpApp, clock: FixedClock
+    org: Deps, fake: FakeSlack, http_app: HttpApp, clock: FixedClock, sender: OutboxSender
 ) -> None:
     clock.set(REVIEW_TIME)
     with session_scope(org.engine) as s:
@@ -158,6 +159,7 @@ def test_calibration_chart_is_uploaded_only_into_a_dm_with_cadence(
     before = fake.count("views.open")
     http_app.command("/cadence", "U0LEAD", "calibration 2026-Q4", channel_id="D0LEA")
     fake.wait_for("views.open", before + 1)
-    fake.wait_for("files.completeUploadExternal", 1)
+    assert fake.files == {}  # drawn and uploaded by the outbox sender, after Slack's answer
+    assert sender.drain() == 1
     [chart] = fake.files.values()
     assert chart["channels"] == ["D0LEA"] and chart["name"] == "calibration-2026-Q4.png"

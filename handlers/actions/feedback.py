@@ -46,7 +46,7 @@ def register(app: App, deps: Deps) -> None:
         opener(lambda d, u, a: rounds.open_replace(d, u, _number(a)))
     )
     app.action(ids.HOME_CALIBRATION_OPEN)(
-        opener(lambda d, u, a: calibration.open_calibration(d, u, str(a.get("value") or ""))[0])
+        opener(lambda d, u, a: calibration.open_calibration(d, u, str(a.get("value") or "")))
     )
     app.action(ids.HOME_ROUND_NEW)(opener(lambda d, u, a: rounds.open_round_modal(d, u)))
 

@@ -71,12 +71,11 @@ def subcommands(deps: Deps) -> dict[str, Command]:
         open_or_say(ack, command, client, rounds.open_round_modal(deps, command["user_id"]))
 
     def calibration_(ack: Ack, command: dict[str, Any], client: WebClient, rest: str) -> None:
-        out, quarter = calibration.open_calibration(deps, command["user_id"], rest)
-        open_or_say(ack, command, client, out)
         channel = str(command.get("channel_id") or "")
-        if quarter is not None and channel.startswith("D"):
-            # The chart goes only into a DM with Cadence, never into a shared channel.
-            calibration.share_chart(deps, channel, quarter)
+        # The chart goes only into a DM with Cadence, never into a shared channel.
+        chart_to = channel if channel.startswith("D") else ""
+        out = calibration.open_calibration(deps, command["user_id"], rest, chart_to=chart_to)
+        open_or_say(ack, command, client, out)
 
     return {
         "help": help_,
