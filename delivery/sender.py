@@ -183,6 +183,16 @@ class _Settler:
                 )
 
 
+def _instead(payload: dict[str, Any], error: str) -> list[Any]:
+    """The messages a payload asks to send when Slack refuses it with `error` ("*": any
+    permanent error), or none."""
+    instead = payload.get("instead")
+    if not isinstance(instead, dict):
+        return []
+    found = instead.get(error) or instead.get("*") or []
+    return found if isinstance(found, list) else []
+
+
 class OutboxSender:
     def __init__(
         self,
@@ -462,6 +472,10 @@ class OutboxSender:
                 ):
                     self._fallback(row, channel, payload["fallback"], exc.error)
                     return None
+                instead = _instead(payload, exc.error)
+                if instead and not self._retrying(row, exc):
+                    self._send_instead(row, instead, exc.error)
+                    return None
                 self._failed(row, exc)
                 return None
             telemetry.observe_send(row.method, time.perf_counter() - started)
@@ -525,6 +539,24 @@ class OutboxSender:
         )
         self.gateway.upload_file(channel, upload)
         return Posted(channel=channel, ts="")
+
+    def _send_instead(self, row: Delivery, messages: list[Any], error: str) -> None:
+        """Slack refused the message for good: queue what its payload says to send instead
+        (idempotent by key), then record the refusal."""
+        try:
+            outgoing = [repo.OutgoingMessage(**m) for m in messages]
+        except TypeError:
+            self._settle(row, status=DeliveryStatus.FAILED, error=f"{error}; unreadable instead")
+            self.stats.add("failed", error)
+            return
+        with _write_scope(self.engine) as session:
+            repo.enqueue(outgoing, self.clock.now(), session=session)
+        self._settle(
+            row,
+            status=DeliveryStatus.FAILED,
+            error=f"{error}; sent instead to {len(outgoing)} recipients",
+        )
+        self.stats.add("failed", error)
 
     def _fallback(self, row: Delivery, channel: str, message: dict[str, Any], why: str) -> None:
         """The picture could not be uploaded: post its figures as text instead (once)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -64,3 +65,17 @@ def audit_export(deps: Deps, kind: str, actor: str) -> None:
         repo.audit(
             actor, f"export.{kind}", "all", "export started", deps.clock.now(), session=session
         )
+
+
+def tell_privately(deps: Deps, slack_id: str, text: str) -> None:
+    """A short note to one person by DM, through the outbox, for replies that have no channel
+    to be ephemeral in (the App Home, a message shortcut)."""
+    note = repo.OutgoingMessage(
+        key=f"note:{slack_id}:{uuid.uuid4().hex}",
+        kind="note",
+        recipient=slack_id,
+        payload={"text": text},
+    )
+    with session_scope(deps.engine) as session:
+        repo.enqueue([note], deps.clock.now(), session=session)
+    deps.wake_sender()

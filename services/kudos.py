@@ -3,7 +3,6 @@ post there, a per-giver daily limit, and what the App Home and the manager diges
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -28,13 +27,7 @@ CANNOT_POST = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class KudosOutcome:
-    """A kudos stored and ready to post (kudos_id, payload), or why not (message)."""
-
-    kudos_id: int | None = None
-    payload: dict[str, Any] | None = None
-    message: str | None = None
+OTHER_REASON = "Slack didn't let me post in that channel"
 
 
 def _payload(
@@ -49,32 +42,51 @@ def _payload(
     )
 
 
-def give(deps: Deps, giver_slack: str, channel_id: str, text: str) -> KudosOutcome:
+def _by_dm(
+    deps: Deps, kudos_id: int, giver: Person, receivers: list[Person], message: str, reason: str
+) -> list[dict[str, Any]]:
+    """What goes out instead when the channel refuses the post: a DM to each receiver saying
+    why, and a note to the giver (outbox messages, as dicts)."""
+    payload = _payload(deps, giver, receivers, message, reason)
+    names = ", ".join(p.name for p in receivers)
+    note = (
+        f"I couldn't post your kudos in that channel ({reason}), so I sent them to {names} "
+        "by direct message instead. Invite me to the channel to post kudos there."
+    )
+    dms = [
+        {"key": f"kudos:{kudos_id}:{p.slack_id}", "recipient": p.slack_id, "payload": payload}
+        for p in receivers
+    ]
+    dms.append(
+        {"key": f"kudos:{kudos_id}:note", "recipient": giver.slack_id, "payload": {"text": note}}
+    )
+    return [{"kind": "kudos", **m} for m in dms]
+
+
+def give(deps: Deps, giver_slack: str, channel_id: str, text: str) -> str:
+    """Store the kudos and queue its post in the channel (DMs instead if Slack refuses it);
+    returns what to tell the giver privately ("" when the post is on its way)."""
     giver = caller(deps, giver_slack)
     if giver is None or giver.id is None:
-        return KudosOutcome(message=NOT_REGISTERED.replace("check-in", "kudos"))
+        return NOT_REGISTERED.replace("check-in", "kudos")
     try:
         request = parse_kudos(text, giver_slack)
     except KudosError as exc:
-        return KudosOutcome(message=str(exc))
+        return str(exc)
     recipients = [caller(deps, slack_id) for slack_id in request.recipients]
     unknown = [s for s, p in zip(request.recipients, recipients, strict=True) if p is None]
     if unknown:
         names = ", ".join(f"<@{s}>" for s in unknown)
-        return KudosOutcome(
-            message=f"{names} isn't in Cadence's org chart, so I can't record kudos for them."
-        )
+        return f"{names} isn't in Cadence's org chart, so I can't record kudos for them."
     people = [p for p in recipients if p is not None]
     now = deps.clock.now()
     start, end = local_day_bounds(now, timezone_of(giver))
     limit = deps.settings.cadence_kudos_per_day
     with session_scope(deps.engine) as session:
         if feedback_repo.kudos_given_between(giver.id, start, end, session=session) >= limit:
-            return KudosOutcome(
-                message=(
-                    f"You've given {limit} kudos today, that's the daily limit, so they keep "
-                    "meaning something. Save this one for tomorrow!"
-                )
+            return (
+                f"You've given {limit} kudos today, that's the daily limit, so they keep "
+                "meaning something. Save this one for tomorrow!"
             )
         kudos = feedback_repo.add_kudos(
             giver.id,
@@ -84,43 +96,19 @@ def give(deps: Deps, giver_slack: str, channel_id: str, text: str) -> KudosOutco
             now,
             session=session,
         )
-    assert kudos.id is not None  # noqa: S101
-    return KudosOutcome(kudos_id=kudos.id, payload=_payload(deps, giver, people, request.message))
-
-
-def deliver_privately(deps: Deps, kudos_id: int, error: str) -> str:
-    """The channel refused the post: DM each receiver instead, saying why; returns the note
-    for the giver."""
-    reason = CANNOT_POST.get(error, "Slack didn't let me post in that channel")
-    now = deps.clock.now()
-    with session_scope(deps.engine) as session:
-        kudos = feedback_repo.kudos_by_id(kudos_id, session=session)
-        assert kudos is not None  # noqa: S101 - stored by give()
-        recipient_ids = feedback_repo.kudos_recipient_ids(kudos_id, session=session)
-        people = repo.people_by_ids([kudos.giver_id, *recipient_ids], session=session)
-        giver = people[kudos.giver_id]
-        receivers = [people[i] for i in recipient_ids]
-        payload = _payload(deps, giver, receivers, kudos.message, reason)
-        repo.enqueue(
-            [
-                repo.OutgoingMessage(
-                    key=f"kudos:{kudos_id}:{p.slack_id}",
-                    kind="kudos",
-                    recipient=p.slack_id,
-                    payload=payload,
-                )
-                for p in receivers
-            ],
-            now,
-            session=session,
+        assert kudos.id is not None  # noqa: S101
+        post = _payload(deps, giver, people, request.message)
+        reasons = {**CANNOT_POST, "*": OTHER_REASON}
+        post["instead"] = {
+            error: _by_dm(deps, kudos.id, giver, people, request.message, reason)
+            for error, reason in reasons.items()
+        }
+        message = repo.OutgoingMessage(
+            key=f"kudos:{kudos.id}:post", kind="kudos-post", recipient=channel_id, payload=post
         )
-        feedback_repo.mark_kudos_delivered_by_dm(kudos_id, session=session)
+        repo.enqueue([message], now, session=session)
     deps.wake_sender()
-    names = ", ".join(p.name for p in receivers)
-    return (
-        f"I couldn't post your kudos in that channel ({reason}), so I sent them to {names} "
-        "by direct message instead. Invite me to the channel to post kudos there."
-    )
+    return ""
 
 
 def home_lines(deps: Deps, person: Person) -> list[dict[str, str]]:

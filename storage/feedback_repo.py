@@ -91,24 +91,11 @@ def add_kudos(
     return kudos
 
 
-def kudos_by_id(kudos_id: int, *, session: Session) -> Kudos | None:
-    return session.get(Kudos, kudos_id)
-
-
-def kudos_recipient_ids(kudos_id: int, *, session: Session) -> list[int]:
-    stmt = select(col(KudosRecipient.person_id)).where(col(KudosRecipient.kudos_id) == kudos_id)
-    return list(session.execute(stmt).scalars())
-
-
 def kudos_given_between(giver_id: int, start: datetime, end: datetime, *, session: Session) -> int:
     stmt = select(func.count()).where(
         col(Kudos.giver_id) == giver_id, col(Kudos.created_at) >= start, col(Kudos.created_at) < end
     )
     return int(session.execute(stmt).scalar_one())
-
-
-def mark_kudos_delivered_by_dm(kudos_id: int, *, session: Session) -> None:
-    session.execute(update(Kudos).where(col(Kudos.id) == kudos_id).values(delivered="dm"))
 
 
 @dataclass(frozen=True, slots=True)

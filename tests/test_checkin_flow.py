@@ -361,3 +361,16 @@ def test_a_manager_is_asked_about_the_team_not_for_tickets_they_closed(
         "CSAT (%)",
         "Tickets closed (tickets/week)",
     ]
+
+
+def test_a_note_about_an_app_home_button_goes_out_as_a_dm_through_the_outbox(
+    org: Deps, fake: FakeSlack, http_app: HttpApp, sender: OutboxSender
+) -> None:
+    click = button_click("U0NOBODY", ids.HOME_CHECKIN_OPEN, "")
+    click.pop("channel")
+    click["container"] = {"type": "view", "view_id": "V0HOME"}  # App Home: nothing to reply in
+    assert http_app.interactive(click).status == 200
+    assert fake.calls("chat.postMessage") == [] and fake.calls("views.open") == []
+    assert sender.drain() == 1
+    [note] = fake.messages_to("U0NOBODY")
+    assert "not in Cadence's org chart" in note.args["text"]

@@ -21,7 +21,7 @@ def register(app: App, deps: Deps) -> None:
         if outcome.view is not None:
             client.views_open(trigger_id=body["trigger_id"], view=outcome.view)
         else:
-            _tell(client, body, outcome.message or "")
+            _tell(deps, client, body, outcome.message or "")
 
     @app.action(ids.AWAY_CANCEL)
     def cancel(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:

@@ -9,20 +9,21 @@ from slack_sdk import WebClient
 
 from cadence.prompts import ids
 from cadence.services import checkins
-from cadence.services.common import NOT_REGISTERED
+from cadence.services.common import NOT_REGISTERED, tell_privately
 from cadence.services.deps import Deps
 
 
-def _tell(client: WebClient, body: dict[str, Any], text: str) -> None:
-    """A private note next to the button that was clicked."""
+def _tell(deps: Deps, client: WebClient, body: dict[str, Any], text: str) -> None:
+    """A private note about the button that was clicked: an ephemeral reply beside it, or
+    (App Home: no channel to reply in) a DM through the outbox."""
     channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
         "channel_id"
     )
     user = body["user"]["id"]
     if channel:
         client.chat_postEphemeral(channel=channel, user=user, text=text)
-    else:  # App Home: no channel to post in; a DM from the app
-        client.chat_postMessage(channel=user, text=text)
+    else:
+        tell_privately(deps, user, text)
 
 
 def register(app: App, deps: Deps) -> None:
@@ -34,7 +35,7 @@ def register(app: App, deps: Deps) -> None:
         if outcome.view is not None:
             client.views_open(trigger_id=body["trigger_id"], view=outcome.view)
         else:
-            _tell(client, body, outcome.message or NOT_REGISTERED)
+            _tell(deps, client, body, outcome.message or NOT_REGISTERED)
 
     app.action(ids.CHECKIN_OPEN)(open_modal)
     app.action(ids.HOME_CHECKIN_OPEN)(open_modal)
@@ -43,4 +44,4 @@ def register(app: App, deps: Deps) -> None:
     def skip(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
         message = checkins.skip_week(deps, body["user"]["id"], str(action.get("value") or ""))
-        _tell(client, body, message)
+        _tell(deps, client, body, message)

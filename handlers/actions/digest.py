@@ -19,7 +19,7 @@ def register(app: App, deps: Deps) -> None:
         ack()
         outcome = actions.open_plan(deps, body["user"]["id"], str(action.get("value") or ""))
         if outcome.view is None:
-            _tell(client, body, outcome.message or actions.NOT_YOURS)
+            _tell(deps, client, body, outcome.message or actions.NOT_YOURS)
         elif (body.get("container") or {}).get("type") == "view":
             # Clicked inside the /cadence team modal: stack the form on top of it.
             client.views_push(trigger_id=body["trigger_id"], view=outcome.view)
@@ -32,10 +32,18 @@ def register(app: App, deps: Deps) -> None:
         container = body.get("container") or {}
         ts = str(container.get("message_ts") or "") if container.get("type") == "message" else ""
         _tell(
-            client, body, actions.mark_done(deps, body["user"]["id"], str(action.get("value")), ts)
+            deps,
+            client,
+            body,
+            actions.mark_done(deps, body["user"]["id"], str(action.get("value")), ts),
         )
 
     @app.action(ids.ACTION_KEEP)
     def keep(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         ack()
-        _tell(client, body, actions.keep_open(deps, body["user"]["id"], str(action.get("value"))))
+        _tell(
+            deps,
+            client,
+            body,
+            actions.keep_open(deps, body["user"]["id"], str(action.get("value"))),
+        )

@@ -31,7 +31,7 @@ def register(app: App, deps: Deps) -> None:
             if outcome.view is not None:
                 client.views_open(trigger_id=body["trigger_id"], view=outcome.view)
             else:
-                _tell(client, body, outcome.message or "")
+                _tell(deps, client, body, outcome.message or "")
 
         return listener
 
@@ -56,7 +56,7 @@ def register(app: App, deps: Deps) -> None:
         ) -> None:
             ack()
             user = body["user"]["id"]
-            _tell(client, body, run(deps, user, action))
+            _tell(deps, client, body, run(deps, user, action))
             if refresh_home:
                 client.views_publish(user_id=user, view=home.home_view(deps, user))
 

@@ -27,7 +27,7 @@ def register(app: App, deps: Deps) -> None:
             if outcome.view is not None:
                 client.views_open(trigger_id=body["trigger_id"], view=outcome.view)
             else:
-                _tell(client, body, outcome.message or reviews.NOT_REGISTERED)
+                _tell(deps, client, body, outcome.message or reviews.NOT_REGISTERED)
 
         return handle
 

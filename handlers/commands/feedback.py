@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from cadence.domain.feedback import permalink
 from cadence.prompts import ids
 from cadence.services import feedback
+from cadence.services.common import tell_privately
 from cadence.services.deps import Deps
 
 
@@ -36,4 +37,4 @@ def register(app: App, deps: Deps) -> None:
         if outcome.view is not None:
             client.views_open(trigger_id=body["trigger_id"], view=outcome.view)
         else:
-            client.chat_postMessage(channel=user, text=outcome.message or "")
+            tell_privately(deps, user, outcome.message or "")
