@@ -1,13 +1,16 @@
-"""Alembic environment: run with a connection handed in by storage.db.migrate(), or with
-`-x url=...` from the alembic command line for authoring new revisions."""
+"""Alembic environment: run with a connection handed in by storage.db.migrate(), or from the
+alembic command line (alembic.ini at the project root) for authoring new revisions, on
+`-x url=...`, else DATABASE_URL, else the default SQLite file."""
 
 from __future__ import annotations
 
+import os
+
 from alembic import context
-from sqlalchemy import create_engine
 from sqlmodel import SQLModel
 
 import cadence.storage.models  # noqa: F401  (registers the tables)
+from cadence.storage.db import make_engine
 
 target_metadata = SQLModel.metadata
 
@@ -27,7 +30,13 @@ connection = context.config.attributes.get("connection")
 if connection is not None:
     _run(connection)
 else:
-    url = context.get_x_argument(as_dictionary=True).get("url", "sqlite:///cadence.db")
-    with create_engine(url).connect() as conn:
-        _run(conn)
-        conn.commit()
+    url = context.get_x_argument(as_dictionary=True).get("url") or os.environ.get(
+        "DATABASE_URL", "sqlite:///cadence.db"
+    )
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            _run(conn)
+            conn.commit()
+    finally:
+        engine.dispose()
