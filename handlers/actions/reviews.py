@@ -55,7 +55,7 @@ def register(app: App, deps: Deps) -> None:
         if outcome.view is not None:
             client.views_update(view_id=view["id"], hash=view.get("hash"), view=outcome.view)
         else:
-            _tell(client, body, outcome.message or reviews.NOT_REGISTERED)
+            _tell(deps, client, body, outcome.message or reviews.NOT_REGISTERED)
 
     app.action(ids.GOALS_OPEN)(opener(lambda user, value: goals.open_goal(deps, user, value)))
     app.action(ids.GOALS_PROGRESS_OPEN)(
