@@ -685,3 +685,15 @@ def test_recorded_calls_are_listed_over_http(fake: FakeSlack, client: WebClient)
     assert [(c["method"], c["args"]["channel"], c["ok"]) for c in calls] == [
         ("chat.postMessage", "U0ANA", True)
     ]
+
+
+def test_readers_name_the_person_behind_every_dm_channel(
+    client: WebClient, fake: FakeSlack
+) -> None:
+    """The privacy sweeps count a post into someone else's DM channel as read by them: no
+    channel is exempt because its ID starts with D."""
+    client.chat_postMessage(channel="U1", text="MARK to one")
+    client.chat_postMessage(channel="D2", text="MARK to two")
+    client.chat_postEphemeral(channel="C9", user="U3", text="MARK to three")
+    client.chat_postMessage(channel="C9", text="MARK to everyone in C9")
+    assert fake.readers("MARK") == {"U1", "U2", "U3", "C9"}

@@ -22,15 +22,6 @@ from tests.test_rounds import PEERS, answer, big_org, round_values, start_round
 __all__ = ["big_org"]  # the fixture, used by name below
 
 
-def recipients_of(fake: FakeSlack, marker: str) -> set[str]:
-    found = set()
-    for call in fake.calls():
-        if marker in json.dumps(call.args, ensure_ascii=False):
-            to = call.args.get("channel") or call.args.get("user_id") or call.args.get("user")
-            found.add(str(to))
-    return found
-
-
 def test_feedback_and_round_text_reach_only_who_may_see_it(
     big_org: Deps, fake: FakeSlack, http_app: HttpApp, sender: OutboxSender, clock: FixedClock
 ) -> None:
@@ -53,11 +44,11 @@ def test_feedback_and_round_text_reach_only_who_may_see_it(
     run_rounds(big_org, clock.now())
     sender.drain()
 
-    assert recipients_of(fake, "SECRET-MGR") == {"U0BEN"}
-    assert recipients_of(fake, "SECRET-SHR") == {"U0DAN", "U0LEAD"}
+    assert fake.readers("SECRET-MGR") == {"U0BEN"}
+    assert fake.readers("SECRET-SHR") == {"U0DAN", "U0LEAD"}
     for peer in PEERS[:3]:
         # Only in the aggregated results to Ana's manager, never with the reviewer's ID.
-        assert recipients_of(fake, f"SECRET-RND-{peer}") == {"U0LEAD"}
+        assert fake.readers(f"SECRET-RND-{peer}") == {"U0LEAD"}
     [sent] = [c for c in fake.messages_to("U0LEAD") if "results" in c.args["text"]]
     results = json.dumps(sent.args, ensure_ascii=False)
     assert "SECRET-RND-U0BEN" in results  # the reviewer's ID is only inside our marker text

@@ -123,6 +123,19 @@ def _dm_channel(channel: str) -> str:
     return channel
 
 
+def _reader(call: Call) -> str:
+    args = call.args
+    if call.method == "chat.postEphemeral":
+        return str(args.get("user", ""))
+    if call.method in {"views.open", "views.push"}:
+        trigger = str(args.get("trigger_id", ""))
+        return trigger.removeprefix("trig-") if trigger.startswith("trig-") else trigger
+    to = str(args.get("channel") or args.get("channel_id") or args.get("user_id") or "")
+    if to[:1] == "D" and len(to) > 1:  # a DM channel this fake gave out for a user (U…)
+        return "U" + to[1:]
+    return to
+
+
 def _tz_offset(tz: str) -> int:
     try:
         offset = datetime.now(tz=UTC).astimezone(ZoneInfo(tz)).utcoffset()
@@ -305,6 +318,14 @@ class FakeSlack:
                 and c.ok
                 and _dm_channel(str(c.args.get("channel", ""))) == target
             ]
+
+    def readers(self, marker: str) -> set[str]:
+        """Everyone who could read a call carrying `marker`: the user ID for a DM (sent to
+        the user or to their DM channel), an ephemeral message (its one user), a published
+        Home or a modal (the user whose click opened it); the channel ID otherwise."""
+        return {
+            _reader(c) for c in self.calls() if marker in json.dumps(c.args, ensure_ascii=False)
+        }
 
     # ------------------------------------------------------------------ directory
 
