@@ -36,8 +36,10 @@ class Pacer:
         probe_every: float = 2.0,
         idle_gap: float = 2.0,
         monotonic: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
     ) -> None:
+        """`monotonic` and `sleep` may be virtual (tests): every wait then goes through
+        `sleep`; by default a wait ends early when acquire's `stop` is set."""
         if max_rate <= 0:
             raise ValueError("max_rate must be positive")
         self.max_rate = max_rate
@@ -79,11 +81,13 @@ class Pacer:
                 epoch = self._epoch
                 wait = start - now
             if wait > 0:
-                if stop is not None:
+                if self._sleep is not None:
+                    self._sleep(wait)
+                elif stop is not None:
                     if stop.wait(wait):
                         return False
                 else:
-                    self._sleep(wait)
+                    time.sleep(wait)
                 with self._lock:
                     if self._epoch != epoch:
                         continue  # a 429 came while we waited: queue up after its pause
@@ -130,6 +134,7 @@ class Foreground:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._serving = 0
+        self._waiting = 0
         self._quiet = threading.Event()
         self._quiet.set()
 
@@ -150,6 +155,18 @@ class Foreground:
     def busy(self) -> bool:
         return not self._quiet.is_set()
 
+    @property
+    def waiting(self) -> int:
+        """Threads waiting in wait_quiet right now."""
+        with self._lock:
+            return self._waiting
+
     def wait_quiet(self, patience: float) -> bool:
         """True at once, or as soon as no request is in progress; False after `patience`."""
-        return self._quiet.wait(patience)
+        with self._lock:
+            self._waiting += 1
+        try:
+            return self._quiet.wait(patience)
+        finally:
+            with self._lock:
+                self._waiting -= 1

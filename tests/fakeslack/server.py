@@ -97,6 +97,7 @@ class _Bucket:
     capacity: float
     tokens: float
     last: float
+    clock: Callable[[], float] = time.monotonic
 
     def take(self, now: float) -> float:
         """Consume a token; 0.0 if one was available, else seconds until the next one."""
@@ -355,8 +356,15 @@ class FakeSlack:
 
     # ------------------------------------------------------------------ fault injection
 
-    def rate_limit(self, method: str, per_second: float | None) -> None:
-        """Token bucket for `method` (capacity max(1, per_second)); None removes it."""
+    def rate_limit(
+        self,
+        method: str,
+        per_second: float | None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """Token bucket for `method` (capacity max(1, per_second)); None removes it. `clock`
+        (seconds) may be a test's virtual time, shared with the sender's pacer."""
         with self._lock:
             if per_second is None:
                 self._buckets.pop(method, None)
@@ -364,7 +372,7 @@ class FakeSlack:
             if per_second <= 0:
                 raise ValueError("per_second must be positive (or None to remove the limit)")
             capacity = max(1.0, float(per_second))
-            self._buckets[method] = _Bucket(per_second, capacity, capacity, time.monotonic())
+            self._buckets[method] = _Bucket(per_second, capacity, capacity, clock(), clock)
 
     def fail_next(
         self,
@@ -522,7 +530,7 @@ class FakeSlack:
 
         with self._lock:
             bucket = self._buckets.get(method)
-            wait = bucket.take(time.monotonic()) if bucket is not None else 0.0
+            wait = bucket.take(bucket.clock()) if bucket is not None else 0.0
             if wait > 0:
                 self.rate_limited_count[method] = self.rate_limited_count.get(method, 0) + 1
         if wait > 0:
