@@ -196,3 +196,13 @@ def key_result_line(
         f"{progress_bar(share)} {pct} · {description}: {fmt(baseline)} → {fmt(target)}{unit_part}"
         f" ({now}; due {due:%d %b})"
     )
+
+
+@dataclass(frozen=True, slots=True)
+class GoalForm:
+    """The goal modal as typed in (strings, None when empty): objective, the team goal it
+    aligns to, and one RawKeyResult per slot."""
+
+    objective: str | None
+    align: str | None
+    key_results: list[RawKeyResult]

@@ -101,21 +101,12 @@ def open_modal(deps: Deps, slack_id: str) -> Outcome:
     return Outcome(view=view)
 
 
-def _picked(values: dict[str, Any], block: str, action: str) -> date | None:
-    raw = ((values.get(block) or {}).get(action) or {}).get("selected_date")
-    try:
-        return date.fromisoformat(str(raw)) if raw else None
-    except ValueError:
-        return None
-
-
-def submit_modal(deps: Deps, slack_id: str, values: dict[str, Any]) -> dict[str, str]:
-    """Store the absence from the modal; field errors keyed by block_id."""
+def submit_modal(deps: Deps, slack_id: str, start: date | None, end: date | None) -> dict[str, str]:
+    """Store the absence picked in the modal (None: no date picked); field errors keyed by
+    block_id."""
     person = caller(deps, slack_id)
     if person is None:
         return {ids.B_AWAY_START: NOT_REGISTERED}
-    start = _picked(values, ids.B_AWAY_START, ids.A_AWAY_START)
-    end = _picked(values, ids.B_AWAY_END, ids.A_AWAY_END)
     errors = {}
     if start is None:
         errors[ids.B_AWAY_START] = "Pick your first day away."

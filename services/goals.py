@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from cadence.domain.goals import RawKeyResult, measure_options, validate_goal
+from cadence.domain.goals import GoalForm, measure_options, validate_goal
 from cadence.domain.periods import local_now
 from cadence.domain.quarters import (
     is_quarter,
@@ -52,13 +52,16 @@ def goal_quarters(deps: Deps, person: Person, now: datetime) -> tuple[str, str]:
 
 
 def _quarter(deps: Deps, person: Person, now: datetime, wanted: str) -> str | None:
+    """`wanted` as typed or as a button's value: "", "this", "next" or a quarter such as
+    2026-Q4 (any case), when goals can be set for it now."""
     this, following = goal_quarters(deps, person, now)
-    if wanted.lower() in {"", "this"}:
+    key = wanted.strip().lower()
+    if key in {"", "this"}:
         return this
-    if wanted.lower() == "next":
+    if key == "next":
         return following
-    wanted = wanted.upper()  # a button's value is the quarter itself ("2026-Q4")
-    return wanted if is_quarter(wanted) and wanted in {this, following} else None
+    quarter = key.upper()
+    return quarter if is_quarter(quarter) and quarter in {this, following} else None
 
 
 def open_goal(deps: Deps, slack_id: str, wanted: str = "") -> Outcome:
@@ -95,26 +98,7 @@ def open_goal(deps: Deps, slack_id: str, wanted: str = "") -> Outcome:
     return Outcome(view=view)
 
 
-def _element(values: Mapping[str, Any], block_id: str, action_id: str) -> dict[str, Any]:
-    found = (values.get(block_id) or {}).get(action_id) or {}
-    return found if isinstance(found, dict) else {}
-
-
-def _read(values: Mapping[str, Any], block_id: str, action_id: str) -> str | None:
-    element = _element(values, block_id, action_id)
-    if "selected_option" in element:
-        option = element.get("selected_option") or {}
-        value = option.get("value") if isinstance(option, dict) else None
-        return None if value is None else str(value)
-    if "selected_date" in element:
-        return None if element["selected_date"] is None else str(element["selected_date"])
-    value = element.get("value")
-    return None if value is None else str(value)
-
-
-def submit_goal(
-    deps: Deps, slack_id: str, quarter: str, values: Mapping[str, Any]
-) -> dict[str, str]:
+def submit_goal(deps: Deps, slack_id: str, quarter: str, form: GoalForm) -> dict[str, str]:
     """Validate and store a goal; errors (keyed by block id) name whatever is missing."""
     person = caller(deps, slack_id, with_role=True)
     if person is None or person.id is None:
@@ -123,12 +107,7 @@ def submit_goal(
     if _quarter(deps, person, now, quarter) != quarter:
         return {ids.B_GOAL_OBJECTIVE: f"Goals for {quarter} can no longer be added."}
     role = deps.roles[person.role]
-    slots = []
-    slot_blocks = []
-    for slot in range(ids.KR_SLOTS):
-        blocks = {f: kr_block(slot, f) for f in KR_FIELDS}
-        slot_blocks.append(blocks)
-        slots.append(RawKeyResult(*(_read(values, blocks[f], kr_action(f)) for f in KR_FIELDS)))
+    slot_blocks = [{f: kr_block(slot, f) for f in KR_FIELDS} for slot in range(ids.KR_SLOTS)]
     with read_scope(deps.engine) as session:
         team = (
             review_repo.goals_for([person.manager_id], quarter, session=session)
@@ -138,9 +117,9 @@ def submit_goal(
     goal, errors = validate_goal(
         role,
         quarter,
-        _read(values, ids.B_GOAL_OBJECTIVE, ids.A_GOAL_OBJECTIVE),
-        slots,
-        _read(values, ids.B_GOAL_ALIGN, ids.A_GOAL_ALIGN),
+        form.objective,
+        form.key_results,
+        form.align,
         {g.id for g, _ in team if g.id is not None},
         {"objective": ids.B_GOAL_OBJECTIVE, "align": ids.B_GOAL_ALIGN},
         slot_blocks,
@@ -195,19 +174,18 @@ def open_progress(deps: Deps, slack_id: str, wanted: str = "") -> Outcome:
 
 
 def submit_progress(
-    deps: Deps, slack_id: str, quarter: str, values: Mapping[str, Any]
+    deps: Deps, slack_id: str, quarter: str, entered: Mapping[str, str]
 ) -> dict[str, str]:
+    """Store the values typed for key results (`entered`: key result id → text as typed)."""
     person = caller(deps, slack_id, with_role=True)
-    blocks = [b for b in values if b.startswith(ids.B_KR_VALUE)]
+    blocks = [ids.B_KR_VALUE + kr_id for kr_id in entered]
     if person is None or person.id is None:
         return dict.fromkeys(blocks[:1], NOT_REGISTERED)
     updates: list[tuple[int, float]] = []
     errors: dict[str, str] = {}
-    for block_id in values:
-        if not block_id.startswith(ids.B_KR_VALUE):
-            continue
-        kr_id = block_id.removeprefix(ids.B_KR_VALUE)
-        raw = (_read(values, block_id, ids.A_KR_VALUE) or "").strip()
+    for kr_id, typed in entered.items():
+        block_id = ids.B_KR_VALUE + kr_id
+        raw = typed.strip()
         if not raw or not kr_id.isdigit():
             continue
         try:

@@ -497,11 +497,10 @@ def open_manager_assessment(
 
 
 def save_draft(
-    deps: Deps, slack_id: str, callback_id: str, meta: Mapping[str, str], values: Mapping[str, Any]
+    deps: Deps, slack_id: str, callback_id: str, meta: Mapping[str, str], answers: ModalAnswers
 ) -> Outcome:
     """ "Save draft" inside a self or manager assessment modal: store what is there (partial is
     fine) and give back the same modal saying when it was saved."""
-    answers = read_modal_state(values, final=False)
     quarter, report = meta.get("quarter", ""), meta.get("report", "")
     if callback_id == ids.REVIEW_MANAGER_MODAL:
         errors = save_manager_assessment(deps, slack_id, report, quarter, answers)

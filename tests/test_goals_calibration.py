@@ -15,10 +15,10 @@ from cadence.prompts import ids
 from cadence.services.deps import Deps
 from cadence.storage import repo, review_repo
 from cadence.storage.db import read_scope, session_scope
-from cadence.storage.models import AuditEvent, Goal
+from cadence.storage.models import AuditEvent, Goal, KeyResult
 from tests.conftest import HttpApp, view_submission
 from tests.fakeslack import FakeSlack
-from tests.test_reviews import REVIEW_TIME, home_text, seed_quarter
+from tests.test_reviews import REVIEW_TIME, home_text, open_view, seed_quarter
 
 
 def kr(
@@ -102,6 +102,20 @@ def test_goal_needs_quality_and_output_key_results_inside_the_quarter(
     assert "Delight customers" in home and "CSAT: 84 → 90 %" in home and "33 %" in home
     assert "Knowledge-base articles: 0 → 4 (no value yet" in home
     assert ids.GOALS_PROGRESS_OPEN in home
+    # The described key result's value, typed into 'Update progress' (a comma is a decimal).
+    progress = open_view(http_app, fake, "U0ANA", ids.GOALS_PROGRESS_OPEN, "2026-Q4")
+    blocks = [str(b.get("block_id", "")) for b in progress["blocks"]]
+    [block] = [b for b in blocks if b.startswith(ids.B_KR_VALUE)]
+    typed = {block: {ids.A_KR_VALUE: {"type": "plain_text_input", "value": "2,5"}}}
+    resp = http_app.interactive(view_submission("U0ANA", progress, typed))
+    assert resp.status == 200 and not resp.body
+    assert "Knowledge-base articles: 0 → 4" in home_text(http_app, fake, "U0ANA")
+    with read_scope(org.engine) as s:
+        assert [kr.current_value for kr in s.execute(select(KeyResult)).scalars()] == [
+            None,
+            None,
+            2.5,
+        ]
 
 
 def test_calibration_is_for_hr_only_flags_mismatches_and_is_audited(

@@ -50,7 +50,7 @@ def register(app: App, deps: Deps) -> None:
             body["user"]["id"],
             str(view.get("callback_id") or ""),
             metadata(view),
-            state_values(view),
+            reviews.read_modal_state(state_values(view), final=False),
         )
         if outcome.view is not None:
             client.views_update(view_id=view["id"], hash=view.get("hash"), view=outcome.view)

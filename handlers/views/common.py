@@ -26,6 +26,22 @@ def state_values(view: dict[str, Any]) -> dict[str, Any]:
     return clean_strings(values) if isinstance(values, dict) else {}
 
 
+def field(values: dict[str, Any], block_id: str, action_id: str) -> str | None:
+    """One input's value as a string (a picked option's value, a picked date, typed text), or
+    None when it is empty."""
+    element = (values.get(block_id) or {}).get(action_id) or {}
+    if not isinstance(element, dict):
+        return None
+    if "selected_option" in element:
+        option = element.get("selected_option") or {}
+        value = option.get("value") if isinstance(option, dict) else None
+    elif "selected_date" in element:
+        value = element.get("selected_date")
+    else:
+        value = element.get("value")
+    return None if value is None else str(value)
+
+
 def answer(ack: Ack, errors: dict[str, str]) -> None:
     """Field errors back to the modal (`response_action: errors`), or close it."""
     if errors:

@@ -7,7 +7,9 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
+from cadence.domain.goals import GoalForm, RawKeyResult
 from cadence.handlers.views.common import answer as _answer
+from cadence.handlers.views.common import field
 from cadence.handlers.views.common import metadata as _meta
 from cadence.handlers.views.common import state_values as _values
 from cadence.prompts import ids
@@ -57,9 +59,30 @@ def register(app: App, deps: Deps) -> None:
     @app.view(ids.GOALS_MODAL)
     def submit_goal(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         quarter = _meta(view).get("quarter", "")
-        _answer(ack, goals.submit_goal(deps, body["user"]["id"], quarter, _values(view)))
+        _answer(ack, goals.submit_goal(deps, body["user"]["id"], quarter, _goal_form(view)))
 
     @app.view(ids.GOALS_PROGRESS_MODAL)
     def submit_progress(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         quarter = _meta(view).get("quarter", "")
-        _answer(ack, goals.submit_progress(deps, body["user"]["id"], quarter, _values(view)))
+        values = _values(view)
+        entered = {
+            block_id.removeprefix(ids.B_KR_VALUE): field(values, block_id, ids.A_KR_VALUE) or ""
+            for block_id in values
+            if block_id.startswith(ids.B_KR_VALUE)
+        }
+        _answer(ack, goals.submit_progress(deps, body["user"]["id"], quarter, entered))
+
+
+def _goal_form(view: dict[str, Any]) -> GoalForm:
+    values = _values(view)
+    slots = [
+        RawKeyResult(
+            *(field(values, goals.kr_block(slot, f), goals.kr_action(f)) for f in goals.KR_FIELDS)
+        )
+        for slot in range(ids.KR_SLOTS)
+    ]
+    return GoalForm(
+        objective=field(values, ids.B_GOAL_OBJECTIVE, ids.A_GOAL_OBJECTIVE),
+        align=field(values, ids.B_GOAL_ALIGN, ids.A_GOAL_ALIGN),
+        key_results=slots,
+    )
