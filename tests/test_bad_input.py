@@ -403,7 +403,7 @@ def _second_replica(deps: Deps) -> tuple[HttpApp, Any]:
 
 
 def test_a_replayed_signed_request_has_no_effect_on_any_replica(
-    org: Deps, fake: FakeSlack, http_app: HttpApp
+    org: Deps, fake: FakeSlack, http_app: HttpApp, sender: OutboxSender
 ) -> None:
     form = dict(urllib.parse.parse_qsl((PAYLOADS / "slash_command.form.txt").read_text().strip()))
     form.update(command="/kudos", user_id="U0LEAD", text="<@U0ANA|ana> REPLAYED", channel_id="C7")
@@ -413,7 +413,7 @@ def test_a_replayed_signed_request_has_no_effect_on_any_replica(
     try:
         first = http_app.request("/slack/events", body, headers=headers)
         assert first.status == 200
-        fake.wait_for("chat.postMessage", 1)
+        assert sender.drain() == 1  # the kudos post
         again = http_app.request("/slack/events", body, headers=headers)
         elsewhere = other.request("/slack/events", body, headers=headers)
         assert again.status == 409 and elsewhere.status == 409
@@ -423,6 +423,7 @@ def test_a_replayed_signed_request_has_no_effect_on_any_replica(
         assert other.request("/slack/events", body, headers=retry).status == 200
     finally:
         stop.set()
+    sender.drain()
     posts = [c for c in fake.calls("chat.postMessage") if "REPLAYED" in json.dumps(c.args)]
     assert len(posts) == 2  # the original and Slack's retry; never the replays
 
