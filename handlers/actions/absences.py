@@ -31,5 +31,5 @@ def register(app: App, deps: Deps) -> None:
             absence_id = int(str(action.get("value") or ""))
         except ValueError:
             return
-        _tell(client, body, absences.cancel(deps, user, absence_id))
+        _tell(deps, client, body, absences.cancel(deps, user, absence_id))
         client.views_publish(user_id=user, view=home.home_view(deps, user))
