@@ -725,7 +725,8 @@ def send(w: World, row: Row, user: str, ref: str, values: dict[str, Any]) -> Res
 
 
 def notes_to(w: World, user: str) -> list[str]:
-    """What the actor was told privately: ephemeral notes and DMs from the app."""
+    """What the actor was told privately: ephemeral notes and DMs from the app (DMs once the
+    outbox sender has sent them)."""
     said = [
         str(c.args.get("text") or "")
         for c in w.fake.calls("chat.postEphemeral")
@@ -755,6 +756,7 @@ def judge(w: World, row: Row, cell: str, user: str, ref: str) -> None:
     if row.surface == "/cadence help":
         expect = "ALLOW"  # public: the same text for everyone, nothing stored
     where = f"{row.kind} {row.surface} × {cell} ({user}) expected {expect}"
+    w.sender.drain()  # what earlier requests queued is out before this one is judged
     values = row.values(w, user)
     target_before = row.state(w, row.right)
     own_before = row.state(w, user)
@@ -774,6 +776,7 @@ def judge(w: World, row: Row, cell: str, user: str, ref: str) -> None:
         elif row.kind == "command":
             assert resp.body.strip(), f"{where}: no reply"
         elif row.kind in ("action", "shortcut"):
+            w.sender.drain()  # a note with no channel to be ephemeral in is a DM (outbox)
             assert len(notes_to(w, user)) > told, f"{where}: no refusal note"
             assert notes_to(w, user)[-1].strip(), where
         elif row.kind == "event":
