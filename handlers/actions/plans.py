@@ -22,7 +22,7 @@ def register(app: App, deps: Deps) -> None:
                 plan_id = int(str(action.get("value") or ""))
             except ValueError:
                 return
-            _tell(client, body, plans.end_plan(deps, user, plan_id, outcome))
+            _tell(deps, client, body, plans.end_plan(deps, user, plan_id, outcome))
             client.views_publish(user_id=user, view=home.home_view(deps, user))
 
         return end
