@@ -253,7 +253,7 @@ def test_debug_logging_never_writes_what_people_typed(
                 "/kudos", "U0LEAD", "<@U0ANA|ana> SECRET-KUDOS-TEXT", channel_id="C7"
             )
             assert resp.status == 200
-            [post] = fake.wait_for("chat.postMessage", 1)
+            [post] = fake.wait_for("chat.postMessage", 1, timeout=60)  # another process sends
             assert "SECRET-KUDOS-TEXT" in json.dumps(post.args)  # it went to Slack...
         finally:
             proc.terminate()
