@@ -10,6 +10,7 @@ python bot.py export KIND [--out FILE]
 python bot.py migrate          apply database migrations (also done at every start)
 python bot.py backup FILE      copy the SQLite database to FILE (consistent while running)
 python bot.py doctor           check tokens, scopes, database revision, roles and question sets
+python bot.py forget SLACK_ID  erase a person (their text, name, email and Slack ID), audited
 """
 
 from __future__ import annotations
@@ -74,6 +75,8 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("kind", choices=EXPORTS)
     exp.add_argument("--out", type=Path, help="file to write (default: standard output)")
     sub.add_parser("doctor", help="check tokens, scopes, database and roles; say what is wrong")
+    fgt = sub.add_parser("forget", help="erase a person: their text and identity, audited")
+    fgt.add_argument("slack_id")
     bak = sub.add_parser("backup", help="copy the SQLite database to FILE, safely while running")
     bak.add_argument("file", type=Path)
     return p
@@ -335,6 +338,18 @@ def main(argv: list[str] | None = None, out: TextIO = sys.stdout) -> int:
                 f"over {imported.periods} weeks (source {args.source}).",
                 file=out,
             )
+            return 0
+        if command == "forget":
+            from cadence.services.rights import UnknownPerson, forget
+
+            try:
+                erased = forget(build_deps(settings, SystemClock()), args.slack_id, actor="cli")
+            except UnknownPerson:
+                raise Fatal(
+                    f"Nobody in Cadence has the Slack ID {args.slack_id!r}; nothing erased.",
+                    code=1,
+                ) from None
+            print(erased.sentence(args.slack_id), file=out)  # noqa: T201
             return 0
         if command == "run-job":
             at = _parse_at(args.at)

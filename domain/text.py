@@ -5,6 +5,7 @@ text from the reader."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 # C0 controls except tab and newline, DEL, C1 controls, and lone surrogates.
@@ -17,15 +18,20 @@ def clean_text(value: str) -> str:
     return _UNSTORABLE.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
 
 
+def map_strings(node: Any, fn: Callable[[str], Any]) -> Any:
+    """`fn` applied to every string value in a JSON-like tree (keys stay as they are)."""
+    if isinstance(node, str):
+        return fn(node)
+    if isinstance(node, dict):
+        return {key: map_strings(value, fn) for key, value in node.items()}
+    if isinstance(node, list):
+        return [map_strings(value, fn) for value in node]
+    return node
+
+
 def clean_strings(node: Any) -> Any:
     """`clean_text` applied to every string in a JSON-like tree (a modal's state)."""
-    if isinstance(node, str):
-        return clean_text(node)
-    if isinstance(node, dict):
-        return {key: clean_strings(value) for key, value in node.items()}
-    if isinstance(node, list):
-        return [clean_strings(value) for value in node]
-    return node
+    return map_strings(node, clean_text)
 
 
 def field_problem(label: str, value: str, limit: int) -> str | None:

@@ -34,6 +34,9 @@ class Person(SQLModel, table=True):
     active: bool = Field(default=True, index=True)
     created_at: datetime = Field(sa_column=_ts())
     updated_at: datetime = Field(sa_column=_ts())
+    # Set when HR erased the person (`python bot.py forget`): the row stays for others'
+    # records, with a random token for slack_id and no name or email.
+    erased_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
 
 
 class Checkin(SQLModel, table=True):

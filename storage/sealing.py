@@ -20,6 +20,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from cadence.domain.rights import ERASED_PREFIX
+
 MIN_SECRET_LENGTH = 32
 KEY_FILE_SUFFIX = ".secret-key"
 _NONCE = 12
@@ -72,6 +74,12 @@ class Sealer:
     def token(self, request_id: int) -> str:
         """A keyed digest of the request: unique per request, unlinkable without the key."""
         return hmac.new(self._mac, f"request:{request_id}".encode(), hashlib.sha256).hexdigest()
+
+    def erased_token(self, slack_id: str) -> str:
+        """The stand-in for an erased person's Slack ID: random to anyone without the key, and
+        the same for the same ID (so a second erasure knows it was done)."""
+        mac = hmac.new(self._mac, f"erased:{slack_id}".encode(), hashlib.sha256).hexdigest()
+        return ERASED_PREFIX + mac[:20]
 
 
 def sqlite_path(database_url: str) -> Path | None:

@@ -1,0 +1,29 @@
+"""erased people (Person.erased_at)
+
+Revision ID: 0012_erased_people
+Revises: 0011_sealed_answers
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+import cadence.storage.db
+
+revision: str = "0012_erased_people"
+down_revision: str | None = "0011_sealed_answers"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("person", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("erased_at", cadence.storage.db.UTCDateTime(), nullable=True)
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("person", schema=None) as batch_op:
+        batch_op.drop_column("erased_at")

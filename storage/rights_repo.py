@@ -1,0 +1,274 @@
+"""SQL for people's rights over their data: erasing a person, retention, and reading
+everything held about someone."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    String,
+    Table,
+    TypeDecorator,
+    delete,
+    or_,
+    select,
+    update,
+)
+from sqlmodel import Session, SQLModel, col
+
+from cadence.domain.rights import (
+    REMOVED,
+    identity_pattern,
+    json_texts,
+    mentions,
+    scrub_json,
+    snippets,
+)
+from cadence.domain.status import DeliveryStatus
+from cadence.storage.models import (
+    Action,
+    AuditEvent,
+    Checkin,
+    Delivery,
+    Feedback,
+    Goal,
+    KeyResult,
+    Kudos,
+    Person,
+    Review,
+    RoundAnswer,
+    RoundRequest,
+)
+
+REMOVED_PAYLOAD = '{"text":"(removed)"}'
+UNSENT = (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
+
+
+@dataclass
+class Erasure:
+    person_id: int
+    token: str
+    texts: int = 0  # free-text fields removed
+    messages_deleted: int = 0
+    messages_scrubbed: int = 0
+    mentions: dict[str, int] = field(default_factory=dict)  # table → cells rewritten
+
+
+def _texts_of(person_id: int, *, session: Session) -> list[str]:
+    """Every free text this person wrote or that was written about them (before erasure)."""
+    found: list[str] = []
+    for row in session.execute(
+        select(col(Checkin.wins), col(Checkin.blockers), col(Checkin.priorities)).where(
+            col(Checkin.person_id) == person_id
+        )
+    ):
+        found.extend(row)
+    about = or_(col(Feedback.giver_id) == person_id, col(Feedback.receiver_id) == person_id)
+    for row in session.execute(
+        select(col(Feedback.strengths), col(Feedback.improvements)).where(about)
+    ):
+        found.extend(row)
+    found.extend(
+        session.scalars(select(col(Kudos.message)).where(col(Kudos.giver_id) == person_id))
+    )
+    reviews = or_(col(Review.person_id) == person_id, col(Review.manager_id) == person_id)
+    for self_a, manager_a, ack in session.execute(
+        select(
+            col(Review.self_answers), col(Review.manager_answers), col(Review.ack_comment)
+        ).where(reviews)
+    ):
+        found += json_texts(self_a) + json_texts(manager_a) + [ack]
+    goal_ids = list(session.scalars(select(col(Goal.id)).where(col(Goal.person_id) == person_id)))
+    found.extend(session.scalars(select(col(Goal.objective)).where(col(Goal.id).in_(goal_ids))))
+    found.extend(
+        session.scalars(
+            select(col(KeyResult.description)).where(col(KeyResult.goal_id).in_(goal_ids))
+        )
+    )
+    acts = or_(col(Action.manager_id) == person_id, col(Action.report_id) == person_id)
+    found.extend(session.scalars(select(col(Action.text)).where(acts)))
+    found.extend(
+        session.scalars(
+            select(col(RoundRequest.decline_reason)).where(
+                col(RoundRequest.reviewer_id) == person_id
+            )
+        )
+    )
+    answers = or_(
+        col(RoundAnswer.reviewer_id) == person_id, col(RoundAnswer.subject_id) == person_id
+    )
+    for comments in session.scalars(select(col(RoundAnswer.comments)).where(answers)):
+        found += json_texts(comments)
+    return [t for t in found if t and t != REMOVED]
+
+
+def _set_removed(
+    model: type[SQLModel], columns: Iterable[str], where: object, *, session: Session
+) -> int:
+    """Replace non-empty free text in `columns` of the matching rows by "(removed)"."""
+    n = 0
+    for name in columns:
+        column = getattr(model, name)
+        result = session.execute(
+            update(model)
+            .where(where, column != "", column != REMOVED)  # type: ignore[arg-type]
+            .values({name: REMOVED})
+        )
+        n += int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return n
+
+
+def _scrub_json_column(
+    model: type[SQLModel], columns: Iterable[str], where: object, *, session: Session
+) -> int:
+    pk = model.__table__.primary_key.columns.values()[0]  # type: ignore[attr-defined]
+    n = 0
+    for name in columns:
+        column = getattr(model, name)
+        rows = session.execute(select(pk, column).where(where)).all()  # type: ignore[arg-type]
+        for key, raw in rows:
+            clean = scrub_json(raw)
+            if clean != raw:
+                session.execute(update(model).where(pk == key).values({name: clean}))
+                n += 1
+    return n
+
+
+def erase_person(person: Person, token: str, now: datetime, *, session: Session) -> Erasure:
+    """Erase one person in the caller's transaction (see services.rights.forget)."""
+    pid = person.id
+    if pid is None:
+        raise ValueError("a stored person has an id")
+    old_id, name, email = person.slack_id, person.name, person.email
+    result = Erasure(person_id=pid, token=token)
+    named = identity_pattern([old_id, name, email])
+    known = snippets(_texts_of(pid, session=session))
+
+    t = 0
+    t += _set_removed(
+        Checkin, ("wins", "blockers", "priorities"), col(Checkin.person_id) == pid, session=session
+    )
+    fb = or_(col(Feedback.giver_id) == pid, col(Feedback.receiver_id) == pid)
+    t += _set_removed(Feedback, ("strengths", "improvements"), fb, session=session)
+    session.execute(update(Feedback).where(fb).values(context_link=""))
+    t += _set_removed(Kudos, ("message",), col(Kudos.giver_id) == pid, session=session)
+    rv = or_(col(Review.person_id) == pid, col(Review.manager_id) == pid)
+    t += _scrub_json_column(Review, ("self_answers", "manager_answers"), rv, session=session)
+    t += _set_removed(Review, ("ack_comment",), rv, session=session)
+    goal_ids = select(col(Goal.id)).where(col(Goal.person_id) == pid)
+    t += _set_removed(Goal, ("objective",), col(Goal.person_id) == pid, session=session)
+    t += _set_removed(
+        KeyResult, ("description",), col(KeyResult.goal_id).in_(goal_ids), session=session
+    )
+    acts = or_(col(Action.manager_id) == pid, col(Action.report_id) == pid)
+    t += _set_removed(Action, ("text",), acts, session=session)
+    t += _set_removed(
+        RoundRequest, ("decline_reason",), col(RoundRequest.reviewer_id) == pid, session=session
+    )
+    ans = or_(col(RoundAnswer.reviewer_id) == pid, col(RoundAnswer.subject_id) == pid)
+    t += _scrub_json_column(RoundAnswer, ("comments",), ans, session=session)
+    result.texts = t
+
+    # The outbox: nothing unsent to or about them goes out; what was sent keeps no trace.
+    for row_id, recipient, status, payload in session.execute(
+        select(
+            col(Delivery.id), col(Delivery.recipient), col(Delivery.status), col(Delivery.payload)
+        )
+    ):
+        about = (
+            recipient == old_id
+            or (named is not None and named.search(payload) is not None)
+            or mentions(payload, known)
+        )
+        if not about:
+            continue
+        if status in UNSENT:
+            session.execute(delete(Delivery).where(col(Delivery.id) == row_id))
+            result.messages_deleted += 1
+        elif payload != REMOVED_PAYLOAD:
+            session.execute(
+                update(Delivery).where(col(Delivery.id) == row_id).values(payload=REMOVED_PAYLOAD)
+            )
+            result.messages_scrubbed += 1
+
+    session.execute(
+        update(Person)
+        .where(col(Person.id) == pid)
+        .values(
+            slack_id=token,
+            name=REMOVED,
+            email="",
+            active=False,
+            hr_admin=False,
+            erased_at=now,
+            updated_at=now,
+        )
+    )
+    # Whatever still names them (keys, recipients, audit rows, others' messages and the HR
+    # lens's snapshots): their Slack ID becomes the token, their name and email go.
+    pairs = {old_id: token, name: REMOVED, email: ""}
+    result.mentions = replace_everywhere(
+        {old: new for old, new in pairs.items() if old}, session=session
+    )
+    return result
+
+
+def is_text(column: ColumnElement[Any]) -> bool:
+    """A column holding text (String, Text, sqlmodel's AutoString)."""
+    kind = column.type
+    if isinstance(kind, TypeDecorator):
+        kind = kind.impl_instance
+    return isinstance(kind, String)
+
+
+def text_columns() -> Iterator[tuple[Table, list[Column[Any]]]]:
+    """Every table with its text columns (tables added later count too)."""
+    for table in SQLModel.metadata.sorted_tables:
+        columns = [c for c in table.columns if is_text(c)]
+        if columns:
+            yield table, columns
+
+
+def replace_everywhere(replacements: dict[str, str], *, session: Session) -> dict[str, int]:
+    """Replace each key of `replacements` (a Slack ID, name or email, matched as a whole) by
+    its value in every text column of every table; cells changed per table."""
+    pattern = identity_pattern(replacements)
+    if pattern is None:
+        return {}
+    changed: dict[str, int] = {}
+    for table in SQLModel.metadata.sorted_tables:
+        keys = list(table.primary_key.columns)
+        for column in table.columns:
+            if not is_text(column) or column.primary_key or not keys:
+                continue
+            near = or_(*(column.contains(old, autoescape=True) for old in replacements))
+            for row in session.execute(select(column, *keys).where(near)).all():
+                value = row[0]
+                clean = pattern.sub(lambda m: replacements[m.group(0)], value)
+                if clean == value:
+                    continue
+                where = [k == v for k, v in zip(keys, row[1:], strict=True)]
+                session.execute(update(table).where(*where).values({column.name: clean}))
+                changed[table.name] = changed.get(table.name, 0) + 1
+    return changed
+
+
+def audit_rows_about(slack_id: str, *, session: Session) -> list[AuditEvent]:
+    """Audit entries that touched this person's data: naming them, or exporting everyone's."""
+    stmt = (
+        select(AuditEvent)
+        .where(
+            or_(
+                col(AuditEvent.subject) == slack_id,
+                col(AuditEvent.detail).contains(slack_id, autoescape=True),
+                col(AuditEvent.action).startswith("export."),
+            )
+        )
+        .order_by(col(AuditEvent.at))
+    )
+    return list(session.scalars(stmt))

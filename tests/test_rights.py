@@ -1,0 +1,291 @@
+"""People's rights over their data: `python bot.py forget`, `/cadence my-data`, retention.
+After an erasure no table, export or message rendered afterwards carries the person's name,
+Slack ID or text, and the numbers others' figures are built from stay."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import date, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlmodel import col
+
+from cadence.delivery.sender import OutboxSender
+from cadence.domain.clock import FixedClock
+from cadence.domain.periods import shift_week
+from cadence.domain.status import DeliveryStatus
+from cadence.services import home
+from cadence.services.deps import Deps
+from cadence.services.digests import send_digests, team_view
+from cadence.services.lens import ThemeLine
+from cadence.storage import feedback_repo, repo
+from cadence.storage.db import read_scope, session_scope
+from cadence.storage.models import (
+    Action,
+    AuditEvent,
+    Checkin,
+    Delivery,
+    FeedbackRound,
+    Goal,
+    KeyResult,
+    LensSnapshot,
+    Person,
+    Review,
+    RoundAnswer,
+    RoundRequest,
+)
+from cadence.storage.rights_repo import text_columns
+from tests.fakeslack import FakeSlack
+from tests.test_cli import env, run  # noqa: F401  (env: the CLI fixture)
+from tests.test_digests import MONDAY_PARIS_9, PERIOD, answer
+
+ANA_TEXTS = [
+    "ANA wins: shipped the refund macro",
+    "ANA blockers: the billing approval queue",
+    "ANA feedback: Ben explains the code well",
+    "ANA kudos: thanks for covering my shift",
+    "ANA self review: I grew as a mentor",
+    "ANA goal: cut first response time",
+    "ANA key result: median under two hours",
+    "ANA decline: I never worked with Dan",
+]
+ABOUT_ANA = [
+    "BEN about ANA: manager only remark",
+    "LEA action about ANA: pair on escalations",
+    "LEA manager review of ANA: steady quarter",
+    "DAN round comment about ANA: kind",
+]
+LENS_LINE = ThemeLine(
+    name="billing approval",
+    people=4,
+    teams=1,
+    weeks=3,
+    window=12,
+    trend="rising",
+    where="Ana Agent's team 4",
+    first_week="2 Nov",
+    last_week="16 Nov",
+)
+BEN_TEXT = "BEN wins: unblocked the release train"
+IDENTITY = ["Ana Agent", "U0ANA", "ana@example.com"]
+
+
+def _id(deps: Deps, slack_id: str) -> int:
+    with read_scope(deps.engine) as s:
+        person = repo.person_by_slack_id(slack_id, session=s)
+    assert person is not None and person.id is not None
+    return person.id
+
+
+def seed_ana(deps: Deps, sender: OutboxSender) -> None:
+    """Ana's weeks, feedback, kudos, review, goal, round answers and the digest about her."""
+    ana, ben, lea, dan = (_id(deps, s) for s in ("U0ANA", "U0BEN", "U0LEAD", "U0DAN"))
+    for i in range(1, 5):
+        answer(deps, "U0ANA", shift_week(PERIOD, -i), 90, 20)
+        answer(deps, "U0BEN", shift_week(PERIOD, -i), 80, 4)
+    answer(deps, "U0ANA", PERIOD, 91, 22, wins=ANA_TEXTS[0], blockers=ANA_TEXTS[1])
+    answer(deps, "U0BEN", PERIOD, 81, 5, wins=BEN_TEXT)
+    now = deps.clock.now()
+    with session_scope(deps.engine) as s:
+        feedback_repo.add_feedback(ana, ben, "shared", ANA_TEXTS[2], "", "", now, session=s)
+        feedback_repo.add_feedback(ben, ana, "manager", ABOUT_ANA[0], "", "", now, session=s)
+        feedback_repo.add_kudos(ana, "C1", ANA_TEXTS[3] + " <@U0BEN>", [ben], now, session=s)
+        s.add(
+            Review(
+                person_id=ana,
+                quarter="2026-Q4",
+                self_answers=json.dumps({"ratings": {"craft": 4}, "grow": ANA_TEXTS[4]}),
+                manager_answers=json.dumps({"ratings": {"craft": 4}, "narrative": ABOUT_ANA[2]}),
+                manager_id=lea,
+                created_at=now,
+            )
+        )
+        goal = Goal(person_id=ana, quarter="2026-Q4", objective=ANA_TEXTS[5], created_at=now)
+        s.add(goal)
+        s.flush()
+        assert goal.id is not None
+        s.add(
+            KeyResult(
+                goal_id=goal.id,
+                kind="other",
+                description=ANA_TEXTS[6],
+                baseline=4,
+                target=2,
+                due=date(2026, 12, 31),
+            )
+        )
+        s.add(
+            Action(
+                manager_id=lea,
+                report_id=ana,
+                period=PERIOD,
+                signal="support",
+                text=ABOUT_ANA[1],
+                owner_kind="manager",
+                owner_slack_id="U0LEAD",
+                due=date(2026, 12, 1),
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        rnd = FeedbackRound(
+            name="Q4 360",
+            created_by_id=lea,
+            perspectives="peer",
+            peer_mode="hr",
+            question_set="default",
+            deadline=now + timedelta(days=7),
+            created_at=now,
+        )
+        s.add(rnd)
+        s.flush()
+        assert rnd.id is not None
+        s.add(
+            RoundRequest(
+                round_id=rnd.id,
+                reviewer_id=ana,
+                subject_id=dan,
+                perspective="peer",
+                status="declined",
+                decline_reason=ANA_TEXTS[7],
+                created_at=now,
+            )
+        )
+        s.add(
+            RoundAnswer(
+                id="a1",
+                round_id=rnd.id,
+                subject_id=ana,
+                perspective="peer",
+                ratings=json.dumps({"craft": 5}),
+                comments=json.dumps({"strength": ABOUT_ANA[3]}),
+            )
+        )
+        s.add(
+            LensSnapshot(
+                kind="themes",
+                period=PERIOD,
+                payload=json.dumps([asdict(LENS_LINE)]),
+                computed_at=now,
+            )
+        )
+        repo.audit("U0ANA", "action.done", "U0ANA", "closed by U0ANA", now, session=s)
+        repo.audit("U0LEAD", "export.checkins", "all", "export started", now, session=s)
+    # The Monday digest about Ana's week goes out (sent rows carry her name and text) ...
+    deps.clock = FixedClock(MONDAY_PARIS_9)
+    send_digests(deps, MONDAY_PARIS_9)
+    sender.drain()
+    # ... and a message to her is still waiting.
+    with session_scope(deps.engine) as s:
+        repo.enqueue(
+            [
+                repo.OutgoingMessage(
+                    key=f"checkin:U0ANA:{shift_week(PERIOD, 1)}",
+                    kind="checkin",
+                    recipient="U0ANA",
+                    payload={"text": "Hi Ana Agent, time for your check-in"},
+                )
+            ],
+            MONDAY_PARIS_9 + timedelta(days=7),
+            session=s,
+        )
+
+
+def every_text(deps: Deps) -> str:
+    """Every text cell of every table (SQLAlchemy's metadata: tables added later count too)."""
+    cells: list[str] = []
+    with read_scope(deps.engine) as s:
+        for _, columns in text_columns():
+            for row in s.execute(select(*columns)):
+                cells.extend(str(v) for v in row if v is not None)
+    return "\n".join(cells)
+
+
+def team_figures(deps: Deps) -> tuple[int, float, int]:
+    """Lea's team check-in count and output sum, and how many people she has on record."""
+    lea = _id(deps, "U0LEAD")
+    with read_scope(deps.engine) as s:
+        count, total = s.execute(
+            select(func.count(), func.sum(Checkin.output_value))
+            .join(Person, col(Person.id) == Checkin.person_id)
+            .where(col(Person.manager_id) == lea)
+        ).one()
+        people = s.execute(
+            select(func.count()).select_from(Person).where(col(Person.manager_id) == lea)
+        ).scalar_one()
+    return int(count), float(total), int(people)
+
+
+def test_forget_leaves_no_name_slack_id_or_text_and_keeps_the_numbers(
+    env: Path,  # noqa: F811
+    org: Deps,
+    fake: FakeSlack,
+    sender: OutboxSender,
+) -> None:
+    deps = org
+    seed_ana(deps, sender)
+    before = every_text(deps)
+    assert [t for t in IDENTITY + ANA_TEXTS + ABOUT_ANA if t not in before] == []
+    figures = team_figures(deps)
+    ana_id = _id(deps, "U0ANA")
+
+    code, out, err = run("forget", "U0ANA")
+    assert code == 0, err
+    assert f"person #{ana_id}" in out
+
+    after = every_text(deps)
+    for secret in IDENTITY + ANA_TEXTS + ABOUT_ANA:
+        assert secret not in after, secret
+    assert BEN_TEXT in after  # other people's text stays
+    assert team_figures(deps) == figures  # aggregates stay correct
+    with read_scope(deps.engine) as s:
+        erased = s.get(Person, ana_id)
+        assert erased is not None
+        assert (erased.name, erased.email, erased.active) == ("(removed)", "", False)
+        assert erased.slack_id.startswith("erased-") and erased.erased_at is not None
+        audit = s.scalars(select(AuditEvent).where(col(AuditEvent.action) == "person.erase")).one()
+        assert (audit.actor, audit.subject) == ("cli", f"person:{ana_id}")
+        # Nothing pending goes to her, and the sent digest keeps no trace of her.
+        pending = s.scalars(
+            select(Delivery).where(col(Delivery.status) == DeliveryStatus.PENDING)
+        ).all()
+        assert all(d.recipient != erased.slack_id for d in pending)
+        assert s.scalars(select(col(RoundAnswer.ratings))).one() == json.dumps({"craft": 5})
+
+    for kind in ("checkins", "feedback", "reviews"):
+        code, exported, err = run("export", kind)
+        assert code == 0, err
+        for secret in IDENTITY + ANA_TEXTS + ABOUT_ANA:
+            assert secret not in exported, (kind, secret)
+    assert BEN_TEXT in run("export", "checkins")[1]
+
+    # Messages rendered afterwards: Lea's App Home and her team digest, and next Monday's.
+    rendered = json.dumps(home.home_view(deps, "U0LEAD")) + json.dumps(
+        team_view(deps, "U0LEAD").view
+    )
+    fake.clear()
+    next_monday = MONDAY_PARIS_9 + timedelta(days=7)
+    deps.clock = FixedClock(next_monday)
+    send_digests(deps, next_monday)
+    sender.drain()
+    rendered += json.dumps([c.args for c in fake.calls()], ensure_ascii=False)
+    for secret in IDENTITY + ANA_TEXTS + ABOUT_ANA:
+        assert secret not in rendered, secret
+    assert "Ben Builder" in rendered
+
+
+def test_forget_twice_and_unknown_people(env: Path, org: Deps) -> None:  # noqa: F811
+    code, out, _ = run("forget", "U0DAN")
+    assert code == 0
+    code, out, _ = run("forget", "U0DAN")
+    assert code == 0 and "already erased" in out
+    code, out, err = run("forget", "U0NOBODY")
+    assert code == 1 and out == ""
+    assert err.strip() == "Nobody in Cadence has the Slack ID 'U0NOBODY'; nothing erased."
+    with read_scope(org.engine) as s:
+        erasures = s.scalars(
+            select(AuditEvent).where(col(AuditEvent.action) == "person.erase")
+        ).all()
+    assert len(erasures) == 1
