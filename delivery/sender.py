@@ -29,6 +29,7 @@ What it promises (DESIGN.md section 7):
   and falls back to a text table when the upload fails for good; with `update_of` (a digest's
   team picture) it waits for that message and goes into its channel, without it (calibration's
   distribution) it goes to the row's recipient, a channel ID.
+  One whose payload carries `content` (the `/cadence my-data` file) uploads that text as is.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ FOREGROUND_PATIENCE = 0.2  # longest wait per message for a moment without inter
 LONG_WAIT = 30.0  # a longer Retry-After gives the claimed rows back instead of holding them
 UPDATE_WAIT = timedelta(seconds=5)  # a chat.update whose original is not sent yet looks again then
 CLAIM_SECONDS = 2.0  # claim about this many seconds of sending at the current pace
-UPLOAD = "files.upload"  # payload: a chart's series, drawn at send time, and a text fallback
+UPLOAD = "files.upload"  # payload: a chart's series (or a file's content), and a text fallback
 METHODS = ("chat.postMessage", "chat.update", UPLOAD)
 
 
@@ -530,13 +531,16 @@ class OutboxSender:
         self.stats.add("failed", exc.error)
 
     def _upload(self, channel: str, payload: dict[str, Any]) -> Posted:
-        try:
-            png = render_png(payload)
-        except ChartError as exc:
-            raise SlackCallError("permanent", f"chart: {exc}") from None
+        if isinstance(payload.get("content"), str):  # a file given whole (/cadence my-data)
+            content = str(payload["content"]).encode("utf-8")
+        else:
+            try:
+                content = render_png(payload)
+            except ChartError as exc:
+                raise SlackCallError("permanent", f"chart: {exc}") from None
         upload = Upload(
             filename=str(payload.get("filename") or "chart.png"),
-            content=png,
+            content=content,
             title=str(payload.get("title") or ""),
             alt_text=str(payload.get("alt_text") or ""),
         )

@@ -26,6 +26,7 @@ from cadence.handlers.views import checkin as checkin_views
 from cadence.handlers.views import feedback as feedback_views
 from cadence.handlers.views import plans as plan_views
 from cadence.handlers.views import reviews as review_views
+from cadence.handlers.views import rights as rights_views
 from cadence.services.deps import Deps
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ def register_all(app: App, deps: Deps) -> None:
         absence_views,
         plan_actions,
         plan_views,
+        rights_views,
     ):
         module.register(app, deps)
 

@@ -162,3 +162,9 @@ A_PLAN_CHECKIN = "a_plan_checkin"
 B_PLAN_END, A_PLAN_END_DATE = "b_plan_end", "a_plan_end_date"
 PLAN_SUPPORT_SLOTS = 2
 PLAN_CHECKIN_SLOTS = 2
+
+# People's rights over their data (HR's App Home: erase a person).
+HOME_ERASE_OPEN = "home_erase_open"  # opens the erase modal (HR admins)
+ERASE_MODAL = "erase_submit"  # callback_id
+B_ERASE_WHO, A_ERASE_WHO = "b_erase_who", "a_erase_who"
+B_ERASE_CONFIRM, A_ERASE_CONFIRM = "b_erase_confirm", "a_erase_confirm"

@@ -69,4 +69,5 @@ def _hr_blocks(deps: Deps, hr: Person) -> list[dict[str, Any]]:
         "home_hr.json.j2", rounds=section["rounds"], calibration_quarter=quarter
     )["blocks"]
     blocks += deps.renderer.message("hr_lens.json.j2", **lens.home_context(deps))["blocks"]
+    blocks += deps.renderer.message("hr_erase.json.j2")["blocks"]
     return blocks

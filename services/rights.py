@@ -3,14 +3,23 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
 
 from cadence.domain.authz import may_administer
-from cadence.domain.rights import erased_token
+from cadence.domain.rights import confirmation_matches, erased_token
+from cadence.domain.rounds import PerspectiveResult
+from cadence.prompts import ids
+from cadence.services.common import Outcome, caller
 from cadence.services.deps import Deps
+from cadence.services.digests import UPLOAD_METHOD
+from cadence.services.people import first_name
 from cadence.storage import repo, rights_repo
-from cadence.storage.db import session_scope
+from cadence.storage.db import read_scope, session_scope
+from cadence.storage.models import Checkin, Person
 from cadence.storage.sealing import SealError
 
 log = logging.getLogger(__name__)
@@ -83,7 +92,286 @@ def forget(deps: Deps, slack_id: str, actor: str) -> Forgotten:
 
 def may_erase(deps: Deps, slack_id: str) -> bool:
     """Only active HR admins erase people."""
-    from cadence.services.common import caller
-
     person = caller(deps, slack_id, hr_admin=True)
     return person is not None and may_administer(person)
+
+
+# ---------------------------------------------------------------- /cadence my-data
+
+MY_DATA_KIND = "my-data"
+MY_DATA_FILE_KIND = "my-data-file"
+ON_ITS_WAY = (
+    "On its way: a DM from Cadence with a file of everything it holds about you "
+    "(check-ins, feedback, reviews, goals, and who accessed your data)."
+)
+NOT_KNOWN = "Cadence holds nothing about you: you are not in its org chart."
+
+
+def _iso(value: datetime | date | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _checkin(c: Checkin) -> dict[str, Any]:
+    return {
+        "week": c.period,
+        "status": c.status,
+        "quality": c.quality_value,
+        "output": c.output_value,
+        "mood": c.mood,
+        "wins": c.wins,
+        "blockers": c.blockers,
+        "priorities": c.priorities,
+        "source": c.source,
+        "submitted_at": _iso(c.submitted_at),
+        "updated_at": _iso(c.updated_at),
+    }
+
+
+def _round_results(results: list[PerspectiveResult]) -> list[dict[str, Any]]:
+    return [
+        {
+            "perspective": r.label,
+            "answers": r.answers,
+            "shown": r.enough,
+            "averages": dict(r.averages),
+            "comments": {q: list(texts) for q, texts in r.comments},
+        }
+        for r in results
+    ]
+
+
+def my_data_document(deps: Deps, person: Person) -> dict[str, Any]:
+    """Everything Cadence holds about `person`, as DESIGN.md section 6 lets them see it: their
+    own records whole; feedback about them when it was shared with them (feedback for their
+    manager only is counted, without its text); round results as their manager reads them
+    (anonymous answers only aggregated, never below the minimum); the manager assessment
+    only once released; and every audit entry that touched their data."""
+    from cadence.services.rounds import subject_results
+
+    with read_scope(deps.engine) as session:
+        held = rights_repo.held_about(person, session=session)
+        manager = (
+            repo.people_by_ids([person.manager_id], session=session).get(person.manager_id)
+            if person.manager_id
+            else None
+        )
+        absences = repo.own_absences(person.id or 0, date.min, session=session)
+        rounds = [
+            {
+                "round": r.name,
+                "closed_at": _iso(r.closed_at),
+                "anonymous": r.anonymous,
+                "minimum_answers": r.min_responses,
+                "results": _round_results(subject_results(deps, r, person, session=session)),
+            }
+            for r in held.rounds_about
+        ]
+        audit = rights_repo.audit_rows_about(person.slack_id, session=session)
+    manager_only = [f for f, _ in held.feedback_received if f.visibility != "shared"]
+    return {
+        "about": "Everything Cadence holds about you (see DESIGN.md section 6 for who sees what).",
+        "generated_at": _iso(deps.clock.now()),
+        "you": {
+            "slack_id": person.slack_id,
+            "name": person.name,
+            "email": person.email,
+            "role": person.role,
+            "timezone": person.timezone,
+            "manager": manager.name if manager else None,
+            "hr_admin": person.hr_admin,
+            "active": person.active,
+        },
+        "checkins": [_checkin(c) for c in held.checkins],
+        "absences": [{"start": _iso(a.start), "end": _iso(a.end)} for a in absences],
+        "feedback_you_gave": [
+            {
+                "to": receiver.name,
+                "visibility": f.visibility,
+                "strengths": f.strengths,
+                "improvements": f.improvements,
+                "context_link": f.context_link,
+                "created_at": _iso(f.created_at),
+            }
+            for f, receiver in held.feedback_given
+        ],
+        "feedback_about_you": [
+            {
+                "from": giver.name,
+                "strengths": f.strengths,
+                "improvements": f.improvements,
+                "context_link": f.context_link,
+                "created_at": _iso(f.created_at),
+            }
+            for f, giver in held.feedback_received
+            if f.visibility == "shared"
+        ],
+        "feedback_about_you_for_your_manager_only": {
+            "count": len(manager_only),
+            "note": "Written for your manager chain only; its text is not yours to read.",
+        },
+        "kudos_you_gave": [
+            {"message": k.message, "channel": k.channel_id, "created_at": _iso(k.created_at)}
+            for k in held.kudos_given
+        ],
+        "kudos_you_received": [
+            {"from": giver.name, "message": k.message, "created_at": _iso(k.created_at)}
+            for k, giver in held.kudos_received
+        ],
+        "reviews": [
+            {
+                "quarter": r.quarter,
+                "self_assessment": json.loads(r.self_answers or "{}"),
+                "self_submitted_at": _iso(r.self_submitted_at),
+                "manager_assessment": (
+                    json.loads(r.manager_answers or "{}") if r.released_at else None
+                ),
+                "released_at": _iso(r.released_at),
+                "acknowledged_at": _iso(r.acknowledged_at),
+                "your_comment": r.ack_comment,
+            }
+            for r in held.reviews
+        ],
+        "goals": [
+            {
+                "quarter": g.quarter,
+                "objective": g.objective,
+                "key_results": [
+                    {
+                        "kind": kr.kind,
+                        "description": kr.description,
+                        "baseline": kr.baseline,
+                        "target": kr.target,
+                        "due": _iso(kr.due),
+                        "current": kr.current_value,
+                    }
+                    for kr in krs
+                ],
+            }
+            for g, krs in held.goals
+        ],
+        "actions_you_own": [
+            {"text": a.text, "due": _iso(a.due), "status": a.status} for a in held.actions_owned
+        ],
+        "feedback_rounds_asked_of_you": [
+            {
+                "round": rnd.name,
+                "about": subject.name,
+                "as": r.perspective,
+                "status": r.status,
+                "decline_reason": r.decline_reason,
+            }
+            for r, rnd, subject in held.requests
+        ],
+        "round_answers_you_gave_with_your_name": [
+            {
+                "round": rnd.name,
+                "perspective": a.perspective,
+                "ratings": json.loads(a.ratings),
+                "comments": json.loads(a.comments),
+            }
+            for a, rnd in held.own_answers
+        ],
+        "feedback_rounds_about_you": rounds,
+        "access_to_your_data": [
+            {"at": _iso(e.at), "by": e.actor, "what": e.action, "detail": e.detail} for e in audit
+        ],
+    }
+
+
+def send_my_data(deps: Deps, slack_id: str) -> str:
+    """`/cadence my-data`: the person's file goes out as a DM with an upload (the outbox);
+    the request is audited. Returns the ephemeral reply."""
+    with read_scope(deps.engine) as session:
+        person = repo.person_by_slack_id(slack_id, session=session)
+    if person is None or not person.active:
+        return NOT_KNOWN
+    now = deps.clock.now()
+    document = my_data_document(deps, person)
+    content = json.dumps(document, ensure_ascii=False, indent=2)
+    stamp = now.strftime("%Y%m%dT%H%M%S")
+    filename = f"cadence-my-data-{now.date().isoformat()}.json"
+    counts = [
+        f"check-ins: {len(document['checkins'])}",
+        f"feedback given: {len(document['feedback_you_gave'])}",
+        f"feedback about you: {len(document['feedback_about_you'])}",
+        f"reviews: {len(document['reviews'])}",
+        f"goals: {len(document['goals'])}",
+        f"access records: {len(document['access_to_your_data'])}",
+    ]
+    manager_only = document["feedback_about_you_for_your_manager_only"]["count"]
+    message = deps.renderer.message(
+        "my_data.json.j2",
+        first_name=first_name(person),
+        filename=filename,
+        counts=counts,
+        manager_only=manager_only,
+    )
+    key = f"{MY_DATA_KIND}:{slack_id}:{stamp}"
+    fallback = {
+        "text": "Your Cadence data could not be uploaded as a file",
+        "blocks": [
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": "The file could not be uploaded. Ask again with `/cadence my-data`.",
+                },
+            }
+        ],
+    }
+    outgoing = [
+        repo.OutgoingMessage(key=key, kind=MY_DATA_KIND, recipient=slack_id, payload=message),
+        repo.OutgoingMessage(
+            key=f"{key}:file",
+            kind=MY_DATA_FILE_KIND,
+            recipient=slack_id,
+            payload={
+                "filename": filename,
+                "title": "Everything Cadence holds about you",
+                "content": content,
+                "fallback": fallback,
+            },
+            method=UPLOAD_METHOD,
+            update_of=key,
+        ),
+    ]
+    with session_scope(deps.engine) as session:
+        repo.enqueue(outgoing, now, session=session)
+        repo.audit(slack_id, "my-data", slack_id, "sent to the person", now, session=session)
+    deps.wake_sender()
+    return ON_ITS_WAY
+
+
+# ---------------------------------------------------------------- HR's App Home: erase
+
+HR_ONLY = "Only HR admins can erase a person's data."
+
+
+def open_erase(deps: Deps, slack_id: str) -> Outcome:
+    """The erase modal, for active HR admins only."""
+    if not may_erase(deps, slack_id):
+        return Outcome(message=HR_ONLY)
+    return Outcome(view=deps.renderer.view("erase_modal.json.j2"))
+
+
+def submit_erase(deps: Deps, slack_id: str, values: dict[str, Any]) -> dict[str, str]:
+    """Erase the chosen person once HR typed their name; field errors keyed by block_id."""
+    if not may_erase(deps, slack_id):
+        return {ids.B_ERASE_WHO: HR_ONLY}
+    who = ((values.get(ids.B_ERASE_WHO) or {}).get(ids.A_ERASE_WHO) or {}).get("selected_user")
+    typed = ((values.get(ids.B_ERASE_CONFIRM) or {}).get(ids.A_ERASE_CONFIRM) or {}).get("value")
+    if not who:
+        return {ids.B_ERASE_WHO: "Pick the person whose data to erase."}
+    if who == slack_id:
+        return {ids.B_ERASE_WHO: "You cannot erase yourself: ask another HR admin."}
+    with read_scope(deps.engine) as session:
+        person = repo.person_by_slack_id(str(who), session=session)
+    if person is None:
+        return {ids.B_ERASE_WHO: "This person is not in Cadence: there is nothing to erase."}
+    if not confirmation_matches(str(typed or ""), person.name):
+        return {
+            ids.B_ERASE_CONFIRM: "That is not their name as Cadence has it: type their full "
+            "name to confirm."
+        }
+    forget(deps, person.slack_id, actor=slack_id)
+    return {}

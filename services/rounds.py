@@ -37,6 +37,7 @@ from cadence.domain.rounds import (
     Answer,
     Assignment,
     OrgNode,
+    PerspectiveResult,
     QuestionSet,
     RoundForm,
     aggregate,
@@ -1006,19 +1007,11 @@ def close_early(deps: Deps, slack_id: str, round_id: int) -> str:
 # ------------------------------------------------------------------ results
 
 
-def _results_messages(
-    deps: Deps,
-    round_: FeedbackRound,
-    subject: Person,
-    key: str,
-    to: str,
-    *,
-    for_manager: bool,
-    session: Session,
-) -> list[repo.OutgoingMessage]:
-    """The results DM: one message, or several when the comments do not fit one (never cut);
-    parts after the first have keys `KEY:part2`, .... Read in the caller's transaction: at
-    close it holds the answers just opened."""
+def subject_results(
+    deps: Deps, round_: FeedbackRound, subject: Person, *, session: Session
+) -> list[PerspectiveResult]:
+    """A subject's results as their manager reads them: per perspective, averaged, and
+    nothing for a multi-reviewer group below the round's minimum."""
     assert round_.id is not None and subject.id is not None  # noqa: S101
     competencies, questions = _questions(deps, round_, subject)
     rows = feedback_repo.answers_about(round_.id, subject.id, session=session)
@@ -1037,7 +1030,7 @@ def _results_messages(
             name = reviewers[a.reviewer_id].name
             comments = {q: f"{t} — {name}" for q, t in comments.items() if t}
         answers.append(Answer(a.perspective, json.loads(a.ratings), comments))
-    results = aggregate(
+    return aggregate(
         answers,
         round_.perspectives.split(","),
         round_.min_responses,
@@ -1045,6 +1038,22 @@ def _results_messages(
         questions,
         answered=dict(answered),
     )
+
+
+def _results_messages(
+    deps: Deps,
+    round_: FeedbackRound,
+    subject: Person,
+    key: str,
+    to: str,
+    *,
+    for_manager: bool,
+    session: Session,
+) -> list[repo.OutgoingMessage]:
+    """The results DM: one message, or several when the comments do not fit one (never cut);
+    parts after the first have keys `KEY:part2`, .... Read in the caller's transaction: at
+    close it holds the answers just opened."""
+    results = subject_results(deps, round_, subject, session=session)
     parts = deps.renderer.messages(
         "round_results.json.j2",
         round_name=round_.name,

@@ -19,6 +19,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, SQLModel, col
 
 from cadence.domain.rights import (
@@ -36,9 +37,11 @@ from cadence.storage.models import (
     Checkin,
     Delivery,
     Feedback,
+    FeedbackRound,
     Goal,
     KeyResult,
     Kudos,
+    KudosRecipient,
     Person,
     Review,
     RoundAnswer,
@@ -272,3 +275,122 @@ def audit_rows_about(slack_id: str, *, session: Session) -> list[AuditEvent]:
         .order_by(col(AuditEvent.at))
     )
     return list(session.scalars(stmt))
+
+
+# ---------------------------------------------------------------- /cadence my-data
+
+
+@dataclass
+class Held:
+    """Everything stored about one person, as rows (services.rights shapes the file)."""
+
+    checkins: list[Checkin]
+    feedback_given: list[tuple[Feedback, Person]]  # with the receiver
+    feedback_received: list[tuple[Feedback, Person]]  # with the giver
+    kudos_given: list[Kudos]
+    kudos_received: list[tuple[Kudos, Person]]  # with the giver
+    reviews: list[Review]
+    goals: list[tuple[Goal, list[KeyResult]]]
+    actions_owned: list[Action]
+    requests: list[tuple[RoundRequest, FeedbackRound, Person]]  # asked of them, with subject
+    own_answers: list[tuple[RoundAnswer, FeedbackRound]]  # attributed answers they gave
+    rounds_about: list[FeedbackRound]  # closed rounds with them as subject
+
+
+def held_about(person: Person, *, session: Session) -> Held:
+    pid = person.id
+    giver, receiver = aliased(Person), aliased(Person)
+    goals = list(
+        session.scalars(select(Goal).where(col(Goal.person_id) == pid).order_by(col(Goal.id)))
+    )
+    results: dict[int, list[KeyResult]] = {g.id or 0: [] for g in goals}
+    for kr in session.scalars(
+        select(KeyResult)
+        .where(col(KeyResult.goal_id).in_(list(results)))
+        .order_by(col(KeyResult.position))
+    ):
+        results[kr.goal_id].append(kr)
+    subject = aliased(Person)
+    return Held(
+        checkins=list(
+            session.scalars(
+                select(Checkin).where(col(Checkin.person_id) == pid).order_by(col(Checkin.period))
+            )
+        ),
+        feedback_given=[
+            (f, p)
+            for f, p in session.execute(
+                select(Feedback, receiver)
+                .join(receiver, col(receiver.id) == Feedback.receiver_id)
+                .where(col(Feedback.giver_id) == pid)
+                .order_by(col(Feedback.id))
+            )
+        ],
+        feedback_received=[
+            (f, p)
+            for f, p in session.execute(
+                select(Feedback, giver)
+                .join(giver, col(giver.id) == Feedback.giver_id)
+                .where(col(Feedback.receiver_id) == pid)
+                .order_by(col(Feedback.id))
+            )
+        ],
+        kudos_given=list(
+            session.scalars(select(Kudos).where(col(Kudos.giver_id) == pid).order_by(col(Kudos.id)))
+        ),
+        kudos_received=[
+            (k, p)
+            for k, p in session.execute(
+                select(Kudos, giver)
+                .join(KudosRecipient, col(KudosRecipient.kudos_id) == Kudos.id)
+                .join(giver, col(giver.id) == Kudos.giver_id)
+                .where(col(KudosRecipient.person_id) == pid)
+                .order_by(col(Kudos.id))
+            )
+        ],
+        reviews=list(
+            session.scalars(
+                select(Review).where(col(Review.person_id) == pid).order_by(col(Review.quarter))
+            )
+        ),
+        goals=[(g, results[g.id or 0]) for g in goals],
+        actions_owned=list(
+            session.scalars(
+                select(Action)
+                .where(col(Action.owner_slack_id) == person.slack_id)
+                .order_by(col(Action.id))
+            )
+        ),
+        requests=[
+            (r, f, p)
+            for r, f, p in session.execute(
+                select(RoundRequest, FeedbackRound, subject)
+                .join(FeedbackRound, col(FeedbackRound.id) == RoundRequest.round_id)
+                .join(subject, col(subject.id) == RoundRequest.subject_id)
+                .where(col(RoundRequest.reviewer_id) == pid)
+                .order_by(col(RoundRequest.id))
+            )
+        ],
+        own_answers=[
+            (a, f)
+            for a, f in session.execute(
+                select(RoundAnswer, FeedbackRound)
+                .join(FeedbackRound, col(FeedbackRound.id) == RoundAnswer.round_id)
+                .where(col(RoundAnswer.reviewer_id) == pid)
+            )
+        ],
+        rounds_about=list(
+            session.scalars(
+                select(FeedbackRound)
+                .where(
+                    col(FeedbackRound.id).in_(
+                        select(col(RoundRequest.round_id)).where(
+                            col(RoundRequest.subject_id) == pid
+                        )
+                    ),
+                    col(FeedbackRound.closed_at).is_not(None),
+                )
+                .order_by(col(FeedbackRound.id))
+            )
+        ),
+    )

@@ -38,6 +38,7 @@ from cadence.storage.models import (
     Absence,
     Action,
     Checkin,
+    Delivery,
     Feedback,
     FeedbackRound,
     Goal,
@@ -367,6 +368,23 @@ def absences_of(w: World, who: str) -> Any:
     return w.rows(Absence, col(Absence.person_id) == w.pid(who))
 
 
+def my_data_of(w: World, who: str) -> Any:
+    return w.rows(Delivery, col(Delivery.recipient) == who, col(Delivery.kind) == "my-data")
+
+
+def erased(w: World, who: str) -> Any:
+    return w.rows(Person, col(Person.erased_at).is_not(None))
+
+
+def erase_values(w: World, who: str) -> dict[str, Any]:
+    return {
+        ids.B_ERASE_WHO: {ids.A_ERASE_WHO: {"type": "users_select", "selected_user": SUBJECT}},
+        ids.B_ERASE_CONFIRM: {
+            ids.A_ERASE_CONFIRM: {"type": "plain_text_input", "value": "Cat Closer"}
+        },
+    }
+
+
 def away_values(w: World, who: str) -> dict[str, Any]:
     def day(value: str) -> dict[str, Any]:
         return {"type": "datepicker", "selected_date": value}
@@ -667,6 +685,10 @@ ROWS: list[Row] = [
         )
         for action_id in (ids.PLAN_EXTENDED, ids.PLAN_COMPLETED, ids.PLAN_CLOSED)
     ),
+    # Your data: always the caller's own.
+    Row("command", "/cadence my-data", SUBJECT, my_data_of, own=SELF),
+    Row("action", ids.HOME_ERASE_OPEN, HR, nothing, effect="modal"),
+    Row("view", ids.ERASE_MODAL, HR, erased, values=erase_values),
     # Help is public; the App Home is always the caller's own.
     Row("command", "/cadence help", SUBJECT, nothing, effect="text", own=frozenset(CELLS)),
     Row("event", "app_home_opened", SUBJECT, nothing, effect="modal", own=SELF),

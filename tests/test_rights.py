@@ -8,6 +8,7 @@ import json
 from dataclasses import asdict
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlmodel import col
@@ -16,6 +17,7 @@ from cadence.delivery.sender import OutboxSender
 from cadence.domain.clock import FixedClock
 from cadence.domain.periods import shift_week
 from cadence.domain.status import DeliveryStatus
+from cadence.prompts import ids
 from cadence.services import home
 from cadence.services.deps import Deps
 from cadence.services.digests import send_digests, team_view
@@ -37,6 +39,7 @@ from cadence.storage.models import (
     RoundRequest,
 )
 from cadence.storage.rights_repo import text_columns
+from tests.conftest import HttpApp, button_click, view_submission
 from tests.fakeslack import FakeSlack
 from tests.test_cli import env, run  # noqa: F401  (env: the CLI fixture)
 from tests.test_digests import MONDAY_PARIS_9, PERIOD, answer
@@ -174,7 +177,8 @@ def seed_ana(deps: Deps, sender: OutboxSender) -> None:
         repo.audit("U0ANA", "action.done", "U0ANA", "closed by U0ANA", now, session=s)
         repo.audit("U0LEAD", "export.checkins", "all", "export started", now, session=s)
     # The Monday digest about Ana's week goes out (sent rows carry her name and text) ...
-    deps.clock = FixedClock(MONDAY_PARIS_9)
+    assert isinstance(deps.clock, FixedClock)
+    deps.clock.set(MONDAY_PARIS_9)
     send_digests(deps, MONDAY_PARIS_9)
     sender.drain()
     # ... and a message to her is still waiting.
@@ -267,7 +271,8 @@ def test_forget_leaves_no_name_slack_id_or_text_and_keeps_the_numbers(
     )
     fake.clear()
     next_monday = MONDAY_PARIS_9 + timedelta(days=7)
-    deps.clock = FixedClock(next_monday)
+    assert isinstance(deps.clock, FixedClock)
+    deps.clock.set(next_monday)
     send_digests(deps, next_monday)
     sender.drain()
     rendered += json.dumps([c.args for c in fake.calls()], ensure_ascii=False)
@@ -289,3 +294,66 @@ def test_forget_twice_and_unknown_people(env: Path, org: Deps) -> None:  # noqa:
             select(AuditEvent).where(col(AuditEvent.action) == "person.erase")
         ).all()
     assert len(erasures) == 1
+
+
+def test_my_data_sends_their_own_file_without_others_text_or_manager_only_feedback(
+    org: Deps, fake: FakeSlack, http_app: HttpApp, sender: OutboxSender
+) -> None:
+    deps = org
+    seed_ana(deps, sender)
+    fake.clear()
+    resp = http_app.command("/cadence", "U0ANA", "my-data")
+    assert resp.status == 200 and "On its way" in resp.body.decode()
+    sender.drain()
+    [dm] = [c for c in fake.messages_to("U0ANA") if c.method == "chat.postMessage"]
+    assert "everything Cadence holds about you" in json.dumps(dm.args["blocks"])
+    channel = dm.response["channel"]  # type: ignore[index]
+    [upload] = [f for f in fake.files.values() if channel in f["channels"]]
+    assert upload["name"].endswith(".json")
+    content = fake.uploads[upload["id"]].decode("utf-8")
+    data = json.loads(content)
+    for mine in (ANA_TEXTS[0], ANA_TEXTS[1], ANA_TEXTS[2], ANA_TEXTS[4], ANA_TEXTS[5]):
+        assert mine in content, mine
+    assert BEN_TEXT not in content  # another person's text
+    assert ABOUT_ANA[0] not in content  # feedback for her manager only
+    assert data["feedback_about_you_for_your_manager_only"]["count"] == 1
+    assert ABOUT_ANA[2] not in content  # the manager assessment is not released
+    assert [c["week"] for c in data["checkins"]][-1] == PERIOD
+    assert any(e["what"] == "export.checkins" for e in data["access_to_your_data"])
+    with read_scope(deps.engine) as s:
+        audited = s.scalars(select(AuditEvent).where(col(AuditEvent.action) == "my-data")).all()
+    assert [(a.actor, a.subject) for a in audited] == [("U0ANA", "U0ANA")]
+
+
+def test_my_data_for_someone_not_in_the_org_chart(org: Deps, http_app: HttpApp) -> None:
+    resp = http_app.command("/cadence", "U0NOBODY", "my-data")
+    assert "not in its org chart" in resp.body.decode()
+
+
+def test_hr_erases_from_the_app_home_only_after_typing_the_name(
+    org: Deps, fake: FakeSlack, http_app: HttpApp
+) -> None:
+    http_app.interactive(button_click("U0LEAD", ids.HOME_ERASE_OPEN, ""))
+    view = fake.wait_for("views.open", 1)[-1].args["view"]
+    assert view["callback_id"] == ids.ERASE_MODAL
+
+    def submit(user: str, name: str) -> Any:
+        values = {
+            ids.B_ERASE_WHO: {ids.A_ERASE_WHO: {"type": "users_select", "selected_user": "U0ANA"}},
+            ids.B_ERASE_CONFIRM: {ids.A_ERASE_CONFIRM: {"type": "plain_text_input", "value": name}},
+        }
+        return http_app.interactive(view_submission(user, view, values)).json()
+
+    wrong = submit("U0LEAD", "Ana")
+    assert wrong["response_action"] == "errors" and ids.B_ERASE_CONFIRM in wrong["errors"]
+    refused = submit("U0BEN", "Ana Agent")  # not an HR admin
+    assert refused["errors"][ids.B_ERASE_WHO].startswith("Only HR admins")
+    with read_scope(org.engine) as s:
+        assert repo.person_by_slack_id("U0ANA", session=s) is not None
+    assert submit("U0LEAD", "  ana   agent ") is None  # closes: erased
+    with read_scope(org.engine) as s:
+        assert repo.person_by_slack_id("U0ANA", session=s) is None
+        audit = s.scalars(select(AuditEvent).where(col(AuditEvent.action) == "person.erase")).one()
+    assert audit.actor == "U0LEAD" and audit.detail == ""
+    home_view = fake.wait_for("views.publish", 1)[-1].args["view"]
+    assert "Ana Agent" not in json.dumps(home_view)

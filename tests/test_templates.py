@@ -130,6 +130,11 @@ CONTEXTS: dict[str, dict[str, object]] = {
         calibration_quarter="2026-Q4",
     ),
     "away_modal.json.j2": dict(today="2026-11-20"),
+    "hr_erase.json.j2": dict(),
+    "erase_modal.json.j2": dict(),
+    "my_data.json.j2": dict(
+        first_name=NASTY, filename="f.json", counts=[NASTY, "goals: 2"], manager_only=2
+    ),
     "feedback_modal.json.j2": dict(
         who="U0ANA", link=NASTY, visibilities=VISIBILITIES, text_limit=TEXT_LIMIT
     ),
@@ -393,6 +398,8 @@ CONTEXTS: dict[str, dict[str, object]] = {
 # Templates whose user text appears only in plain_text (labels, input values), never mrkdwn.
 PLAIN_TEXT_ONLY = {
     "away_modal.json.j2",  # no user text at all
+    "erase_modal.json.j2",  # no user text at all
+    "hr_erase.json.j2",  # no user text at all
     "hr_digest.json.j2",  # no user text at all (the month)
     "checkin_modal.json.j2",
     "goals_progress_modal.json.j2",

@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 
 from cadence.handlers.actions.checkin import _tell
 from cadence.prompts import ids
-from cadence.services import calibration, home, rounds
+from cadence.services import calibration, home, rights, rounds
 from cadence.services.common import Outcome
 from cadence.services.deps import Deps
 
@@ -49,6 +49,7 @@ def register(app: App, deps: Deps) -> None:
         opener(lambda d, u, a: calibration.open_calibration(d, u, str(a.get("value") or "")))
     )
     app.action(ids.HOME_ROUND_NEW)(opener(lambda d, u, a: rounds.open_round_modal(d, u)))
+    app.action(ids.HOME_ERASE_OPEN)(opener(lambda d, u, a: rights.open_erase(d, u)))
 
     def teller(run: Callable[[Deps, str, dict[str, Any]], str], *, refresh_home: bool) -> Any:
         def listener(

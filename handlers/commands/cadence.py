@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from cadence.services import absences, calibration, digests, goals, plans, reviews, rounds
+from cadence.services import absences, calibration, digests, goals, plans, reviews, rights, rounds
 from cadence.services.common import Outcome
 from cadence.services.deps import Deps
 
@@ -24,6 +24,7 @@ HELP = (
     "• `/cadence away 2026-12-21 2027-01-03` — say ahead that you'll be away: no prompts, "
     "no reminders, and *away* in every view for those weeks (`/cadence away` lists them)\n"
     "• `/cadence plan @person` — managers and HR: open a development plan with someone\n"
+    "• `/cadence my-data` — a file of everything Cadence holds about you, by DM\n"
     "• `/cadence help` — this help\n"
     "Every Friday afternoon you get a DM with a button for your weekly check-in; if you miss "
     "it, one reminder follows on Monday morning. Your answers are seen by you and your "
@@ -77,8 +78,12 @@ def subcommands(deps: Deps) -> dict[str, Command]:
         out = calibration.open_calibration(deps, command["user_id"], rest, chart_to=chart_to)
         open_or_say(ack, command, client, out)
 
+    def my_data(ack: Ack, command: dict[str, Any], client: WebClient, rest: str) -> None:
+        ack(text=rights.send_my_data(deps, command["user_id"]))
+
     return {
         "help": help_,
+        "my-data": my_data,
         "team": team,
         "review": review,
         "goals": goals_,

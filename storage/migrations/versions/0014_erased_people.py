@@ -1,7 +1,7 @@
 """erased people (Person.erased_at)
 
-Revision ID: 0012_erased_people
-Revises: 0011_sealed_answers
+Revision ID: 0014_erased_people
+Revises: 0013_plans
 """
 
 from collections.abc import Sequence
@@ -11,8 +11,8 @@ from alembic import op
 
 import cadence.storage.db
 
-revision: str = "0012_erased_people"
-down_revision: str | None = "0011_sealed_answers"
+revision: str = "0014_erased_people"
+down_revision: str | None = "0013_plans"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
