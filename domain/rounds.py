@@ -115,9 +115,11 @@ def validate_round_form(
     today: date,
     question_sets: Iterable[str],
     block_ids: dict[str, str],
+    floor: int = MIN_RESPONSES,
 ) -> tuple[RoundSpec | None, dict[str, str]]:
     """A round to create, or field errors keyed by block id. `block_ids` maps name, subjects,
-    perspectives, peer_mode, peers, question_set, deadline and min_responses."""
+    perspectives, peer_mode, peers, question_set, deadline and min_responses. `floor`: the
+    organisation's anonymity minimum (never below MIN_RESPONSES), also the blank default."""
     errors: dict[str, str] = {}
     name = form.name.strip()
     if not name:
@@ -143,14 +145,15 @@ def validate_round_form(
         errors[block_ids["deadline"]] = "Pick the last day to answer."
     if deadline is not None and deadline < today + timedelta(days=2):
         errors[block_ids["deadline"]] = "Give people at least two days: pick a later date."
-    minimum = MIN_RESPONSES
+    floor = max(floor, MIN_RESPONSES)
+    minimum = floor
     try:
-        minimum = int((form.min_responses or str(MIN_RESPONSES)).strip())
+        minimum = int((form.min_responses or str(floor)).strip())
     except ValueError:
-        errors[block_ids["min_responses"]] = "A whole number, 3 or more."
-    if minimum < MIN_RESPONSES:
+        errors[block_ids["min_responses"]] = f"A whole number, {floor} or more."
+    if minimum < floor:
         errors[block_ids["min_responses"]] = (
-            f"At least {MIN_RESPONSES}: fewer answers could tell a subject who wrote what."
+            f"At least {floor}: fewer answers could tell a subject who wrote what."
         )
     if errors or deadline is None:
         return None, errors

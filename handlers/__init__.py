@@ -15,6 +15,7 @@ from cadence.handlers.actions import digest as digest_actions
 from cadence.handlers.actions import feedback as feedback_actions
 from cadence.handlers.actions import plans as plan_actions
 from cadence.handlers.actions import reviews as review_actions
+from cadence.handlers.actions import settings as settings_handlers
 from cadence.handlers.commands import cadence as cadence_command
 from cadence.handlers.commands import checkin as checkin_command
 from cadence.handlers.commands import feedback as feedback_command
@@ -55,6 +56,7 @@ def register_all(app: App, deps: Deps) -> None:
         plan_actions,
         plan_views,
         rights_views,
+        settings_handlers,
     ):
         module.register(app, deps)
 

@@ -168,3 +168,11 @@ HOME_ERASE_OPEN = "home_erase_open"  # opens the erase modal (HR admins)
 ERASE_MODAL = "erase_submit"  # callback_id
 B_ERASE_WHO, A_ERASE_WHO = "b_erase_who", "a_erase_who"
 B_ERASE_CONFIRM, A_ERASE_CONFIRM = "b_erase_confirm", "a_erase_confirm"
+
+# Settings HR edits in Slack (services.settings)
+HOME_SETTINGS_OPEN = "home_settings_open"
+SETTINGS_MODAL = "settings_submit"  # callback_id
+B_SET_SCOPE, A_SET_SCOPE = "b_set_scope", "a_set_scope"
+B_SET_WHO, A_SET_WHO = "b_set_who", "a_set_who"
+B_SET_KEY = "b_set_{key}"  # one input block per domain.settings key
+A_SET_VALUE = "a_set_value"

@@ -33,7 +33,7 @@ from cadence.domain.weeks import ICONS, WORDS, WeekState, covers_week
 from cadence.domain.weeks import Absence as AbsenceSpan
 from cadence.domain.words import who_sees_checkins
 from cadence.prompts import ids
-from cadence.services import nudges, plans, weeks
+from cadence.services import nudges, plans, settings, weeks
 from cadence.services.common import NOT_REGISTERED, JobReport, Outcome, audit_export, caller
 from cadence.services.deps import Deps
 from cadence.services.people import away_ids, first_name, resolve_timezones, timezone_of
@@ -92,8 +92,13 @@ def _due_people(
         people = [p for p in repo.active_people(session=session) if p.role in deps.roles]
     leads = {p.manager_id for p in people if p.manager_id is not None}
     people = resolve_timezones(deps, people, now)
-    slot = deps.schedule.reminder_due if reminder else deps.schedule.checkin_due
-    return [(p, period) for p in people for period in slot(now, p.timezone, p.country)], leads
+    chosen = settings.resolved(deps)
+    due = []
+    for p in people:
+        schedule = chosen.schedule(p)
+        slot = schedule.reminder_due if reminder else schedule.checkin_due
+        due += [(p, period) for period in slot(now, p.timezone, p.country)]
+    return due, leads
 
 
 def _checkins_of(
@@ -188,6 +193,7 @@ def send_reminders(deps: Deps, now: datetime) -> JobReport:
     if not todo:
         return report
     away = away_ids(deps, {p.slack_id for p, _ in todo}, now)
+    chosen = settings.resolved(deps)
     messages = []
     with session_scope(deps.engine) as session:
         for person, period in todo:
@@ -195,7 +201,9 @@ def send_reminders(deps: Deps, now: datetime) -> JobReport:
             if person.slack_id in away:
                 repo.record_not_sent(message, "away (Slack status)", now, session=session)
                 report.add("away")
-            elif nudges.over_budget(person, now, session=session):
+            elif nudges.over_budget(
+                person, now, session=session, budget=chosen.nudge_budget(person)
+            ):
                 repo.record_not_sent(message, nudges.BUDGET_REASON, now, session=session)
                 report.add("over budget")
             else:

@@ -36,7 +36,7 @@ from cadence.domain.periods import at_local, local_now, shift_week, week_day, we
 from cadence.domain.signals import LABELS, SignalKind
 from cadence.domain.status import CheckinStatus
 from cadence.prompts.render import VIEW_BLOCKS
-from cadence.services import weeks
+from cadence.services import settings, weeks
 from cadence.services.common import JobReport, Outcome
 from cadence.services.deps import Deps
 from cadence.services.people import resolve_timezones, timezone_of
@@ -387,7 +387,8 @@ def send_digests(deps: Deps, now: datetime) -> JobReport:
     org = load_org(deps)
     managers = [org.people[mid] for mid in org.reports if mid in org.people]
     managers = resolve_timezones(deps, managers, now)
-    due = [(m, p) for m in managers for p in deps.schedule.digest_due(now, m.timezone)]
+    chosen = settings.resolved(deps)
+    due = [(m, p) for m in managers for p in chosen.schedule(m).digest_due(now, m.timezone)]
     if not due:
         return report
     with read_scope(deps.engine) as session:

@@ -20,6 +20,7 @@ from cadence.services import (
     plans,
     reviews,
     rounds,
+    settings,
 )
 from cadence.services.common import caller
 from cadence.services.deps import Deps
@@ -70,4 +71,5 @@ def _hr_blocks(deps: Deps, hr: Person) -> list[dict[str, Any]]:
     )["blocks"]
     blocks += deps.renderer.message("hr_lens.json.j2", **lens.home_context(deps))["blocks"]
     blocks += deps.renderer.message("hr_erase.json.j2")["blocks"]
+    blocks += deps.renderer.message("hr_settings.json.j2", **settings.home_context(deps))["blocks"]
     return blocks

@@ -13,9 +13,11 @@ from cadence.storage.models import Person
 BUDGET_REASON = "weekly reminder budget reached"
 
 
-def over_budget(person: Person, now: datetime, *, session: Session) -> bool:
-    """Whether `person` already had NUDGES_PER_WEEK reminders (any kind, queued or sent) in
-    their local ISO week."""
+def over_budget(
+    person: Person, now: datetime, *, session: Session, budget: int = NUDGES_PER_WEEK
+) -> bool:
+    """Whether `person` already had `budget` reminders (any kind, queued or sent) in their
+    local ISO week (HR may set the budget per person: services.settings)."""
     start, end = iso_week_bounds(now, person.timezone or "UTC")
     sent = feedback_repo.nudges_between(person.slack_id, NUDGE_KINDS, start, end, session=session)
-    return sent >= NUDGES_PER_WEEK
+    return sent >= budget

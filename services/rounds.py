@@ -60,7 +60,7 @@ from cadence.domain.status import RequestStatus, RoundStatus
 from cadence.domain.words import plural
 from cadence.prompts import ids
 from cadence.prompts.render import escape_mrkdwn
-from cadence.services import nudges
+from cadence.services import nudges, settings
 from cadence.services.common import NOT_REGISTERED, JobReport, Outcome, caller
 from cadence.services.deps import Deps
 from cadence.services.people import away_ids, first_name, timezone_of
@@ -113,6 +113,7 @@ def open_round_modal(deps: Deps, slack_id: str) -> Outcome:
             peer_modes=PEER_MODES,
             question_sets={k: q.title for k, q in question_sets(deps).items()},
             default_deadline=(today + timedelta(days=14)).isoformat(),
+            minimum=settings.resolved(deps).anonymity_minimum(),
         )
     )
 
@@ -157,6 +158,7 @@ def create_round(deps: Deps, slack_id: str, form: RoundForm) -> dict[str, str]:
         today=local_now(now, tz).date(),
         question_sets=question_sets(deps),
         block_ids=ids.ROUND_BLOCK_IDS,
+        floor=settings.resolved(deps).anonymity_minimum(),
     )
     if spec is None:
         return errors
@@ -1270,6 +1272,7 @@ def _remind(deps: Deps, round_: FeedbackRound, now: Any, report: JobReport) -> N
     if not todo:
         return
     away = away_ids(deps, {p.slack_id for p, _ in todo}, now)
+    chosen = settings.resolved(deps)
     with session_scope(deps.engine) as session:
         for person, key in todo:
             message = _message(
@@ -1283,7 +1286,9 @@ def _remind(deps: Deps, round_: FeedbackRound, now: Any, report: JobReport) -> N
             if person.slack_id in away:
                 repo.record_not_sent(message, "away (Slack status)", now, session=session)
                 report.add("away")
-            elif nudges.over_budget(person, now, session=session):
+            elif nudges.over_budget(
+                person, now, session=session, budget=chosen.nudge_budget(person)
+            ):
                 repo.record_not_sent(message, nudges.BUDGET_REASON, now, session=session)
                 report.add("over budget")
             else:

@@ -377,3 +377,14 @@ class SeenRequest(SQLModel, table=True):
 
     signature: str = Field(primary_key=True, max_length=80)
     request_ts: int = Field(index=True)  # the request's X-Slack-Request-Timestamp
+
+
+class Setting(SQLModel, table=True):
+    """One value HR set in Slack (domain.settings): for the organisation ("org"), a team
+    ("team:<manager person id>") or a person ("person:<person id>"). No row: the wider one."""
+
+    scope: str = Field(primary_key=True, max_length=32)
+    key: str = Field(primary_key=True, max_length=32)
+    value: str = Field(max_length=32)
+    updated_by: str = Field(max_length=64)  # the HR admin's Slack ID
+    updated_at: datetime = Field(sa_column=_ts())

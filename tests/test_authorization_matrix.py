@@ -50,6 +50,7 @@ from cadence.storage.models import (
     RoundNomination,
     RoundRelease,
     RoundRequest,
+    Setting,
 )
 from tests.conftest import ORG, HttpApp, Response, button_click, seed_org, view_submission
 from tests.fakeslack import FakeSlack
@@ -146,6 +147,21 @@ class Row:
 
 def nothing(w: World, who: str) -> Any:
     return None
+
+
+def stored_settings(w: World, who: str) -> Any:
+    return w.rows(Setting)
+
+
+def settings_values(w: World, who: str) -> dict[str, Any]:
+    return {
+        ids.B_SET_SCOPE: {
+            ids.A_SET_SCOPE: {"type": "static_select", "selected_option": {"value": "org"}}
+        },
+        ids.B_SET_KEY.format(key="checkin_time"): {
+            ids.A_SET_VALUE: {"type": "plain_text_input", "value": "10:00"}
+        },
+    }
 
 
 # ------------------------------------------------------------------ the objects
@@ -586,6 +602,9 @@ ROWS: list[Row] = [
     Row("action", ids.ROUND_EXTEND, HR, rounds, open_round),
     Row("action", ids.ROUND_CLOSE, HR, rounds, open_round),
     Row("command", "/cadence calibration", HR, nothing, effect="modal", when=REVIEW_TIME),
+    # HR: settings (App Home button and its modal).
+    Row("action", ids.HOME_SETTINGS_OPEN, HR, nothing, effect="modal"),
+    Row("view", ids.SETTINGS_MODAL, HR, stored_settings, values=settings_values),
     # Round requests: only the reviewer asked.
     Row("action", ids.ROUND_ANSWER_OPEN, MANAGER, nothing, manager_request, effect="modal"),
     Row("action", ids.ROUND_DECLINE_OPEN, MANAGER, nothing, manager_request, effect="modal"),

@@ -153,6 +153,14 @@ CONTEXTS: dict[str, dict[str, object]] = {
         giver="U0LEAD", recipients=["U0ANA", "U0BEN"], message=NASTY, reason="not in channel"
     ),
     "round_notice.json.j2": dict(text=NASTY),
+    "hr_settings.json.j2": dict(
+        settings_current=[f"Team of {NASTY} · Check-in time: 10:00"] * 30,
+        settings_recent=[f"2026-11-26 10:00 UTC · {NASTY} · org · checkin_time: 15:00 → 10:00"] * 5,
+    ),
+    "settings_modal.json.j2": dict(
+        scopes={"org": "The whole organisation", "team": "A team", "person": "One person"},
+        fields=[{"key": "checkin_time", "label": "Check-in time", "hint": "Blank: as it is."}],
+    ),
     "round_modal.json.j2": dict(
         perspectives=PERSPECTIVES,
         peer_modes=PEER_MODES,
@@ -405,6 +413,7 @@ PLAIN_TEXT_ONLY = {
     "goals_progress_modal.json.j2",
     "review_ack_modal.json.j2",
     "round_modal.json.j2",
+    "settings_modal.json.j2",  # no user text at all
 }
 
 

@@ -1,0 +1,125 @@
+"""Settings HR edits in Slack: what each key means, how a value is checked, and which value
+applies to a person — the organisation's, then each team's above them from the top down
+(a team is a manager and everyone under them), then the person's own: the most specific wins.
+
+Pure: the stored rows and the management chain come in, a Schedule and a nudge budget go out.
+When nothing is stored the organisation default comes back unchanged (the same object)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import time
+
+from cadence.domain.rounds import MIN_RESPONSES, NUDGES_PER_WEEK
+from cadence.domain.schedule import DAY_NAMES, Schedule
+
+ORG = "org"
+MAX_NUDGES = 10
+INHERIT = "inherit"  # typed in a field: remove this scope's value, the wider one applies
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    name: str
+    label: str
+    kind: str  # day | time | count | minimum
+    org_only: bool = False
+
+
+KEYS: tuple[Key, ...] = (
+    Key("checkin_day", "Check-in day", "day"),
+    Key("checkin_time", "Check-in time", "time"),
+    Key("reminder_time", "Reminder time (the Monday after)", "time"),
+    Key("digest_time", "Digest time (the Monday after)", "time"),
+    Key("quiet_start", "Quiet hours start", "time"),
+    Key("quiet_end", "Quiet hours end", "time"),
+    Key("nudge_budget", "Reminders per week", "count"),
+    Key("anonymity_minimum", "Anonymity minimum (new rounds)", "minimum", org_only=True),
+)
+BY_NAME = {k.name: k for k in KEYS}
+_TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+def team_scope(manager_id: int) -> str:
+    return f"team:{manager_id}"
+
+
+def person_scope(person_id: int) -> str:
+    return f"person:{person_id}"
+
+
+def check(key: Key, raw: str) -> tuple[str | None, str | None]:
+    """(the value to store, None) or (None, the error to show). INHERIT is checked by the
+    caller (it removes rather than stores)."""
+    text = raw.strip()
+    if key.kind == "day":
+        names = {d.lower(): str(n) for n, d in enumerate(DAY_NAMES, 1)}
+        if text.lower() in names:
+            return names[text.lower()], None
+        if text in names.values():
+            return text, None
+        return None, "A day from Monday to Sunday."
+    if key.kind == "time":
+        if _TIME.match(text):
+            return text, None
+        return None, "A time as HH:MM, 24-hour (for example 09:30)."
+    if key.kind == "count":
+        if text.isdigit() and 0 <= int(text) <= MAX_NUDGES:
+            return str(int(text)), None
+        return None, f"A whole number from 0 to {MAX_NUDGES}."
+    if text.isdigit() and int(text) >= MIN_RESPONSES:
+        return str(int(text)), None
+    return None, f"A whole number, at least {MIN_RESPONSES}: fewer answers could identify someone."
+
+
+def shown(key: Key, value: str) -> str:
+    """A stored value as people read it."""
+    return DAY_NAMES[int(value) - 1] if key.kind == "day" else value
+
+
+def scopes_for(person_id: int, chain: Sequence[int]) -> list[str]:
+    """The scopes that apply to a person, widest first. `chain`: the person's managers,
+    nearest first (their manager, then that manager's, ...)."""
+    teams = [team_scope(m) for m in reversed(chain)]
+    return [ORG, *teams, team_scope(person_id), person_scope(person_id)]
+
+
+def resolve(stored: Mapping[str, Mapping[str, str]], scopes: Iterable[str]) -> dict[str, str]:
+    """Each key's value from the most specific scope that sets it. `stored`: scope → key → value."""
+    values: dict[str, str] = {}
+    for scope in scopes:
+        values.update(stored.get(scope) or {})
+    return values
+
+
+def _at(value: str) -> time:
+    hours, minutes = value.split(":")
+    return time(int(hours), int(minutes))
+
+
+def schedule_of(default: Schedule, values: Mapping[str, str]) -> Schedule:
+    """`default` with the resolved values applied; `default` itself when none touches it."""
+    changes: dict[str, object] = {}
+    if "checkin_day" in values or "checkin_time" in values:
+        day = int(values.get("checkin_day") or default.checkin.weekday)
+        at = _at(values["checkin_time"]) if "checkin_time" in values else default.checkin.at
+        changes["checkin"] = replace(default.checkin, weekday=day, at=at)
+    if "reminder_time" in values:
+        changes["reminder"] = replace(default.reminder, at=_at(values["reminder_time"]))
+    if "digest_time" in values:
+        changes["digest"] = replace(default.digest, at=_at(values["digest_time"]))
+    if "quiet_start" in values:
+        changes["quiet_start"] = _at(values["quiet_start"])
+    if "quiet_end" in values:
+        changes["quiet_end"] = _at(values["quiet_end"])
+    return replace(default, **changes) if changes else default  # type: ignore[arg-type]
+
+
+def nudge_budget(values: Mapping[str, str]) -> int:
+    return int(values.get("nudge_budget") or NUDGES_PER_WEEK)
+
+
+def anonymity_minimum(org_values: Mapping[str, str]) -> int:
+    return max(int(org_values.get("anonymity_minimum") or MIN_RESPONSES), MIN_RESPONSES)

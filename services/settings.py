@@ -1,0 +1,205 @@
+"""Settings HR edits in Slack (App Home → Settings): the modal, its submission (audited), the
+Home section, and each person's resolved values for the scheduled jobs (domain.settings)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session
+
+from cadence.domain import settings as rules
+from cadence.domain.rounds import MIN_RESPONSES, NUDGES_PER_WEEK
+from cadence.domain.schedule import Schedule
+from cadence.prompts import ids
+from cadence.services.common import Outcome, caller
+from cadence.services.deps import Deps
+from cadence.storage import repo, settings_repo
+from cadence.storage.db import read_scope, session_scope
+from cadence.storage.models import Person
+
+HR_ONLY = "Only HR admins can change Cadence's settings."
+SCOPES = {"org": "The whole organisation", "team": "A team (a manager and everyone under them)"}
+SCOPES["person"] = "One person"
+RECENT = 5
+
+
+@dataclass
+class Resolved:
+    """Each person's settings for one job run: the stored rows and the management chain,
+    read once. With nothing stored every person gets the organisation default unchanged."""
+
+    default: Schedule
+    stored: dict[str, dict[str, str]]
+    managers: dict[int, int | None] = field(default_factory=dict)  # person id → manager id
+
+    def values(self, person: Person) -> dict[str, str]:
+        if not self.stored or person.id is None:
+            return {}
+        chain: list[int] = []
+        at = self.managers.get(person.id, person.manager_id)
+        while at is not None and at not in chain and at != person.id:
+            chain.append(at)
+            at = self.managers.get(at)
+        return rules.resolve(self.stored, rules.scopes_for(person.id, chain))
+
+    def schedule(self, person: Person) -> Schedule:
+        return rules.schedule_of(self.default, self.values(person))
+
+    def nudge_budget(self, person: Person) -> int:
+        return rules.nudge_budget(self.values(person))
+
+    def anonymity_minimum(self) -> int:
+        return rules.anonymity_minimum(self.stored.get(rules.ORG) or {})
+
+
+def resolved(deps: Deps, *, session: Session | None = None) -> Resolved:
+    if session is None:
+        with read_scope(deps.engine) as own:
+            return resolved(deps, session=own)
+    stored = settings_repo.all_settings(session=session)
+    managers = {}
+    if stored:
+        managers = {p.id: p.manager_id for p in repo.active_people(session=session) if p.id}
+    return Resolved(deps.schedule, stored, managers)
+
+
+# ------------------------------------------------------------------ the modal
+
+
+def open_settings(deps: Deps, slack_id: str) -> Outcome:
+    if caller(deps, slack_id, hr_admin=True) is None:
+        return Outcome(message=HR_ONLY)
+    org = resolved(deps).stored.get(rules.ORG) or {}
+    fields = [
+        {
+            "key": k.name,
+            "label": k.label,
+            "hint": _hint(deps, k, org.get(k.name)),
+        }
+        for k in rules.KEYS
+    ]
+    return Outcome(view=deps.renderer.view("settings_modal.json.j2", scopes=SCOPES, fields=fields))
+
+
+def _default(deps: Deps, key: rules.Key) -> str:
+    s = deps.schedule
+    return {
+        "checkin_day": s.checkin.label.split()[0],
+        "checkin_time": f"{s.checkin.at:%H:%M}",
+        "reminder_time": f"{s.reminder.at:%H:%M}",
+        "digest_time": f"{s.digest.at:%H:%M}",
+        "quiet_start": f"{s.quiet_start:%H:%M}",
+        "quiet_end": f"{s.quiet_end:%H:%M}",
+        "nudge_budget": str(NUDGES_PER_WEEK),
+        "anonymity_minimum": str(MIN_RESPONSES),
+    }[key.name]
+
+
+def _hint(deps: Deps, key: rules.Key, org_value: str | None) -> str:
+    now = rules.shown(key, org_value) if org_value else _default(deps, key)
+    where = " Organisation only." if key.org_only else ""
+    return (
+        f"Organisation now: {now} (default {_default(deps, key)}).{where} Blank leaves it as "
+        f'it is; "{rules.INHERIT}" removes this scope\'s value.'
+    )
+
+
+@dataclass(frozen=True)
+class SettingsForm:
+    scope: str  # org | team | person
+    who: str  # a Slack ID for team and person
+    raw: dict[str, str]  # key → what was typed (non-blank only)
+
+
+def read_form(values: dict[str, Any]) -> SettingsForm:
+    def el(block: str, action: str) -> dict[str, Any]:
+        found: dict[str, Any] = (values.get(block) or {}).get(action) or {}
+        return found
+
+    scope = str((el(ids.B_SET_SCOPE, ids.A_SET_SCOPE).get("selected_option") or {}).get("value"))
+    who = str(el(ids.B_SET_WHO, ids.A_SET_WHO).get("selected_user") or "")
+    raw = {}
+    for key in rules.KEYS:
+        typed = str(el(ids.B_SET_KEY.format(key=key.name), ids.A_SET_VALUE).get("value") or "")
+        if typed.strip():
+            raw[key.name] = typed.strip()
+    return SettingsForm(scope=scope, who=who, raw=raw)
+
+
+def submit_settings(deps: Deps, slack_id: str, form: SettingsForm) -> dict[str, str]:
+    """Field errors, or {} once every change is stored and audited (one entry per key)."""
+    if caller(deps, slack_id, hr_admin=True) is None:
+        return {ids.B_SET_SCOPE: HR_ONLY}
+    errors: dict[str, str] = {}
+    if form.scope not in SCOPES:
+        errors[ids.B_SET_SCOPE] = "Choose who the settings are for."
+    changes: dict[str, str | None] = {}
+    for name, typed in form.raw.items():
+        key, block = rules.BY_NAME[name], ids.B_SET_KEY.format(key=name)
+        if key.org_only and form.scope != "org":
+            errors[block] = "This one is set for the whole organisation only."
+        elif typed.lower() == rules.INHERIT:
+            changes[name] = None
+        else:
+            value, problem = rules.check(key, typed)
+            if problem:
+                errors[block] = problem
+            else:
+                changes[name] = value
+    if not form.raw and not errors:
+        errors[ids.B_SET_SCOPE] = "Nothing to change: type at least one value."
+    now = deps.clock.now()
+    with session_scope(deps.engine) as session:
+        scope, label = rules.ORG, "organisation"
+        if form.scope in ("team", "person"):
+            person = repo.person_by_slack_id(form.who, session=session) if form.who else None
+            if person is None or not person.active or person.id is None:
+                errors[ids.B_SET_WHO] = "Pick a person in the org chart."
+            elif form.scope == "team" and not repo.direct_reports(person.id, session=session):
+                errors[ids.B_SET_WHO] = f"{person.name} manages nobody: choose One person."
+            else:
+                scope = (rules.team_scope if form.scope == "team" else rules.person_scope)(
+                    person.id
+                )
+                label = f"{form.scope} of {person.slack_id}"
+        if errors:
+            return errors
+        for name, value in changes.items():
+            before = settings_repo.put(scope, name, value, slack_id, now, session=session)
+            if before != value:
+                detail = f"{name}: {before or 'inherited'} → {value or 'inherited'}"
+                repo.audit(
+                    slack_id, settings_repo.AUDIT_ACTION, label, detail, now, session=session
+                )
+    return {}
+
+
+# ------------------------------------------------------------------ HR's App Home
+
+
+def home_context(deps: Deps) -> dict[str, Any]:
+    """The non-default values now stored and the last changes, as lines HR reads (plain:
+    the template escapes them)."""
+    with read_scope(deps.engine) as session:
+        stored = settings_repo.all_settings(session=session)
+        people = {p.id: p for p in repo.active_people(session=session)}
+        changes = settings_repo.recent_changes(RECENT, session=session)
+        by_slack = {p.slack_id: p.name for p in people.values()}
+    current = []
+    for scope in sorted(stored, key=lambda s: (s != rules.ORG, s)):
+        kind, _, ident = scope.partition(":")
+        who = "Organisation"
+        if ident:
+            person = people.get(int(ident))
+            name = person.name if person is not None else "(no longer active)"
+            who = f"Team of {name}" if kind == "team" else name
+        for name, value in sorted(stored[scope].items()):
+            key = rules.BY_NAME.get(name)
+            if key is not None:
+                current.append(f"{who} · {key.label}: {rules.shown(key, value)}")
+    recent = [
+        f"{e.at:%Y-%m-%d %H:%M} UTC · {by_slack.get(e.actor, e.actor)} · {e.subject} · {e.detail}"
+        for e in changes
+    ]
+    return {"settings_current": current, "settings_recent": recent}
