@@ -22,7 +22,7 @@ def register(app: App, deps: Deps) -> None:
         if outcome.view is not None:
             client.views_open(trigger_id=body["trigger_id"], view=outcome.view)
         else:
-            _tell(client, body, outcome.message or "")
+            _tell(deps, client, body, outcome.message or "")
 
     @app.view(ids.SETTINGS_MODAL)
     def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
