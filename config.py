@@ -89,6 +89,8 @@ class Settings(BaseSettings):
     """Serve Prometheus metrics at GET /metrics (on PORT)."""
     cadence_kudos_per_day: int = Field(default=5, ge=1, le=100)
     """Kudos one person may give per local day."""
+    cadence_retention_months: int = Field(default=0, ge=0, le=1200)
+    """Free text older than this many months is removed by the `retention` job; 0: kept."""
     cadence_metrics_api_token: str = ""
     """Bearer token for POST /api/metrics; empty turns the endpoint off."""
     cadence_http_read_timeout: float = Field(default=10.0, gt=0, le=300)

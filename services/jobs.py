@@ -12,6 +12,7 @@ from cadence.services.deps import Deps
 from cadence.services.digests import send_digests
 from cadence.services.lens import run_lens, send_hr_digests
 from cadence.services.reviews import send_review_prompts
+from cadence.services.rights import run_retention
 from cadence.services.rounds import run_rounds
 from cadence.storage import repo
 from cadence.storage.db import read_scope
@@ -25,6 +26,7 @@ JOBS: dict[str, Job] = {
     "rounds": run_rounds,
     "digests": send_digests,
     "lens": run_lens,
+    "retention": run_retention,
     "hr-digest": send_hr_digests,
 }
 

@@ -6,14 +6,14 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from cadence.domain.authz import may_administer
-from cadence.domain.rights import confirmation_matches, erased_token
+from cadence.domain.rights import confirmation_matches, erased_token, retention_cutoff
 from cadence.domain.rounds import PerspectiveResult
 from cadence.prompts import ids
-from cadence.services.common import Outcome, caller
+from cadence.services.common import JobReport, Outcome, caller
 from cadence.services.deps import Deps
 from cadence.services.digests import UPLOAD_METHOD
 from cadence.services.people import first_name
@@ -375,3 +375,31 @@ def submit_erase(deps: Deps, slack_id: str, values: dict[str, Any]) -> dict[str,
         }
     forget(deps, person.slack_id, actor=slack_id)
     return {}
+
+
+# ---------------------------------------------------------------- retention
+
+RETENTION_ACTION = "retention.run"
+
+
+def run_retention(deps: Deps, now: datetime) -> JobReport:
+    """Free text older than CADENCE_RETENTION_MONTHS months reads "(removed)"; numbers stay.
+    Once a day (the audit log records each day's run, so the minute ticks in between cost one
+    small query); off when the setting is 0."""
+    report = JobReport("retention", now)
+    cutoff_day = retention_cutoff(now.date(), deps.settings.cadence_retention_months)
+    if cutoff_day is None:
+        return report
+    cutoff = datetime.combine(cutoff_day, time(0, 0), tzinfo=UTC)
+    day = cutoff_day.isoformat()
+    with session_scope(deps.engine) as session:
+        if rights_repo.has_audit(RETENTION_ACTION, day, session=session):
+            return report
+        removed = rights_repo.remove_text_before(cutoff, session=session)
+        repo.audit(
+            "scheduler", RETENTION_ACTION, day, f"{removed} texts removed", now, session=session
+        )
+    if removed:
+        log.info("retention: %d texts older than %s removed", removed, day)
+    report.add("texts removed", removed)
+    return report

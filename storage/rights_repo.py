@@ -394,3 +394,62 @@ def held_about(person: Person, *, session: Session) -> Held:
             )
         ),
     )
+
+
+# ---------------------------------------------------------------- retention
+
+
+def has_audit(action: str, subject: str, *, session: Session) -> bool:
+    stmt = select(col(AuditEvent.id)).where(
+        col(AuditEvent.action) == action, col(AuditEvent.subject) == subject
+    )
+    return session.execute(stmt.limit(1)).first() is not None
+
+
+def remove_text_before(cutoff: datetime, *, session: Session) -> int:
+    """Free text written before `cutoff` reads "(removed)" (numbers stay); how many texts."""
+    n = _set_removed(
+        Checkin,
+        ("wins", "blockers", "priorities"),
+        col(Checkin.updated_at) < cutoff,
+        session=session,
+    )
+    old_feedback = col(Feedback.created_at) < cutoff
+    n += _set_removed(Feedback, ("strengths", "improvements"), old_feedback, session=session)
+    session.execute(
+        update(Feedback)
+        .where(old_feedback, col(Feedback.context_link) != "")
+        .values(context_link="")
+    )
+    n += _set_removed(Kudos, ("message",), col(Kudos.created_at) < cutoff, session=session)
+    old_review = col(Review.created_at) < cutoff
+    n += _scrub_json_column(
+        Review, ("self_answers", "manager_answers"), old_review, session=session
+    )
+    n += _set_removed(Review, ("ack_comment",), old_review, session=session)
+    old_goal = col(Goal.created_at) < cutoff
+    n += _set_removed(Goal, ("objective",), old_goal, session=session)
+    n += _set_removed(
+        KeyResult,
+        ("description",),
+        col(KeyResult.goal_id).in_(select(col(Goal.id)).where(old_goal)),
+        session=session,
+    )
+    n += _set_removed(Action, ("text",), col(Action.closed_at) < cutoff, session=session)
+    n += _set_removed(
+        RoundRequest, ("decline_reason",), col(RoundRequest.created_at) < cutoff, session=session
+    )
+    closed = select(col(FeedbackRound.id)).where(col(FeedbackRound.closed_at) < cutoff)
+    n += _scrub_json_column(
+        RoundAnswer, ("comments",), col(RoundAnswer.round_id).in_(closed), session=session
+    )
+    result = session.execute(
+        update(Delivery)
+        .where(
+            col(Delivery.created_at) < cutoff,
+            col(Delivery.status).not_in(UNSENT),
+            col(Delivery.payload) != REMOVED_PAYLOAD,
+        )
+        .values(payload=REMOVED_PAYLOAD)
+    )
+    return n + int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -357,3 +357,46 @@ def test_hr_erases_from_the_app_home_only_after_typing_the_name(
     assert audit.actor == "U0LEAD" and audit.detail == ""
     home_view = fake.wait_for("views.publish", 1)[-1].args["view"]
     assert "Ana Agent" not in json.dumps(home_view)
+
+
+def test_retention_removes_old_free_text_once_a_day_and_keeps_numbers(
+    org: Deps, fake: FakeSlack
+) -> None:
+    from dataclasses import replace
+
+    from cadence.services.rights import run_retention
+
+    deps = org
+    assert isinstance(deps.clock, FixedClock)
+    old_time = deps.clock.now() - timedelta(days=300)
+    deps.clock.set(old_time)
+    answer(deps, "U0ANA", "2026-W04", 90, 20, wins="old win from January", blockers="old block")
+    with session_scope(deps.engine) as s:
+        feedback_repo.add_feedback(
+            _id(deps, "U0BEN"),
+            _id(deps, "U0ANA"),
+            "shared",
+            "old praise",
+            "",
+            "",
+            old_time,
+            session=s,
+        )
+    deps.clock.set(old_time + timedelta(days=300))
+    answer(deps, "U0ANA", PERIOD, 91, 22, wins=ANA_TEXTS[0])
+    now = deps.clock.now()
+
+    assert run_retention(deps, now).counts == {}  # off by default: nothing removed
+    assert "old win from January" in every_text(deps)
+
+    on = replace(deps, settings=deps.settings.model_copy(update={"cadence_retention_months": 6}))
+    report = run_retention(on, now)
+    assert report.counts["texts removed"] >= 3
+    text = every_text(deps)
+    for old in ("old win from January", "old block", "old praise"):
+        assert old not in text
+    assert ANA_TEXTS[0] in text  # recent text stays
+    with read_scope(deps.engine) as s:
+        old_week = s.scalars(select(Checkin).where(col(Checkin.period) == "2026-W04")).one()
+    assert (old_week.wins, old_week.output_value) == ("(removed)", 20)
+    assert run_retention(on, now + timedelta(hours=1)).counts == {}  # once a day
