@@ -252,6 +252,20 @@ def my_data_document(deps: Deps, person: Person) -> dict[str, Any]:
         "actions_you_own": [
             {"text": a.text, "due": _iso(a.due), "status": a.status} for a in held.actions_owned
         ],
+        "development_plans": [
+            {
+                "kind": p.kind,
+                "quality_result": p.quality_result,
+                "output_result": p.output_result,
+                "support": json.loads(p.support),
+                "check_ins": json.loads(p.checkins),
+                "ends": _iso(p.end_date),
+                "status": p.status,
+                "opened": _iso(p.created_at),
+                "ended": _iso(p.ended_at),
+            }
+            for p in held.plans
+        ],
         "feedback_rounds_asked_of_you": [
             {
                 "round": rnd.name,

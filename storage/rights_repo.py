@@ -3,6 +3,7 @@ everything held about someone."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -43,6 +44,7 @@ from cadence.storage.models import (
     Kudos,
     KudosRecipient,
     Person,
+    Plan,
     Review,
     RoundAnswer,
     RoundRequest,
@@ -95,6 +97,16 @@ def _texts_of(person_id: int, *, session: Session) -> list[str]:
     )
     acts = or_(col(Action.manager_id) == person_id, col(Action.report_id) == person_id)
     found.extend(session.scalars(select(col(Action.text)).where(acts)))
+    plans = or_(col(Plan.person_id) == person_id, col(Plan.opened_by_id) == person_id)
+    for quality, output, support, note in session.execute(
+        select(
+            col(Plan.quality_result),
+            col(Plan.output_result),
+            col(Plan.support),
+            col(Plan.outcome_note),
+        ).where(plans)
+    ):
+        found += [quality, output, note] + json_texts(support)
     found.extend(
         session.scalars(
             select(col(RoundRequest.decline_reason)).where(
@@ -124,6 +136,20 @@ def _set_removed(
         )
         n += int(result.rowcount or 0)  # type: ignore[attr-defined]
     return n
+
+
+def _remove_plan_text(where: object, *, session: Session) -> int:
+    """A plan's results, support and note read "(removed)" (its dates and outcome stay)."""
+    n = _set_removed(
+        Plan, ("quality_result", "output_result", "outcome_note"), where, session=session
+    )
+    removed_support = json.dumps([{"what": REMOVED, "owner": ""}])
+    result = session.execute(
+        update(Plan)
+        .where(where, col(Plan.support) != removed_support)  # type: ignore[arg-type]
+        .values(support=removed_support)
+    )
+    return n + int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def _scrub_json_column(
@@ -170,6 +196,8 @@ def erase_person(person: Person, token: str, now: datetime, *, session: Session)
     )
     acts = or_(col(Action.manager_id) == pid, col(Action.report_id) == pid)
     t += _set_removed(Action, ("text",), acts, session=session)
+    plans = or_(col(Plan.person_id) == pid, col(Plan.opened_by_id) == pid)
+    t += _remove_plan_text(plans, session=session)
     t += _set_removed(
         RoundRequest, ("decline_reason",), col(RoundRequest.reviewer_id) == pid, session=session
     )
@@ -292,6 +320,7 @@ class Held:
     reviews: list[Review]
     goals: list[tuple[Goal, list[KeyResult]]]
     actions_owned: list[Action]
+    plans: list[Plan]  # plans about them (they see their own, DESIGN.md section 6)
     requests: list[tuple[RoundRequest, FeedbackRound, Person]]  # asked of them, with subject
     own_answers: list[tuple[RoundAnswer, FeedbackRound]]  # attributed answers they gave
     rounds_about: list[FeedbackRound]  # closed rounds with them as subject
@@ -360,6 +389,9 @@ def held_about(person: Person, *, session: Session) -> Held:
                 .where(col(Action.owner_slack_id) == person.slack_id)
                 .order_by(col(Action.id))
             )
+        ),
+        plans=list(
+            session.scalars(select(Plan).where(col(Plan.person_id) == pid).order_by(col(Plan.id)))
         ),
         requests=[
             (r, f, p)
@@ -436,6 +468,7 @@ def remove_text_before(cutoff: datetime, *, session: Session) -> int:
         session=session,
     )
     n += _set_removed(Action, ("text",), col(Action.closed_at) < cutoff, session=session)
+    n += _remove_plan_text(col(Plan.ended_at) < cutoff, session=session)
     n += _set_removed(
         RoundRequest, ("decline_reason",), col(RoundRequest.created_at) < cutoff, session=session
     )

@@ -34,6 +34,7 @@ from cadence.storage.models import (
     KeyResult,
     LensSnapshot,
     Person,
+    Plan,
     Review,
     RoundAnswer,
     RoundRequest,
@@ -59,6 +60,8 @@ ABOUT_ANA = [
     "LEA action about ANA: pair on escalations",
     "LEA manager review of ANA: steady quarter",
     "DAN round comment about ANA: kind",
+    "LEA plan for ANA: CSAT at 90 for six weeks",
+    "LEA plan support for ANA: mentoring on escalations",
 ]
 LENS_LINE = ThemeLine(
     name="billing approval",
@@ -117,6 +120,19 @@ def seed_ana(deps: Deps, sender: OutboxSender) -> None:
                 baseline=4,
                 target=2,
                 due=date(2026, 12, 31),
+            )
+        )
+        s.add(
+            Plan(
+                person_id=ana,
+                opened_by_id=lea,
+                kind="development",
+                quality_result=ABOUT_ANA[4],
+                output_result="22 tickets a week",
+                support=json.dumps([{"what": ABOUT_ANA[5], "owner": "U0BEN"}]),
+                checkins=json.dumps(["2026-12-11"]),
+                end_date=date(2027, 1, 29),
+                created_at=now,
             )
         )
         s.add(
@@ -319,6 +335,7 @@ def test_my_data_sends_their_own_file_without_others_text_or_manager_only_feedba
     assert data["feedback_about_you_for_your_manager_only"]["count"] == 1
     assert ABOUT_ANA[2] not in content  # the manager assessment is not released
     assert [c["week"] for c in data["checkins"]][-1] == PERIOD
+    assert [p["quality_result"] for p in data["development_plans"]] == [ABOUT_ANA[4]]
     assert any(e["what"] == "export.checkins" for e in data["access_to_your_data"])
     with read_scope(deps.engine) as s:
         audited = s.scalars(select(AuditEvent).where(col(AuditEvent.action) == "my-data")).all()
