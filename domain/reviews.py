@@ -118,6 +118,8 @@ def signals_seen(
         week = series[i]
         if week.status in ABSENT or week.status == WeekState.OPEN:
             continue  # an absence is not neglect; an open week is not due yet
+        if week.status == CheckinStatus.ANSWERED and week.quality is None and week.output is None:
+            continue  # answered with nothing to read (a manager whose team had no numbers)
         previous = series[max(0, i - BASELINE_WEEKS) : i]
         signal = read_pair(
             role,

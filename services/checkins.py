@@ -16,7 +16,7 @@ from cadence.domain.checkins import (
     metric_sparkline,
     validate_answers,
 )
-from cadence.domain.digests import reads_team
+from cadence.domain.digests import reads_team, team_role
 from cadence.domain.export import csv_safe
 from cadence.domain.periods import (
     current_week,
@@ -36,6 +36,7 @@ from cadence.prompts import ids
 from cadence.services import nudges, plans, settings, weeks
 from cadence.services.common import NOT_REGISTERED, JobReport, Outcome, audit_export, caller
 from cadence.services.deps import Deps
+from cadence.services.evidence import by_team, week_data
 from cadence.services.people import away_ids, first_name, resolve_timezones, timezone_of
 from cadence.storage import repo
 from cadence.storage.db import read_scope, session_scope
@@ -486,6 +487,14 @@ def home_checkin_part(
     history = [own.get((person.id, p)) for p in periods]
     due = deadline_label(deps, period, tz)
     q_values, o_values = _metric_values(history, role.quality), _metric_values(history, role.output)
+    pair = role
+    ours = [r for r in reports if r.role in deps.roles]
+    if reads_team(role, manages=bool(ours)):  # a manager's pair is their team's
+        pair = team_role(role)
+        with read_scope(deps.engine) as session:
+            mine = week_data(deps, [person.id], periods, session=session)[person.id]
+            read = by_team(deps, mine, ours, session=session)
+        q_values, o_values = [w.quality for w in read], [w.output for w in read]
     lines = [
         {"line": _week_line(role, p, state[(person.id, p)], c, due)}
         for p, c in reversed(list(zip(periods, history, strict=True)))
@@ -503,10 +512,10 @@ def home_checkin_part(
         deadline=due,
         weeks=lines,
         role=role,
-        quality_spark=metric_sparkline(q_values, role.quality),
-        output_spark=metric_sparkline(o_values, role.output),
-        quality_line=_metric_line(role.quality, q_values),
-        output_line=_metric_line(role.output, o_values),
+        quality_spark=metric_sparkline(q_values, pair.quality),
+        output_spark=metric_sparkline(o_values, pair.output),
+        quality_line=_metric_line(pair.quality, q_values),
+        output_line=_metric_line(pair.output, o_values),
         team=team,
         team_label=team_label,
         team_summary=team_summary,

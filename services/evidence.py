@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlmodel import Session
 
+from cadence.domain.digests import NO_WEEK, Week, reads_team, team_role, team_week
 from cadence.domain.goals import current_from_checkins, key_result_line
 from cadence.domain.periods import at_local, local_now, shift_week, week_day, week_of
 from cadence.domain.quarters import quarter_end, quarter_start, quarter_weeks, weeks_until
@@ -64,6 +65,27 @@ def with_states(
     away = week_states.covered([person.id], periods, session=session)
     state = week_states.states(deps.schedule, [person], periods, stored, away, now)
     return [replace(w, status=state[(person.id, w.period)]) for w in series]
+
+
+def by_team(
+    deps: Deps, series: Sequence[WeekData], reports: Sequence[Person], *, session: Session
+) -> list[WeekData]:
+    """A team-read manager's weeks (domain.digests.team_week): their own state, wins and
+    check-ins, with the pair read from their direct reports' answered weeks."""
+    periods = [w.period for w in series]
+    theirs = week_data(deps, [r.id for r in reports if r.id], periods, session=session)
+
+    def as_week(w: WeekData) -> Week:
+        answered = w.status == CheckinStatus.ANSWERED
+        return Week(w.status, w.quality if answered else None, w.output if answered else None)
+
+    out = []
+    for i, own in enumerate(series):
+        team = team_week(
+            NO_WEEK, [(deps.roles[r.role], as_week(theirs[r.id][i])) for r in reports if r.id]
+        )
+        out.append(replace(own, quality=team.quality, output=team.output))
+    return out
 
 
 def joined_week(person: Person, quarter: str) -> str | None:
@@ -141,6 +163,12 @@ def evidence_for(
     before = [shift_week(first, -i) for i in range(BASELINE_WEEKS, 0, -1)]
     series = week_data(deps, [person.id], before + weeks, session=session)[person.id]
     series = with_states(deps, person, series, now, session=session)
+    reports = [
+        r for r in repo.direct_reports(person.id, session=session) if r.role in deps.roles and r.id
+    ]
+    if reads_team(role, manages=bool(reports)):
+        role = team_role(role)
+        series = by_team(deps, series, reports, session=session)
     tz = person.timezone or "UTC"
     start = max(quarter_start(quarter), week_day(first, 1))
     received = feedback_repo.kudos_received(

@@ -19,6 +19,7 @@ from cadence.storage.db import read_scope
 from cadence.storage.models import Checkin, Delivery, Person
 from tests.conftest import ORG, HttpApp, button_click, load_org, view_submission
 from tests.fakeslack import FakeSlack
+from tests.test_reviews import home_text
 
 FRIDAY_PARIS_15 = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
 MONDAY_PARIS_10 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -361,6 +362,12 @@ def test_a_manager_is_asked_about_the_team_not_for_tickets_they_closed(
         "CSAT (%)",
         "Tickets closed (tickets/week)",
     ]
+    assert http_app.interactive(view_submission("U0ANA", ana, values())).status == 200
+    # Lea's Home reads her week from the team: Ana above the floor, 55 of 60 tickets.
+    home = home_text(http_app, fake, "U0LEAD")
+    assert "Quality · Team below the floor: latest 0 % (floor 20)" in home
+    assert "Output · Team output: latest 91.7 % of target (target 100)" in home
+    assert "checked in about the team · mood 4/5" in home
 
 
 def test_a_note_about_an_app_home_button_goes_out_as_a_dm_through_the_outbox(

@@ -464,3 +464,20 @@ def test_self_assessment_has_save_draft_and_submit_and_home_says_where_it_stands
         f"{line}Lea Lead released your review on 18 Dec and you acknowledged it on 18 Dec."
         in home_text(http_app, fake, "U0ANA")
     )
+
+
+def test_a_managers_evidence_is_their_teams_pair(
+    org: Deps, fake: FakeSlack, http_app: HttpApp, clock: FixedClock
+) -> None:
+    clock.set(REVIEW_TIME)
+    seed_quarter(org, "U0LEAD", range(40, 51), quality=99, output=9)  # Lea's own numbers
+    seed_quarter(org, "U0ANA", range(40, 51), quality=80, output=50)  # her one answering report
+    view = open_view(http_app, fake, "U0LEAD", ids.REVIEW_SELF_OPEN, QUARTER)
+    shown = json.dumps(view, ensure_ascii=False)
+    # Lea manages Ana, Ben and Dan: she is read by the team (Ana below the 85 % floor, 50 of
+    # 60 tickets), never by her own 99 % and 9 deliverables.
+    assert (
+        "Oct: 5 of 5 weeks · Team below the floor 100 % (floor 20, 5 weeks below) · "
+        "Team output 83.3 % of target (target 100, met 0 of 5)"
+    ) in shown
+    assert "Review pass rate" not in shown and "Deliverables shipped" not in shown
