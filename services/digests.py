@@ -319,7 +319,9 @@ def build_digests(
 
 def render_digest(deps: Deps, digest: Digest, *, plan: bool = True) -> list[dict[str, Any]]:
     """The digest as one or more messages within Slack's limits."""
-    return deps.renderer.messages("digest.json.j2", d=digest, labels=LABELS, plan=plan)
+    return deps.renderer.messages(
+        "digest.json.j2", d=digest, labels=LABELS, plan=plan, picture=bool(digest.pairs)
+    )
 
 
 def chart_title(digest: Digest) -> str:
@@ -430,7 +432,13 @@ def team_view(deps: Deps, slack_id: str) -> Outcome:
     tz = timezone_of(manager)
     period = deps.schedule.candidate_periods(now, tz)[0]  # the week that ended last
     [digest] = build_digests(deps, org, [(manager, period)], now)
-    _, groups = deps.renderer.groups("digest.json.j2", d=digest, labels=LABELS, plan=True)
+    _, groups = deps.renderer.groups(
+        "digest.json.j2",
+        d=digest,
+        labels=LABELS,
+        plan=True,
+        picture=False,  # no chart here
+    )
     blocks: list[dict[str, Any]] = []
     shown = 0
     for group in groups:

@@ -295,3 +295,14 @@ def test_a_role_read_as_self_keeps_a_manager_on_their_own_numbers(
     text = digest_text(fake, "U0MAYA")
     assert "Tom Lead is on track" in text  # his own 95 % and 70 tickets
     assert "Team below the floor" not in text and "Team output" not in text
+
+
+def test_the_team_modal_never_promises_the_picture_the_dm_carries(
+    org: Deps, fake: FakeSlack, sender: OutboxSender, clock: FixedClock, http_app: HttpApp
+) -> None:
+    team_week(org)
+    run_digests(org, sender, clock, MONDAY_PARIS_9)
+    assert "The picture that follows" in digest_text(fake, "U0LEAD")  # the DM: it follows
+    assert http_app.command("/cadence", "U0LEAD", "team").status == 200
+    view = json.dumps(fake.wait_for("views.open", 1)[-1].args["view"], ensure_ascii=False)
+    assert "Ana Agent" in view and "picture" not in view  # the modal: nothing follows

@@ -315,7 +315,9 @@ CONTEXTS: dict[str, dict[str, object]] = {
             [RatedReview(NASTY, i % 3, f"{NASTY} {i % 3}", [5, 5, 4, 5], PAIR) for i in range(30)]
         ),
     ),
-    "digest.json.j2": dict(d=sample_digest(NASTY, reports=60), labels=LABELS, plan=True),
+    "digest.json.j2": dict(
+        d=sample_digest(NASTY, reports=60), labels=LABELS, plan=True, picture=True
+    ),
     "digest_chart_fallback.json.j2": dict(
         title=NASTY, table=pair_table(sample_digest(NASTY).pairs)
     ),
