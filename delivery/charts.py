@@ -68,6 +68,32 @@ def _limits(values: list[float], centre: float, least: float, pad: float) -> tup
     return low - room, high + room
 
 
+# Where a name may sit next to its dot, in order of preference: (dx, dy) in points, alignment.
+SPOTS = [(12, 8, "left"), (-12, 8, "right"), (12, -22, "left"), (-12, -22, "right")]
+SPOTS += [(12, 8 + 22 * k, "left") for k in range(1, 4)]
+
+
+def _free_spot(
+    ax: Any, point: tuple[float, float], label: str, placed: list[tuple[float, float, float, float]]
+) -> tuple[float, float, str]:
+    """Where `label` sits beside `point` without covering a name placed so far (the first free
+    spot of SPOTS: right, left, below, then higher up). Records the box it takes."""
+    px, py = ax.transData.transform(point)
+    scale = DPI / 72  # points to pixels
+    width, height = len(label) * FONT * 0.62 * scale, FONT * 1.3 * scale
+
+    def box(dx: float, dy: float, ha: str) -> tuple[float, float, float, float]:
+        left = px + dx * scale - (width if ha == "right" else 0)
+        return (left, py + dy * scale, left + width, py + dy * scale + height)
+
+    def free(b: tuple[float, float, float, float]) -> bool:
+        return all(b[2] <= o[0] or o[2] <= b[0] or b[3] <= o[1] or o[3] <= b[1] for o in placed)
+
+    dx, dy, ha = next((s for s in SPOTS if free(box(*s))), SPOTS[0])
+    placed.append(box(dx, dy, ha))
+    return dx, dy, ha
+
+
 def _short(name: str) -> str:
     """'Sam Rivera' → 'Sam R.': short enough to sit next to a point."""
     parts = name.split()
@@ -134,8 +160,10 @@ def _team_png(payload: dict[str, Any]) -> bytes:
         try:
             _draw(ax, people, unit)
             fig.suptitle(str(payload.get("title", "")), fontsize=FONT + 8, wrap=True)
+            unnamed = len(people) - MAX_NAMED
             ax.set_title(
-                "Big dot: this week, coloured as in the digest · small dots: the weeks before",
+                "Big dot: this week, coloured as in the digest · small dots: the weeks before"
+                + (f" · {unnamed} more unnamed" if unnamed > 0 else ""),
                 fontsize=FONT,
                 color=INK,
                 pad=10,
@@ -182,7 +210,7 @@ def _draw(ax: Any, people: list[Person], unit: str) -> None:
     ax.axhline(0, color=INK, linestyle="--", linewidth=1.5)
     ax.text(100, y0, " target ", rotation=90, ha="right", va="bottom", fontsize=FONT, color=INK)
     ax.text(x0, 0, " floor", ha="left", va="bottom", fontsize=FONT, color=INK)
-    taken: dict[tuple[int, int], int] = {}
+    placed: list[tuple[float, float, float, float]] = []  # the names' boxes so far, in px
     for i, (name, signal, points) in enumerate(people):
         trail = [p for p in points if p is not None]
         last = trail[-1]
@@ -206,15 +234,14 @@ def _draw(ax: Any, people: list[Person], unit: str) -> None:
             )
         ax.scatter([last[0]], [last[1]], s=220, color=colour, edgecolor="white", zorder=3)
         if i < MAX_NAMED:
-            # Reports on the same spot get their names stacked, not printed over each other.
-            spot = (round(last[0] / (x1 - x0) * 40), round(last[1] / (y1 - y0) * 40))
-            stack = taken.get(spot, 0)
-            taken[spot] = stack + 1
+            label = _short(name)
+            dx, dy, ha = _free_spot(ax, last, label, placed)
             ax.annotate(
-                _short(name),
+                label,
                 last,
-                xytext=(12, 8 - 22 * stack),
+                xytext=(dx, dy),
                 textcoords="offset points",
+                ha=ha,
                 fontsize=FONT,
                 color=INK,
                 zorder=4,
@@ -224,13 +251,3 @@ def _draw(ax: Any, people: list[Person], unit: str) -> None:
     ax.set_ylabel(f"Quality above (+) or below (−) the floor{pts}", fontsize=FONT + 2)
     ax.tick_params(labelsize=FONT)
     ax.grid(alpha=0.25)
-    if len(people) > MAX_NAMED:
-        ax.text(
-            0.99,
-            -0.09,
-            f"{len(people) - MAX_NAMED} more shown unnamed; the digest names everyone",
-            transform=ax.transAxes,
-            ha="right",
-            fontsize=FONT,
-            color=INK,
-        )
