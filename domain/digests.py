@@ -296,6 +296,8 @@ class Digest:
     pairs: list[PairTrail]  # the team picture (chart) and its text fallback
     recognised: list[str] = field(default_factory=list)
     open_until: str = ""  # the answer deadline as people read it ("Tuesday 12:00")
+    plans: list[str] = field(default_factory=list)  # reports' open plans (plain text)
+    outcomes: list[str] = field(default_factory=list)  # did last month's actions help?
 
     @property
     def trail_weeks(self) -> int:
@@ -608,6 +610,8 @@ def build_digest(
     rollups: Sequence[Rollup] = (),
     recognised: Sequence[str] = (),
     open_until: str = "",
+    plans: Sequence[str] = (),
+    outcomes: Sequence[str] = (),
 ) -> Digest:
     """One manager's digest for `period`. `rows` are the direct reports only (individual data);
     `rollups` the teams below them (aggregates); `recognised` the names of direct reports who
@@ -635,6 +639,8 @@ def build_digest(
         pairs=pair_trails(ordered),
         recognised=sorted(set(recognised), key=str.casefold),
         open_until=open_until,
+        plans=list(plans),
+        outcomes=list(outcomes),
     )
 
 

@@ -311,6 +311,14 @@ def action_outcome(
     return "helped" if held else "not_helped"
 
 
+def outcome_sentence(kind: SignalKind, outcome: Outcome) -> str:
+    """How one closed action turned out, as the manager reads it in the digest."""
+    if outcome == "too_early":
+        return "too few answered weeks since to tell"
+    what = WHAT_RECOVERS.get(kind, "the pair held")
+    return f"yes, {what}" if outcome == "helped" else f"not yet: it is not true that {what}"
+
+
 @dataclass(frozen=True, slots=True)
 class OutcomeLine:
     signal: str

@@ -33,10 +33,11 @@ from cadence.domain.digests import (
     team_week,
 )
 from cadence.domain.periods import at_local, local_now, shift_week, week_day, week_label, weeks_back
+from cadence.domain.pulse import OUTCOME_WEEKS, ActionFact, action_outcome, outcome_sentence
 from cadence.domain.signals import LABELS, SignalKind
 from cadence.domain.status import CheckinStatus
 from cadence.prompts.render import VIEW_BLOCKS
-from cadence.services import settings, weeks
+from cadence.services import plans, settings, weeks
 from cadence.services.common import JobReport, Outcome
 from cadence.services.deps import Deps
 from cadence.services.people import resolve_timezones, timezone_of
@@ -282,13 +283,19 @@ def build_digests(
         rows = read_rows(deps, list(concerned.values()), period, now, everyone=everyone)
         read_teams(org, rows)
         since = min(_since(deps, period, m.timezone or "UTC") for m in managers)
+        manager_ids = [m.id for m in managers if m.id is not None]
         with read_scope(deps.engine) as session:
-            actions = digest_repo.actions_for_digests(
-                [m.id for m in managers if m.id is not None], since, session=session
+            actions = digest_repo.actions_for_digests(manager_ids, since, session=session)
+            judged = digest_repo.closed_actions_read_in(
+                manager_ids, shift_week(period, -OUTCOME_WEEKS), session=session
             )
         action_inputs = _action_inputs(org, actions, deps.clock.now())
         direct_ids = [p.id for m in managers for p in org.reports.get(m.id or 0, []) if p.id]
         kudos = kudos_counts(deps, direct_ids, period)
+        plan_lines = plans.digest_lines(
+            deps, {i: org.people[i] for i in direct_ids}, week_day(period, 7) + timedelta(days=1)
+        )
+        outcomes = _outcomes(judged, rows, weeks_back(period, WINDOW))
         for m in managers:
             assert m.id is not None  # noqa: S101
             direct = [rows[p.id] for p in org.reports.get(m.id, []) if p.id in rows]
@@ -309,9 +316,37 @@ def build_digests(
                     rollups=rollups,
                     recognised=[r.report.name for r in direct if kudos.get(r.report.person_id)],
                     open_until=deps.schedule.answer_deadline.label,
+                    plans=[
+                        plan_lines[r.report.person_id]
+                        for r in direct
+                        if r.report.person_id in plan_lines
+                    ],
+                    outcomes=outcomes.get(m.id, []),
                 )
             )
     return digests
+
+
+def _outcomes(
+    judged: Iterable[Action], rows: dict[int, ReportRow], periods: Sequence[str]
+) -> dict[int, list[str]]:
+    """Per manager: how each action closed on a signal OUTCOME_WEEKS ago turned out."""
+    out: dict[int, list[str]] = {}
+    for a in judged:
+        row = rows.get(a.report_id)
+        try:
+            kind = SignalKind(a.signal)
+        except ValueError:
+            continue
+        if row is None:
+            continue
+        fact = ActionFact(a.report_id, kind, a.period, a.created_at, a.closed_at)
+        outcome = action_outcome(row.report.role, row.report.weeks, periods, fact)
+        out.setdefault(a.manager_id, []).append(
+            f"{row.report.name} ({LABELS[kind].lower()}, {week_label(a.period)}): "
+            + outcome_sentence(kind, outcome)
+        )
+    return out
 
 
 # ---------------------------------------------------------------- rendering

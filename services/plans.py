@@ -291,3 +291,19 @@ def checkin_goals(deps: Deps, person: Person) -> list[str]:
     if plan is None:
         return []
     return [f"Quality: {plan.quality_result}", f"Output: {plan.output_result}"]
+
+
+def digest_lines(deps: Deps, people: dict[int, Person], today: date) -> dict[int, str]:
+    """Each of these people's open plan in one line, for their manager's digest."""
+    with read_scope(deps.engine) as session:
+        found = plan_repo.open_plans(list(people), session=session)
+    lines = {}
+    for plan in found:
+        person = people[plan.person_id]
+        upcoming = next_checkin([date.fromisoformat(d) for d in json.loads(plan.checkins)], today)
+        lines[plan.person_id] = (
+            f"📋 {person.name} · {KINDS.get(plan.kind, 'plan')} · "
+            + (f"next check-in {day_label(upcoming)}" if upcoming else "no check-in left")
+            + f" · ends {day_label(plan.end_date)}"
+        )
+    return lines

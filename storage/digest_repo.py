@@ -160,6 +160,21 @@ def actions_for_digests(
     return out
 
 
+def closed_actions_read_in(
+    manager_ids: Iterable[int], period: str, *, session: Session
+) -> list[Action]:
+    """The closed actions these managers planned on signals read for `period`."""
+    out: list[Action] = []
+    for chunk in _chunks(sorted(set(manager_ids))):
+        stmt = select(Action).where(
+            col(Action.manager_id).in_(chunk),
+            col(Action.period) == period,
+            col(Action.status) != ActionStatus.OPEN,
+        )
+        out.extend(session.execute(stmt).scalars())
+    return out
+
+
 def action_by_id(action_id: int, *, session: Session) -> Action | None:
     return session.get(Action, action_id)
 

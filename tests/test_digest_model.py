@@ -82,7 +82,8 @@ def sample_digest(nasty: str, reports: int = 6) -> Digest:
     action = ActionInput(
         1, nasty, nasty, nasty, date(2026, 11, 27), PERIOD, SignalKind.STRAIN, "open", MONDAY, None
     )
-    return digest(rows, [action], [rollup(nasty, rows[:3])], [nasty])
+    made = digest(rows, [action], [rollup(nasty, rows[:3])], [nasty])
+    return replace(made, plans=[f"📋 {nasty} · development plan"], outcomes=[f"{nasty}: yes"])
 
 
 def test_first_screen_lists_who_needs_you_most_urgent_first() -> None:

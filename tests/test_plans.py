@@ -6,17 +6,22 @@ HR; it ends with an outcome, audited."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlmodel import select
 
 from cadence.delivery.sender import OutboxSender
+from cadence.domain.clock import FixedClock
+from cadence.domain.periods import shift_week
 from cadence.prompts import ids
 from cadence.services.deps import Deps
-from cadence.storage.db import read_scope
-from cadence.storage.models import AuditEvent, Plan
+from cadence.storage import repo
+from cadence.storage.db import read_scope, session_scope
+from cadence.storage.models import Action, AuditEvent, Plan
 from tests.conftest import HttpApp, button_click, view_submission
 from tests.fakeslack import FakeSlack
+from tests.test_digests import MONDAY_PARIS_9, PERIOD, answer, digest_text, run_digests
 from tests.test_home_and_privacy import home_event
 
 # ORG: Lea leads Ana, Ben and Dan; Ben manages Cat. Lea is HR. Friday 20 Nov 2026.
@@ -163,3 +168,44 @@ def test_the_persons_checkin_modal_shows_their_plan_and_nobody_elses(
         http_app.command("/checkin", user)
         modal = json.dumps(fake.wait_for("views.open", before + 1)[-1].args["view"])
         assert ("CSAT at or above 88 %" in modal) == shows, user
+
+
+def test_the_managers_digest_lists_the_plan_and_says_whether_last_months_action_helped(
+    org: Deps, fake: FakeSlack, http_app: HttpApp, sender: OutboxSender, clock: FixedClock
+) -> None:
+    # Ben opens a plan for Cat; Lea's action on Ana's quality (week 43) was closed since.
+    view = open_modal(http_app, fake, "U0BEN", "<@U0CAT>")
+    http_app.interactive(view_submission("U0BEN", view, plan_values()))
+    for back in range(8, 4, -1):  # weeks 39–42: CSAT 80, under the floor
+        answer(org, "U0ANA", shift_week(PERIOD, -back), 80, 60)
+    answer(org, "U0ANA", shift_week(PERIOD, -4), 80, 60)  # week 43: the signal
+    for back in range(3, -1, -1):  # weeks 44–47: back to 90
+        answer(org, "U0ANA", shift_week(PERIOD, -back), 90, 60)
+    now = org.clock.now()
+    with session_scope(org.engine) as s:
+        lea, ana = (repo.person_by_slack_id(x, session=s) for x in ("U0LEAD", "U0ANA"))
+        assert lea is not None and ana is not None and lea.id and ana.id
+        s.add(
+            Action(
+                manager_id=lea.id,
+                report_id=ana.id,
+                period=shift_week(PERIOD, -4),
+                signal="quality_below_floor",
+                text="Shadow a senior on hard tickets",
+                owner_kind="report",
+                owner_slack_id="U0ANA",
+                due=date(2026, 11, 1),
+                status="done",
+                created_at=now,
+                updated_at=now,
+                closed_at=now,
+            )
+        )
+    fake.clear()
+    run_digests(org, sender, clock, MONDAY_PARIS_9)
+    lea_digest = digest_text(fake, "U0LEAD")
+    assert "Ana Agent (quality below floor, week of 19 Oct): yes, quality recovered" in lea_digest
+    run_digests(org, sender, clock, datetime(2026, 11, 23, 14, 0, tzinfo=UTC))  # 09:00 in NY
+    ben_digest = digest_text(fake, "U0BEN")
+    assert "📋 Cat Closer · development plan · next check-in Fri 11 Dec 2026" in ben_digest
+    assert "development plan" not in lea_digest  # Cat is not Lea's direct report
