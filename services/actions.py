@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import logging
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlmodel import Session
 
@@ -83,20 +82,6 @@ def open_plan(deps: Deps, slack_id: str, value: str) -> Outcome:
         text_limit=ACTION_TEXT_LIMIT,
     )
     return Outcome(view=view)
-
-
-def read_action_state(values: dict[str, Any]) -> RawAction:
-    def element(block_id: str, action_id: str) -> dict[str, Any]:
-        found = (values.get(block_id) or {}).get(action_id) or {}
-        return found if isinstance(found, dict) else {}
-
-    owner = element(ids.B_ACTION_OWNER, ids.A_ACTION_OWNER).get("selected_option") or {}
-    return RawAction(
-        text=element(ids.B_ACTION_WHAT, ids.A_ACTION_WHAT).get("value"),
-        owner=owner.get("value") if isinstance(owner, dict) else None,
-        other=element(ids.B_ACTION_OTHER, ids.A_ACTION_OTHER).get("selected_user"),
-        due=element(ids.B_ACTION_DUE, ids.A_ACTION_DUE).get("selected_date"),
-    )
 
 
 def submit_action(

@@ -280,28 +280,6 @@ def open_checkin(deps: Deps, slack_id: str, period: str | None = None) -> Outcom
     return Outcome(view=_modal(deps, person, role, period, existing.get((person.id, period))))
 
 
-def read_modal_state(values: dict[str, Any]) -> RawAnswers:
-    """The modal's `view.state.values` as strings (shapes as Slack sends them)."""
-
-    def get(field_name: str) -> str | None:
-        block_id, action_id = ids.CHECKIN_FIELDS[field_name]
-        element = (values.get(block_id) or {}).get(action_id) or {}
-        if "selected_option" in element:
-            option = element.get("selected_option") or {}
-            return str(option.get("value")) if option.get("value") is not None else None
-        value = element.get("value")
-        return None if value is None else str(value)
-
-    return RawAnswers(
-        quality=get("quality"),
-        output=get("output"),
-        mood=get("mood"),
-        wins=get("wins"),
-        blockers=get("blockers"),
-        priorities=get("priorities"),
-    )
-
-
 def _summary(role: Role, quality: float | None, output: float | None, mood: int | None) -> str:
     if quality is None and output is None:
         return f"Your team's numbers come from their check-ins · mood {mood}/5"

@@ -6,15 +6,26 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from cadence.handlers.views.common import answer, metadata, state_values
+from cadence.domain.checkins import RawAnswers
+from cadence.handlers.views.common import answer, field, metadata, state_values
 from cadence.prompts import ids
 from cadence.services import checkins
 from cadence.services.deps import Deps
+
+
+def parse(view: dict[str, Any]) -> RawAnswers:
+    """The modal's answers as strings (None when a field was left empty)."""
+    values = state_values(view)
+    return RawAnswers(
+        **{
+            name: field(values, block, action)
+            for name, (block, action) in ids.CHECKIN_FIELDS.items()
+        }
+    )
 
 
 def register(app: App, deps: Deps) -> None:
     @app.view(ids.CHECKIN_MODAL)
     def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         period = metadata(view).get("period", "")
-        raw = checkins.read_modal_state(state_values(view))
-        answer(ack, checkins.submit_checkin(deps, body["user"]["id"], period, raw))
+        answer(ack, checkins.submit_checkin(deps, body["user"]["id"], period, parse(view)))

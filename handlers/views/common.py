@@ -29,20 +29,37 @@ def state_values(view: dict[str, Any]) -> dict[str, Any]:
     return clean_strings(values) if isinstance(values, dict) else {}
 
 
-def field(values: dict[str, Any], block_id: str, action_id: str) -> str | None:
-    """One input's value as a string (a picked option's value, a picked date, typed text), or
-    None when it is empty."""
+def _element(values: dict[str, Any], block_id: str, action_id: str) -> dict[str, Any]:
     element = (values.get(block_id) or {}).get(action_id) or {}
-    if not isinstance(element, dict):
-        return None
+    return element if isinstance(element, dict) else {}
+
+
+def field(values: dict[str, Any], block_id: str, action_id: str) -> str | None:
+    """One input's value as a string (a picked option's value, a picked date or user, typed
+    text), or None when it is empty."""
+    element = _element(values, block_id, action_id)
     if "selected_option" in element:
         option = element.get("selected_option") or {}
         value = option.get("value") if isinstance(option, dict) else None
     elif "selected_date" in element:
         value = element.get("selected_date")
+    elif "selected_user" in element:
+        value = element.get("selected_user")
     else:
         value = element.get("value")
     return None if value is None else str(value)
+
+
+def picks(values: dict[str, Any], block_id: str, action_id: str) -> tuple[str, ...]:
+    """A multi-select's picks as strings: the picked options' values, or the picked users."""
+    element = _element(values, block_id, action_id)
+    if "selected_options" in element:
+        return tuple(
+            str(o.get("value"))
+            for o in element.get("selected_options") or []
+            if isinstance(o, dict)
+        )
+    return tuple(str(u) for u in element.get("selected_users") or [])
 
 
 def answer(ack: Ack, errors: dict[str, str]) -> None:
