@@ -46,20 +46,6 @@ def open_feedback(
     return Outcome(view=view)
 
 
-def read_modal_state(values: dict[str, Any]) -> FeedbackDraft:
-    def element(block_id: str, action_id: str) -> dict[str, Any]:
-        found: dict[str, Any] = (values.get(block_id) or {}).get(action_id) or {}
-        return found
-
-    visibility = element(ids.B_FB_VISIBILITY, ids.A_FB_VISIBILITY).get("selected_option") or {}
-    return FeedbackDraft(
-        receiver=element(ids.B_FB_WHO, ids.A_FB_WHO).get("selected_user") or None,
-        strengths=str(element(ids.B_FB_STRENGTHS, ids.A_FB_STRENGTHS).get("value") or "").strip(),
-        improvements=str(element(ids.B_FB_IMPROVE, ids.A_FB_IMPROVE).get("value") or "").strip(),
-        visibility=visibility.get("value"),
-    )
-
-
 def submit_feedback(
     deps: Deps, giver_slack: str, draft: FeedbackDraft, link: str, submission_key: str = ""
 ) -> dict[str, str]:

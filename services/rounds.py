@@ -8,7 +8,8 @@ import json
 import logging
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -115,34 +116,6 @@ def open_round_modal(deps: Deps, slack_id: str) -> Outcome:
             default_deadline=(today + timedelta(days=14)).isoformat(),
             minimum=settings.resolved(deps).anonymity_minimum(),
         )
-    )
-
-
-def read_round_form(values: dict[str, Any]) -> RoundForm:
-    def el(block_id: str, action_id: str) -> dict[str, Any]:
-        found: dict[str, Any] = (values.get(block_id) or {}).get(action_id) or {}
-        return found
-
-    def options(block_id: str, action_id: str) -> tuple[str, ...]:
-        return tuple(
-            str(o.get("value")) for o in el(block_id, action_id).get("selected_options") or []
-        )
-
-    def selected(block_id: str, action_id: str) -> str | None:
-        option = el(block_id, action_id).get("selected_option") or {}
-        return option.get("value")
-
-    return RoundForm(
-        name=str(el(ids.B_RD_NAME, ids.A_RD_NAME).get("value") or ""),
-        subjects=tuple(el(ids.B_RD_SUBJECTS, ids.A_RD_SUBJECTS).get("selected_users") or ()),
-        team_of=el(ids.B_RD_TEAM, ids.A_RD_TEAM).get("selected_user") or None,
-        perspectives=options(ids.B_RD_PERSPECTIVES, ids.A_RD_PERSPECTIVES),
-        peer_mode=selected(ids.B_RD_PEER_MODE, ids.A_RD_PEER_MODE),
-        peers=tuple(el(ids.B_RD_PEERS, ids.A_RD_PEERS).get("selected_users") or ()),
-        question_set=selected(ids.B_RD_QUESTIONS, ids.A_RD_QUESTIONS),
-        deadline=el(ids.B_RD_DEADLINE, ids.A_RD_DEADLINE).get("selected_date"),
-        anonymous=bool(options(ids.B_RD_ANONYMOUS, ids.A_RD_ANONYMOUS)),
-        min_responses=el(ids.B_RD_MIN, ids.A_RD_MIN).get("value"),
     )
 
 
@@ -401,32 +374,19 @@ def open_answer(deps: Deps, slack_id: str, request_id: int) -> Outcome:
     )
 
 
-def read_answer_state(
-    values: dict[str, Any],
-) -> tuple[dict[int, str | None], dict[int, str | None]]:
-    """Ratings and open answers by question index, from the modal's state."""
-    ratings: dict[int, str | None] = {}
-    texts: dict[int, str | None] = {}
-    for block_id, actions in values.items():
-        kind, _, index = block_id.partition("_")
-        if not index.isdigit():
-            continue
-        if kind == "rate":
-            option = (actions.get(ids.A_RD_RATING) or {}).get("selected_option") or {}
-            ratings[int(index)] = option.get("value")
-        elif kind == "open":
-            texts[int(index)] = (actions.get(ids.A_RD_TEXT) or {}).get("value")
-    return ratings, texts
+@dataclass(frozen=True, slots=True)
+class RoundAnswer:
+    """A reviewer's answer modal: ratings and open answers by question index, as Slack sent
+    them (None when left empty)."""
+
+    request: int
+    ratings: Mapping[int, str | None]
+    texts: Mapping[int, str | None]
 
 
-def submit_answer(
-    deps: Deps,
-    slack_id: str,
-    request_id: int,
-    ratings: dict[int, str | None],
-    texts: dict[int, str | None],
-) -> dict[str, str]:
-    found = _own_request(deps, slack_id, request_id)
+def submit_answer(deps: Deps, slack_id: str, answer: RoundAnswer) -> dict[str, str]:
+    ratings, texts = answer.ratings, answer.texts
+    found = _own_request(deps, slack_id, answer.request)
     if isinstance(found, str):
         return {"rate_0" if ratings else "open_0": found}
     _, request, round_, subject = found
@@ -530,13 +490,19 @@ def open_decline(deps: Deps, slack_id: str, request_id: int) -> Outcome:
     )
 
 
-def submit_decline(deps: Deps, slack_id: str, request_id: int, reason: str) -> dict[str, str]:
-    reason = reason.strip()
+@dataclass(frozen=True, slots=True)
+class Decline:
+    request: int
+    reason: str
+
+
+def submit_decline(deps: Deps, slack_id: str, decline: Decline) -> dict[str, str]:
+    reason = decline.reason.strip()
     if not reason:
         return {ids.B_RD_REASON: "A short reason helps HR find someone else."}
     if len(reason) > 500:
         return {ids.B_RD_REASON: "Please keep the reason under 500 characters."}
-    found = _own_request(deps, slack_id, request_id)
+    found = _own_request(deps, slack_id, decline.request)
     if isinstance(found, str):
         return {ids.B_RD_REASON: found}
     _, request, round_, _ = found
@@ -638,12 +604,17 @@ def _approver(
     )
 
 
-def submit_nominations(
-    deps: Deps, slack_id: str, round_id: int, nominees: list[str]
-) -> dict[str, str]:
+@dataclass(frozen=True, slots=True)
+class Nominations:
+    round: int
+    nominees: tuple[str, ...]  # Slack IDs
+
+
+def submit_nominations(deps: Deps, slack_id: str, nominations: Nominations) -> dict[str, str]:
     """Store the subject's one set of nominees (replacing an earlier one not yet approved) and
     ask the approver to approve exactly that set."""
-    found = _nominating(deps, slack_id, round_id)
+    nominees = nominations.nominees
+    found = _nominating(deps, slack_id, nominations.round)
     if isinstance(found, str):
         return {ids.B_RD_NOMINEES: found}
     subject, round_, nomination = found
@@ -883,9 +854,17 @@ def open_replace(deps: Deps, slack_id: str, request_id: int) -> Outcome:
     )
 
 
-def submit_replace(deps: Deps, slack_id: str, request_id: int, new_reviewer: str) -> dict[str, str]:
-    """Ask `new_reviewer` instead of the reviewer who declined: a new request (and its DM)."""
-    found = _declined(deps, slack_id, request_id)
+@dataclass(frozen=True, slots=True)
+class Replacement:
+    request: int  # the declined request
+    reviewer: str  # Slack ID of who to ask instead ("" when nobody was picked)
+
+
+def submit_replace(deps: Deps, slack_id: str, replacement: Replacement) -> dict[str, str]:
+    """Ask `replacement.reviewer` instead of the reviewer who declined: a new request (and
+    its DM)."""
+    new_reviewer = replacement.reviewer
+    found = _declined(deps, slack_id, replacement.request)
     if isinstance(found, str):
         return {ids.B_RD_REPLACE: found}
     request, round_, _, subject = found
