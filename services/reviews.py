@@ -200,50 +200,18 @@ def _queue_manager_prompts(deps: Deps, now: datetime, only: int | None = None) -
         return repo.enqueue(messages, now, session=session)
 
 
-# ------------------------------------------------------------------ reading modal state
+# ------------------------------------------------------------------ what the modals send
 
 
 @dataclass(frozen=True, slots=True)
 class ModalAnswers:
+    """An assessment modal as Slack sent it: ratings in competency order (None when not
+    picked), the texts by name, and `final` for its submit button (Submit / Release; False
+    for Save draft and for closing it)."""
+
     ratings: list[str | None]
     texts: dict[str, str | None]
     final: bool
-
-
-def read_modal_state(values: Mapping[str, Any], *, final: bool) -> ModalAnswers:
-    """`view.state.values` of an assessment modal, in the shapes Slack sends. Ratings come
-    back in competency order (block ids end with the competency's index). `final`: the
-    modal's submit button (Submit / Release); False for Save draft and for closing it."""
-
-    def element(block_id: str, action_id: str) -> dict[str, Any]:
-        found = (values.get(block_id) or {}).get(action_id) or {}
-        return found if isinstance(found, dict) else {}
-
-    def selected(block_id: str, action_id: str) -> str | None:
-        option = element(block_id, action_id).get("selected_option") or {}
-        value = option.get("value") if isinstance(option, dict) else None
-        return None if value is None else str(value)
-
-    def text(block_id: str, action_id: str) -> str | None:
-        value = element(block_id, action_id).get("value")
-        return None if value is None else str(value)
-
-    indices = [
-        int(k.removeprefix(ids.B_RV_RATE))
-        for k in values
-        if k.startswith(ids.B_RV_RATE) and k.removeprefix(ids.B_RV_RATE).isdigit()
-    ]
-    count = max(indices) + 1 if indices else 0
-    return ModalAnswers(
-        ratings=[selected(f"{ids.B_RV_RATE}{i}", ids.A_RV_RATE) for i in range(count)],
-        texts={
-            "achievements": text(ids.B_RV_ACHIEVEMENTS, ids.A_RV_ACHIEVEMENTS),
-            "grow": text(ids.B_RV_GROW, ids.A_RV_GROW),
-            "goals": text(ids.B_RV_GOALS, ids.A_RV_GOALS),
-            "narrative": text(ids.B_RV_NARRATIVE, ids.A_RV_NARRATIVE),
-        },
-        final=final,
-    )
 
 
 def _rating_blocks(role: Role) -> list[str]:
@@ -614,11 +582,18 @@ def open_acknowledge(deps: Deps, slack_id: str, quarter: str) -> Outcome:
     return Outcome(view=view)
 
 
-def acknowledge(deps: Deps, slack_id: str, quarter: str, comment: str | None) -> dict[str, str]:
+@dataclass(frozen=True, slots=True)
+class Acknowledgement:
+    quarter: str
+    comment: str | None
+
+
+def acknowledge(deps: Deps, slack_id: str, form: Acknowledgement) -> dict[str, str]:
+    quarter = form.quarter
     person = caller(deps, slack_id, with_role=True)
     if person is None or person.id is None:
         return {ids.B_RV_ACK: NOT_REGISTERED}
-    text = (comment or "").strip()
+    text = (form.comment or "").strip()
     if len(text) > ANSWER_LIMIT:
         return {ids.B_RV_ACK: f"Please keep this under {ANSWER_LIMIT} characters."}
     now = deps.clock.now()

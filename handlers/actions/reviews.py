@@ -10,7 +10,8 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from cadence.handlers.actions.checkin import _tell
-from cadence.handlers.views.common import metadata, state_values
+from cadence.handlers.views.common import metadata
+from cadence.handlers.views.reviews import parse_assessment
 from cadence.prompts import ids
 from cadence.services import goals, reviews
 from cadence.services.common import Outcome
@@ -50,7 +51,7 @@ def register(app: App, deps: Deps) -> None:
             body["user"]["id"],
             str(view.get("callback_id") or ""),
             metadata(view),
-            reviews.read_modal_state(state_values(view), final=False),
+            parse_assessment(view, final=False),
         )
         if outcome.view is not None:
             client.views_update(view_id=view["id"], hash=view.get("hash"), view=outcome.view)

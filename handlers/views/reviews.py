@@ -17,17 +17,47 @@ from cadence.services import goals, reviews
 from cadence.services.deps import Deps
 
 
+def parse_assessment(view: dict[str, Any], *, final: bool) -> reviews.ModalAnswers:
+    """A self or manager assessment modal. Ratings come back in competency order (block ids
+    end with the competency's index). `final`: the modal's submit button (Submit / Release);
+    False for Save draft and for closing it."""
+    values = _values(view)
+    indices = [
+        int(k.removeprefix(ids.B_RV_RATE))
+        for k in values
+        if k.startswith(ids.B_RV_RATE) and k.removeprefix(ids.B_RV_RATE).isdigit()
+    ]
+    count = max(indices) + 1 if indices else 0
+    return reviews.ModalAnswers(
+        ratings=[field(values, f"{ids.B_RV_RATE}{i}", ids.A_RV_RATE) for i in range(count)],
+        texts={
+            "achievements": field(values, ids.B_RV_ACHIEVEMENTS, ids.A_RV_ACHIEVEMENTS),
+            "grow": field(values, ids.B_RV_GROW, ids.A_RV_GROW),
+            "goals": field(values, ids.B_RV_GOALS, ids.A_RV_GOALS),
+            "narrative": field(values, ids.B_RV_NARRATIVE, ids.A_RV_NARRATIVE),
+        },
+        final=final,
+    )
+
+
+def parse_acknowledgement(view: dict[str, Any]) -> reviews.Acknowledgement:
+    return reviews.Acknowledgement(
+        quarter=_meta(view).get("quarter", ""),
+        comment=field(_values(view), ids.B_RV_ACK, ids.A_RV_ACK),
+    )
+
+
 def register(app: App, deps: Deps) -> None:
     @app.view(ids.REVIEW_SELF_MODAL)
     def submit_self(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        answers = reviews.read_modal_state(_values(view), final=True)
+        answers = parse_assessment(view, final=True)
         quarter = _meta(view).get("quarter", "")
         _answer(ack, reviews.save_self_assessment(deps, body["user"]["id"], quarter, answers))
 
     @app.view_closed(ids.REVIEW_SELF_MODAL)
     def close_self(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         # Saved before the ack (one short write): the draft is stored when Slack hears back.
-        answers = reviews.read_modal_state(_values(view), final=False)
+        answers = parse_assessment(view, final=False)
         quarter = _meta(view).get("quarter", "")
         reviews.save_self_assessment(deps, body["user"]["id"], quarter, answers)
         ack()
@@ -35,7 +65,7 @@ def register(app: App, deps: Deps) -> None:
     @app.view(ids.REVIEW_MANAGER_MODAL)
     def submit_manager(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         meta = _meta(view)
-        answers = reviews.read_modal_state(_values(view), final=True)
+        answers = parse_assessment(view, final=True)
         errors = reviews.save_manager_assessment(
             deps, body["user"]["id"], meta.get("report", ""), meta.get("quarter", ""), answers
         )
@@ -44,7 +74,7 @@ def register(app: App, deps: Deps) -> None:
     @app.view_closed(ids.REVIEW_MANAGER_MODAL)
     def close_manager(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         meta = _meta(view)
-        answers = reviews.read_modal_state(_values(view), final=False)
+        answers = parse_assessment(view, final=False)
         reviews.save_manager_assessment(
             deps, body["user"]["id"], meta.get("report", ""), meta.get("quarter", ""), answers
         )
@@ -52,9 +82,7 @@ def register(app: App, deps: Deps) -> None:
 
     @app.view(ids.REVIEW_ACK_MODAL)
     def submit_ack(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        comment = ((_values(view).get(ids.B_RV_ACK) or {}).get(ids.A_RV_ACK) or {}).get("value")
-        quarter = _meta(view).get("quarter", "")
-        _answer(ack, reviews.acknowledge(deps, body["user"]["id"], quarter, comment))
+        _answer(ack, reviews.acknowledge(deps, body["user"]["id"], parse_acknowledgement(view)))
 
     @app.view(ids.GOALS_MODAL)
     def submit_goal(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
