@@ -42,6 +42,7 @@ ORDER: dict[SignalKind, int] = {
     SignalKind.SKIPPED: 8,
     SignalKind.AWAY: 9,
     SignalKind.HOLIDAY: 10,
+    SignalKind.OFF_WEEK: 11,
 }
 EMOJI: dict[SignalKind, str] = {
     SignalKind.QUALITY_BELOW_FLOOR: "🔴",
@@ -55,12 +56,14 @@ EMOJI: dict[SignalKind, str] = {
     SignalKind.SKIPPED: "⏭️",
     SignalKind.AWAY: "🌴",
     SignalKind.HOLIDAY: "🎉",
+    SignalKind.OFF_WEEK: "💤",
 }
 # A week with no numbers: its state decides the reading (no signal for an absence).
 NO_NUMBERS: dict[str, SignalKind] = {
     "skipped": SignalKind.SKIPPED,
     "away": SignalKind.AWAY,
     "holiday": SignalKind.HOLIDAY,
+    "off-week": SignalKind.OFF_WEEK,
     "open": SignalKind.NOT_YET,
 }
 
@@ -129,6 +132,7 @@ class ReportRow:
             "skipped": "skipped the week",
             "away": "away",
             "holiday": "public holiday",
+            "off-week": "off-week (not due)",
             "open": "not checked in yet",
         }.get(self.week.status, "no check-in")
 
@@ -339,6 +343,12 @@ FOLDS: list[tuple[frozenset[SignalKind], str, str, str]] = [
     (frozenset({SignalKind.SKIPPED}), "⏭️", "skipped the week", "skipped the week"),
     (frozenset({SignalKind.AWAY}), "🌴", "was away", "were away"),
     (frozenset({SignalKind.HOLIDAY}), "🎉", "had public holidays", "had public holidays"),
+    (
+        frozenset({SignalKind.OFF_WEEK}),
+        "💤",
+        "had an off-week (check-ins every two weeks)",
+        "had an off-week (check-ins every two weeks)",
+    ),
     (
         frozenset({SignalKind.NOT_YET}),
         "⏳",

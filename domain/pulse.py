@@ -74,6 +74,7 @@ class TeamPulse:
     skipped: int = 0
     away: int = 0
     holiday: int = 0
+    off_week: int = 0
     mood: float | None = None
     below_floor_pct: float | None = None
     output_pct: float | None = None
@@ -101,6 +102,8 @@ class TeamPulse:
         absent = [f"{self.skipped} skipped", f"{self.away} away"]
         if self.holiday:
             absent.append(f"{plural(self.holiday, 'public holiday week')}")
+        if self.off_week:
+            absent.append(f"{plural(self.off_week, 'off-week')} (not due)")
         parts.append(", ".join(absent[:-1]) + " and " + absent[-1] + " apart")
         if self.mood is not None:
             parts.append(f"mood {fmt(self.mood)}/5")
@@ -250,6 +253,7 @@ def pulse(
         skipped=total.states["skipped"],
         away=total.states["away"],
         holiday=total.states["holiday"],
+        off_week=total.states["off-week"],
         mood=round(total.mood_sum / total.moods, 1) if total.moods else None,
         below_floor_pct=round(100 * total.below / total.qualities, 1) if total.qualities else None,
         output_pct=round(100 * total.output_sum / total.outputs) if total.outputs else None,

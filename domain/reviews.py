@@ -150,10 +150,11 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
-def checkins_line(due: Sequence[WeekData], not_due: Sequence[str]) -> str:
+def checkins_line(due: Sequence[WeekData], not_due: Sequence[str], off: int = 0) -> str:
     """ "Checked in 6 of 8 weeks that were due · 1 skipped, 1 away": answered of the weeks
     whose answer deadline has passed, absences stated apart, then what was missed and which
-    weeks are still open (`not_due`: never counted as missed)."""
+    weeks are still open (`not_due`: never counted as missed); `off`: off-weeks of an
+    every-two-weeks cadence, never due."""
     count = Counter(w.status for w in due)
     n = len(due)
     line = f"Checked in {count[WeekState.ANSWERED]} of {plural(n, 'week')}"
@@ -167,6 +168,8 @@ def checkins_line(due: Sequence[WeekData], not_due: Sequence[str]) -> str:
         line += " · " + ", ".join(absent)
     if count[WeekState.MISSING]:
         line += f" · {count[WeekState.MISSING]} missed"
+    if off:
+        line += f" · {plural(off, 'off-week')} not due (every-two-weeks check-ins)"
     if not_due:
         line += " · not due yet: " + ", ".join(week_label(p) for p in not_due)
     return line
@@ -186,8 +189,9 @@ def build_evidence(
     baselines. Only weeks that were due count: an open week (answer deadline not passed, not
     answered) is named apart, never "missed". `joined` names the first week when the person
     joined during the quarter."""
-    due = [w for w in weeks if w.status != WeekState.OPEN]
-    line = checkins_line(due, [w.period for w in weeks if w.status == WeekState.OPEN])
+    due = [w for w in weeks if w.status not in (WeekState.OPEN, WeekState.OFF_WEEK)]
+    open_ = [w.period for w in weeks if w.status == WeekState.OPEN]
+    line = checkins_line(due, open_, sum(w.status == WeekState.OFF_WEEK for w in weeks))
     if joined:
         line += f" · counted from the {week_label(joined)}, when you joined Cadence"
     weeks = due

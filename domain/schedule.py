@@ -12,9 +12,24 @@ from dataclasses import dataclass
 from datetime import datetime, time
 
 from cadence.domain.holidays import holiday_week, next_working_day
-from cadence.domain.periods import at_local, local_now, shift_week, week_day, week_of
+from cadence.domain.periods import at_local, local_now, parse_week, shift_week, week_day, week_of
 
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+# Check-in cadence: every week, or every two weeks on the ISO weeks of one parity. The parity
+# is part of the value, so a restart or a settings change never shifts which weeks are due.
+WEEKLY = "weekly"
+CADENCES = (WEEKLY, "fortnightly-even", "fortnightly-odd")
+
+
+def off_week(cadence: str, period: str) -> bool:
+    """`period` is not a check-in week under `cadence` (its ISO week number has the other
+    parity): no prompt, no reminder, and the week reads "off-week", never missing."""
+    if cadence == "fortnightly-even":
+        return parse_week(period)[1] % 2 == 1
+    if cadence == "fortnightly-odd":
+        return parse_week(period)[1] % 2 == 0
+    return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +59,7 @@ class Schedule:
     digest: WeeklySlot = WeeklySlot(1, time(9, 0), 1)  # following Monday 09:00
     quiet_start: time = time(21, 0)
     quiet_end: time = time(8, 0)
+    cadence: str = WEEKLY
 
     def is_quiet(self, now: datetime, tz: str) -> bool:
         """Night in the recipient's zone: nobody is pinged then, a catch-up waits for morning."""
@@ -71,7 +87,10 @@ class Schedule:
         return start if start < self.answer_deadline.for_period(period, tz) else None
 
     def prompt_at(self, period: str, tz: str, country: str = "") -> datetime | None:
-        """When the check-in DM for `period` is due; None: no prompt (a holiday week)."""
+        """When the check-in DM for `period` is due; None: no prompt (an off-week or a holiday
+        week)."""
+        if self.off_week(period):
+            return None
         return self._moved(self.checkin, period, tz, country)
 
     def reminder_at(self, period: str, tz: str, country: str = "") -> datetime | None:
@@ -82,9 +101,15 @@ class Schedule:
             return None
         return reminder
 
+    def off_week(self, period: str) -> bool:
+        """No prompt for `period` because of the every-two-weeks cadence: reads "off-week"."""
+        return off_week(self.cadence, period)
+
     def holiday_week(self, period: str, tz: str, country: str) -> bool:
         """No prompt for `period` because of public holidays: the week reads "holiday"."""
-        return bool(country) and self.prompt_at(period, tz, country) is None
+        if not country or self.off_week(period):
+            return False
+        return self.prompt_at(period, tz, country) is None
 
     def _due(self, at: Callable[[str], datetime | None], now: datetime, tz: str) -> list[str]:
         if self.is_quiet(now, tz):

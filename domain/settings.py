@@ -12,8 +12,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import time
 
+from cadence.domain.periods import shift_week, week_day
 from cadence.domain.rounds import MIN_RESPONSES, NUDGES_PER_WEEK
-from cadence.domain.schedule import DAY_NAMES, Schedule
+from cadence.domain.schedule import CADENCES, DAY_NAMES, Schedule, off_week
+from cadence.domain.weeks import day_label
 
 ORG = "org"
 MAX_NUDGES = 10
@@ -24,7 +26,7 @@ INHERIT = "inherit"  # typed in a field: remove this scope's value, the wider on
 class Key:
     name: str
     label: str
-    kind: str  # day | time | count | minimum
+    kind: str  # day | time | count | minimum | cadence
     org_only: bool = False
 
 
@@ -35,6 +37,7 @@ KEYS: tuple[Key, ...] = (
     Key("digest_time", "Digest time (the Monday after)", "time"),
     Key("quiet_start", "Quiet hours start", "time"),
     Key("quiet_end", "Quiet hours end", "time"),
+    Key("checkin_cadence", "Check-in cadence", "cadence"),
     Key("nudge_budget", "Reminders per week", "count"),
     Key("anonymity_minimum", "Anonymity minimum (new rounds)", "minimum", org_only=True),
 )
@@ -65,6 +68,10 @@ def check(key: Key, raw: str) -> tuple[str | None, str | None]:
         if _TIME.match(text):
             return text, None
         return None, "A time as HH:MM, 24-hour (for example 09:30)."
+    if key.kind == "cadence":
+        if text.lower() in CADENCES:
+            return text.lower(), None
+        return None, "Every week, or every two weeks on even or odd ISO weeks."
     if key.kind == "count":
         if text.isdigit() and 0 <= int(text) <= MAX_NUDGES:
             return str(int(text)), None
@@ -76,7 +83,21 @@ def check(key: Key, raw: str) -> tuple[str | None, str | None]:
 
 def shown(key: Key, value: str) -> str:
     """A stored value as people read it."""
+    if key.kind == "cadence":
+        return cadence_label(value)
     return DAY_NAMES[int(value) - 1] if key.kind == "day" else value
+
+
+def cadence_label(value: str, this_week: str = "") -> str:
+    """'Every two weeks (even ISO weeks)'; with `this_week`, the next check-in week too:
+    'Every two weeks (even ISO weeks, next: week of Mon 30 Nov 2026)'."""
+    if value not in CADENCES[1:]:
+        return "Every week"
+    parity = value.removeprefix("fortnightly-")
+    if not this_week:
+        return f"Every two weeks ({parity} ISO weeks)"
+    due = this_week if not off_week(value, this_week) else shift_week(this_week, 1)
+    return f"Every two weeks ({parity} ISO weeks, next: week of {day_label(week_day(due, 1))})"
 
 
 def scopes_for(person_id: int, chain: Sequence[int]) -> list[str]:
@@ -114,6 +135,8 @@ def schedule_of(default: Schedule, values: Mapping[str, str]) -> Schedule:
         changes["quiet_start"] = _at(values["quiet_start"])
     if "quiet_end" in values:
         changes["quiet_end"] = _at(values["quiet_end"])
+    if values.get("checkin_cadence") in CADENCES:
+        changes["cadence"] = values["checkin_cadence"]
     return replace(default, **changes) if changes else default  # type: ignore[arg-type]
 
 

@@ -32,6 +32,7 @@ class SignalKind(StrEnum):
     SKIPPED = "skipped"
     AWAY = "away"
     HOLIDAY = "holiday"
+    OFF_WEEK = "off-week"  # every-two-weeks check-ins: a week that is not due
     NOT_YET = "not_yet"
 
 
@@ -46,6 +47,7 @@ LABELS: dict[SignalKind, str] = {
     SignalKind.SKIPPED: "Skipped",
     SignalKind.AWAY: "Away",
     SignalKind.HOLIDAY: "Public holiday",
+    SignalKind.OFF_WEEK: "Off-week (not due)",
     SignalKind.NOT_YET: "Not checked in yet",
 }
 
@@ -60,6 +62,7 @@ ACTIONS: dict[SignalKind, str] = {
     SignalKind.SKIPPED: "Nothing: an absence is not neglect",
     SignalKind.AWAY: "Nothing: an absence is not neglect",
     SignalKind.HOLIDAY: "Nothing: an absence is not neglect",
+    SignalKind.OFF_WEEK: "Nothing: check-ins are every two weeks",
     SignalKind.NOT_YET: "Nothing yet: the check-in is still open",
 }
 MOOD_ACTION = "Ask how they are"

@@ -22,6 +22,7 @@ class WeekState(StrEnum):
     MISSING = "missing"
     OPEN = "open"  # not answered yet, and its deadline has not passed
     HOLIDAY = "holiday"  # no prompt: public holidays in the person's country
+    OFF_WEEK = "off-week"  # not due: every-two-weeks check-ins, the other parity of ISO week
 
 
 ICONS: dict[WeekState, str] = {
@@ -31,6 +32,7 @@ ICONS: dict[WeekState, str] = {
     WeekState.MISSING: "❗",
     WeekState.OPEN: "⏳",
     WeekState.HOLIDAY: "🎉",
+    WeekState.OFF_WEEK: "💤",
 }
 
 WORDS: dict[WeekState, str] = {
@@ -40,24 +42,33 @@ WORDS: dict[WeekState, str] = {
     WeekState.MISSING: "missing",
     WeekState.OPEN: "not yet",
     WeekState.HOLIDAY: "public holiday",
+    WeekState.OFF_WEEK: "off-week (not due)",
 }
 
 # Stored check-in statuses. "away" is written when Slack's status said so at prompt time.
-ABSENT = frozenset({WeekState.SKIPPED, WeekState.AWAY, WeekState.HOLIDAY})
+ABSENT = frozenset({WeekState.SKIPPED, WeekState.AWAY, WeekState.HOLIDAY, WeekState.OFF_WEEK})
 
 
 def week_state(
-    stored: str | None, *, away: bool, deadline_passed: bool, holiday: bool = False
+    stored: str | None,
+    *,
+    away: bool,
+    deadline_passed: bool,
+    holiday: bool = False,
+    off_week: bool = False,
 ) -> WeekState:
     """The state of one week from the stored check-in status (answered | skipped | away, or
     None without a row), whether a declared absence covers it, whether public holidays made
-    it a week without a prompt, and whether its answer deadline has passed."""
+    it a week without a prompt, whether the every-two-weeks cadence made it a week not due,
+    and whether its answer deadline has passed."""
     if stored == "answered":
         return WeekState.ANSWERED
     if stored == "skipped":
         return WeekState.SKIPPED
     if stored == "away" or away:
         return WeekState.AWAY
+    if off_week:
+        return WeekState.OFF_WEEK
     if holiday:
         return WeekState.HOLIDAY
     return WeekState.MISSING if deadline_passed else WeekState.OPEN

@@ -414,8 +414,9 @@ def team_completion(
     with read_scope(deps.engine) as session:
         rows = repo.checkins_in(ids_, [period], session=session)
         away = weeks.covered(ids_, [period], session=session)
+        chosen = settings.resolved(deps, session=session)
     stored = {k: c.status for k, c in rows.items()}
-    state = weeks.states(deps.schedule, reports, [period], stored, away, now)
+    state = weeks.states(chosen.schedule, reports, [period], stored, away, now)
     counts = {s: 0 for s in WeekState}
     lines = []
     for r in reports:
@@ -425,7 +426,7 @@ def team_completion(
     parts = [f"{counts[WeekState.ANSWERED]} of {len(reports)} checked in"]
     parts += [
         f"{counts[st]} {WORDS[st]}"
-        for st in (WeekState.SKIPPED, WeekState.AWAY, WeekState.HOLIDAY)
+        for st in (WeekState.SKIPPED, WeekState.AWAY, WeekState.HOLIDAY, WeekState.OFF_WEEK)
         if counts[st]
     ]
     if counts[WeekState.OPEN]:
@@ -460,8 +461,9 @@ def home_checkin_part(
         own = repo.checkins_in([person.id], periods, session=session)
         away = weeks.covered([person.id], periods, session=session)
         reports = repo.direct_reports(person.id, session=session)
+        chosen = settings.resolved(deps, session=session)
     stored = {k: c.status for k, c in own.items()}
-    state = weeks.states(deps.schedule, [person], periods, stored, away, now)
+    state = weeks.states(chosen.schedule, [person], periods, stored, away, now)
     history = [own.get((person.id, p)) for p in periods]
     due = deadline_label(deps, period, tz)
     q_values, o_values = _metric_values(history, role.quality), _metric_values(history, role.output)

@@ -135,6 +135,7 @@ def person_weeks(
             digest_repo.blockers_in(blockers_of, scope, session=session) if blockers_of else {}
         )
         declared = weeks.covered(ids, periods, session=session)
+        chosen = settings.resolved(deps, session=session)
     wanted = set(ids)
     by_key = {(c[0], c[1]): c for c in checkins if c[0] in wanted}
     out: dict[int, list[Week]] = {}
@@ -143,7 +144,8 @@ def person_weeks(
         if pid is None:
             continue
         # Only the last week can still be open: earlier deadlines have all passed.
-        open_now = not deps.schedule.deadline_passed(last, now, person.timezone or "UTC")
+        schedule = chosen.schedule(person)
+        open_now = not schedule.deadline_passed(last, now, person.timezone or "UTC")
         series = []
         for p in periods:
             c = by_key.get((pid, p))
@@ -163,7 +165,9 @@ def person_weeks(
                 status = c[2]
             elif (pid, p) in declared:
                 status = "away"
-            elif deps.schedule.holiday_week(p, person.timezone or "UTC", person.country):
+            elif schedule.off_week(p):
+                status = "off-week"
+            elif schedule.holiday_week(p, person.timezone or "UTC", person.country):
                 status = "holiday"
             elif q is not None and o is not None:
                 status = "answered"  # imported from a system of record

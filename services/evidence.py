@@ -17,6 +17,7 @@ from cadence.domain.reviews import Evidence, KudosItem, WeekData, build_evidence
 from cadence.domain.roles import Role
 from cadence.domain.signals import BASELINE_WEEKS
 from cadence.domain.status import CheckinStatus
+from cadence.services import settings
 from cadence.services import weeks as week_states
 from cadence.services.deps import Deps
 from cadence.storage import digest_repo, feedback_repo, repo, review_repo
@@ -63,7 +64,8 @@ def with_states(
     periods = [w.period for w in series]
     stored = {(person.id, w.period): w.status for w in series if w.status != "missing"}
     away = week_states.covered([person.id], periods, session=session)
-    state = week_states.states(deps.schedule, [person], periods, stored, away, now)
+    chosen = settings.resolved(deps, session=session)
+    state = week_states.states(chosen.schedule, [person], periods, stored, away, now)
     return [replace(w, status=state[(person.id, w.period)]) for w in series]
 
 

@@ -9,8 +9,9 @@ from typing import Any
 from sqlmodel import Session
 
 from cadence.domain import settings as rules
+from cadence.domain.periods import current_week
 from cadence.domain.rounds import MIN_RESPONSES, NUDGES_PER_WEEK
-from cadence.domain.schedule import Schedule
+from cadence.domain.schedule import CADENCES, Schedule
 from cadence.prompts import ids
 from cadence.services.common import Outcome, caller
 from cadence.services.deps import Deps
@@ -71,15 +72,25 @@ def open_settings(deps: Deps, slack_id: str) -> Outcome:
     if caller(deps, slack_id, hr_admin=True) is None:
         return Outcome(message=HR_ONLY)
     org = resolved(deps).stored.get(rules.ORG) or {}
+    this_week = current_week(deps.clock.now(), "UTC")
     fields = [
         {
             "key": k.name,
             "label": k.label,
             "hint": _hint(deps, k, org.get(k.name)),
+            "options": _options(k, this_week),
         }
         for k in rules.KEYS
     ]
     return Outcome(view=deps.renderer.view("settings_modal.json.j2", scopes=SCOPES, fields=fields))
+
+
+def _options(key: rules.Key, this_week: str) -> list[dict[str, str]]:
+    """A choice field's options (value, label); [] for a typed field."""
+    if key.kind != "cadence":
+        return []
+    options = [{"value": c, "label": rules.cadence_label(c, this_week)} for c in CADENCES]
+    return [*options, {"value": rules.INHERIT, "label": "Inherit (remove this scope's value)"}]
 
 
 def _default(deps: Deps, key: rules.Key) -> str:
@@ -91,6 +102,7 @@ def _default(deps: Deps, key: rules.Key) -> str:
         "digest_time": f"{s.digest.at:%H:%M}",
         "quiet_start": f"{s.quiet_start:%H:%M}",
         "quiet_end": f"{s.quiet_end:%H:%M}",
+        "checkin_cadence": rules.cadence_label(s.cadence),
         "nudge_budget": str(NUDGES_PER_WEEK),
         "anonymity_minimum": str(MIN_RESPONSES),
     }[key.name]
@@ -121,7 +133,8 @@ def read_form(values: dict[str, Any]) -> SettingsForm:
     who = str(el(ids.B_SET_WHO, ids.A_SET_WHO).get("selected_user") or "")
     raw = {}
     for key in rules.KEYS:
-        typed = str(el(ids.B_SET_KEY.format(key=key.name), ids.A_SET_VALUE).get("value") or "")
+        found = el(ids.B_SET_KEY.format(key=key.name), ids.A_SET_VALUE)
+        typed = str(found.get("value") or (found.get("selected_option") or {}).get("value") or "")
         if typed.strip():
             raw[key.name] = typed.strip()
     return SettingsForm(scope=scope, who=who, raw=raw)

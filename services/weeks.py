@@ -3,7 +3,7 @@ status, declared absences, and each week's answer deadline in the person's own z
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
 from sqlmodel import Session
@@ -28,22 +28,25 @@ def covered(
 
 
 def states(
-    schedule: Schedule,
+    schedule_of: Callable[[Person], Schedule],
     people: Sequence[Person],
     periods: Sequence[str],
     stored: dict[tuple[int, str], str],
     away: set[tuple[int, str]],
     now: datetime,
 ) -> dict[tuple[int, str], WeekState]:
-    """Each (person, week)'s state. `stored` maps (person, week) to the check-in's status."""
+    """Each (person, week)'s state. `stored` maps (person, week) to the check-in's status;
+    `schedule_of` gives each person's schedule (services.settings.Resolved.schedule)."""
     out: dict[tuple[int, str], WeekState] = {}
     for person in people:
         pid, tz = person.id or 0, person.timezone or "UTC"
+        schedule = schedule_of(person)
         for p in periods:
             out[(pid, p)] = week_state(
                 stored.get((pid, p)),
                 away=(pid, p) in away,
                 deadline_passed=schedule.deadline_passed(p, now, tz),
                 holiday=schedule.holiday_week(p, tz, person.country),
+                off_week=schedule.off_week(p),
             )
     return out

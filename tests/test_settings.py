@@ -14,9 +14,11 @@ from sqlmodel import col, select
 from cadence.delivery.sender import OutboxSender
 from cadence.domain.clock import FixedClock
 from cadence.domain.periods import at_local
+from cadence.domain.schedule import off_week
 from cadence.prompts import ids
-from cadence.services.checkins import send_weekly_checkins
+from cadence.services.checkins import send_reminders, send_weekly_checkins
 from cadence.services.deps import Deps
+from cadence.services.digests import send_digests
 from cadence.storage.db import read_scope
 from cadence.storage.models import AuditEvent, Delivery, Setting
 from tests.conftest import ORG_HEADER, HttpApp, Response, button_click, seed_org, view_submission
@@ -50,6 +52,15 @@ def form(scope: str = "org", who: str = "", **typed: str) -> dict[str, Any]:
         values[ids.B_SET_KEY.format(key=key)] = {
             ids.A_SET_VALUE: {"type": "plain_text_input", "value": value}
         }
+    return values
+
+
+def cadence(scope: str, who: str, value: str) -> dict[str, Any]:
+    """The form with the cadence chosen in its select (as Slack sends a static_select)."""
+    values = form(scope, who)
+    values[ids.B_SET_KEY.format(key="checkin_cadence")] = {
+        ids.A_SET_VALUE: {"type": "static_select", "selected_option": {"value": value}}
+    }
     return values
 
 
@@ -141,12 +152,14 @@ def test_bad_values_come_back_as_field_errors_and_store_nothing(
         checkin_time="25:00",
         nudge_budget="11",
         anonymity_minimum="2",
+        checkin_cadence="monthly",
     )
     errors = errors_of(submit(http_app, fake, HR, bad))
     assert "Monday to Sunday" in errors[ids.B_SET_KEY.format(key="checkin_day")]
     assert "HH:MM" in errors[ids.B_SET_KEY.format(key="checkin_time")]
     assert "0 to 10" in errors[ids.B_SET_KEY.format(key="nudge_budget")]
     assert "at least 3" in errors[ids.B_SET_KEY.format(key="anonymity_minimum")]
+    assert "every two weeks" in errors[ids.B_SET_KEY.format(key="checkin_cadence")]
     team_only = form("team", "U0CAT", checkin_time="10:00")
     assert "manages nobody" in errors_of(submit(http_app, fake, HR, team_only))[ids.B_SET_WHO]
     per_person = form("person", "U0CAT", anonymity_minimum="5")
@@ -203,3 +216,97 @@ def test_the_anonymity_minimum_is_the_new_rounds_floor(
     http_app.interactive(button_click(HR, ids.HOME_ROUND_NEW, ""))
     view = json.dumps(fake.wait_for("views.open", before + 1)[-1].args["view"])
     assert '"initial_value": "5"' in view and "Never below 5." in view
+
+
+# ---------------------------------------------------------------- every two weeks
+
+BENS_TEAM = {"U0BEN", "U0CAT", "U0DAN"}
+
+
+def run_jobs(deps: Deps, clock: FixedClock, sender: OutboxSender, *moments: datetime) -> None:
+    for now in moments:
+        clock.set(now)
+        send_weekly_checkins(deps, now)
+        send_reminders(deps, now)
+        sender.drain()
+
+
+def home_of(http: HttpApp, fake: FakeSlack, user: str) -> str:
+    before = fake.count("views.publish")
+    assert http.event(home_event(user)).status == 200
+    view = fake.wait_for("views.publish", before + 1)[-1].args["view"]
+    return json.dumps(view, ensure_ascii=False)
+
+
+def test_the_cadence_is_the_iso_week_parity_named_in_its_value() -> None:
+    assert not off_week("weekly", "2026-W49")
+    assert off_week("fortnightly-even", "2026-W49") and not off_week("fortnightly-even", "2026-W48")
+    assert off_week("fortnightly-odd", "2026-W48") and not off_week("fortnightly-odd", "2026-W53")
+
+
+def test_every_two_weeks_prompts_and_reminds_only_on_even_weeks_the_odd_week_is_off(
+    deps: Deps, fake: FakeSlack, clock: FixedClock, http_app: HttpApp, sender: OutboxSender
+) -> None:
+    seed_org(deps, fake, CSV)
+    clock.set(paris("2026-11-23", 11))  # Monday of 2026-W48, an even ISO week
+    before = fake.count("views.open")
+    http_app.interactive(button_click(HR, ids.HOME_SETTINGS_OPEN, ""))
+    modal = json.dumps(fake.wait_for("views.open", before + 1)[-1].args["view"])
+    assert "Every two weeks (even ISO weeks, next: week of Mon 23 Nov 2026)" in modal
+    assert "Every two weeks (odd ISO weeks, next: week of Mon 30 Nov 2026)" in modal
+    assert saved(submit(http_app, fake, HR, cadence("team", "U0BEN", "fortnightly-even")))
+    # W48 (even): Friday's DM and Monday's reminder; W49 (odd): the same for everyone else.
+    run_jobs(
+        deps,
+        clock,
+        sender,
+        paris("2026-11-27", 15, 30),
+        paris("2026-11-30", 10, 30),
+        paris("2026-12-04", 15, 30),
+        paris("2026-12-07", 10, 30),
+    )
+    weeks = prompted(deps)
+    assert weeks == Counter(
+        {(p, "2026-W48"): 1 for p in EVERYONE} | {(p, "2026-W49"): 1 for p in EVERYONE - BENS_TEAM}
+    )
+    for person in EVERYONE:
+        assert len(fake.messages_to(person)) == (2 if person in BENS_TEAM else 4), person
+    # Monday of the off-week, before its deadline: Cat's Home says it is not due.
+    assert "💤 off-week, check-ins are every two weeks" in home_of(http_app, fake, "U0CAT")
+    # After the W49 deadline: Ben's digest reads Cat and Dan off-week, never missing; Lea's
+    # reads Ben off-week and Ana (weekly, no answer) missing.
+    clock.set(paris("2026-12-08", 13))
+    send_digests(deps, paris("2026-12-07", 9))
+    sender.drain()
+    bens = json.dumps([c.args for c in fake.messages_to("U0BEN")], ensure_ascii=False)
+    assert "💤 Cat Closer and Dan Dev had an off-week" in bens
+    assert "missed" not in bens
+    leas = json.dumps([c.args for c in fake.messages_to(HR)], ensure_ascii=False)
+    assert "💤 Ben Builder had an off-week" in leas
+    assert "Ana Agent" in leas and "Ben Builder missed" not in leas
+    cats = home_of(http_app, fake, "U0CAT")
+    assert "💤 week of 30 Nov" in cats and "❗ week of 30 Nov" not in cats
+
+
+def test_switching_to_every_two_weeks_mid_week_sends_no_second_dm(
+    deps: Deps, fake: FakeSlack, clock: FixedClock, http_app: HttpApp, sender: OutboxSender
+) -> None:
+    seed_org(deps, fake, CSV)
+    run_jobs(deps, clock, sender, paris("2026-11-27", 15, 30))  # weekly: W48's DMs
+    # Friday evening, W48 already prompted: every two weeks on even weeks (W48 is one).
+    clock.set(paris("2026-11-27", 16))
+    assert saved(submit(http_app, fake, HR, cadence("org", "", "fortnightly-even")))
+    run_jobs(deps, clock, sender, paris("2026-11-27", 16, 5), paris("2026-11-30", 10, 30))
+    # Monday after the reminder: odd weeks instead (W49 is one), then back to every week.
+    clock.set(paris("2026-11-30", 11))
+    assert saved(submit(http_app, fake, HR, cadence("org", "", "fortnightly-odd")))
+    run_jobs(deps, clock, sender, paris("2026-11-30", 11, 5), paris("2026-12-04", 15, 30))
+    clock.set(paris("2026-12-04", 16))
+    assert saved(submit(http_app, fake, HR, cadence("org", "", "weekly")))
+    run_jobs(deps, clock, sender, paris("2026-12-04", 16, 5), paris("2026-12-07", 10, 30))
+    assert prompted(deps) == Counter(
+        {(p, w): 1 for p in EVERYONE for w in ("2026-W48", "2026-W49")}
+    )
+    for person in EVERYONE:
+        dms = [c for c in fake.messages_to(person) if "check-in" in json.dumps(c.args).lower()]
+        assert len(dms) == 4, person  # two prompts, two reminders: none twice

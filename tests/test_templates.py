@@ -159,7 +159,23 @@ CONTEXTS: dict[str, dict[str, object]] = {
     ),
     "settings_modal.json.j2": dict(
         scopes={"org": "The whole organisation", "team": "A team", "person": "One person"},
-        fields=[{"key": "checkin_time", "label": "Check-in time", "hint": "Blank: as it is."}],
+        fields=[
+            {
+                "key": "checkin_time",
+                "label": "Check-in time",
+                "hint": "Blank: as it is.",
+                "options": [],
+            },
+            {
+                "key": "checkin_cadence",
+                "label": "Check-in cadence",
+                "hint": "Blank: as it is.",
+                "options": [
+                    {"value": "weekly", "label": "Every week"},
+                    {"value": "fortnightly-even", "label": "Every two weeks (even ISO weeks)"},
+                ],
+            },
+        ],
     ),
     "round_modal.json.j2": dict(
         perspectives=PERSPECTIVES,
