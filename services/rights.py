@@ -368,21 +368,26 @@ def open_erase(deps: Deps, slack_id: str) -> Outcome:
     return Outcome(view=deps.renderer.view("erase_modal.json.j2"))
 
 
-def submit_erase(deps: Deps, slack_id: str, values: dict[str, Any]) -> dict[str, str]:
+@dataclass(frozen=True, slots=True)
+class Erasure:
+    who: str  # the picked person's Slack ID ("" when nobody was picked)
+    typed: str  # the name HR typed to confirm
+
+
+def submit_erase(deps: Deps, slack_id: str, form: Erasure) -> dict[str, str]:
     """Erase the chosen person once HR typed their name; field errors keyed by block_id."""
     if not may_erase(deps, slack_id):
         return {ids.B_ERASE_WHO: HR_ONLY}
-    who = ((values.get(ids.B_ERASE_WHO) or {}).get(ids.A_ERASE_WHO) or {}).get("selected_user")
-    typed = ((values.get(ids.B_ERASE_CONFIRM) or {}).get(ids.A_ERASE_CONFIRM) or {}).get("value")
+    who, typed = form.who, form.typed
     if not who:
         return {ids.B_ERASE_WHO: "Pick the person whose data to erase."}
     if who == slack_id:
         return {ids.B_ERASE_WHO: "You cannot erase yourself: ask another HR admin."}
     with read_scope(deps.engine) as session:
-        person = repo.person_by_slack_id(str(who), session=session)
+        person = repo.person_by_slack_id(who, session=session)
     if person is None:
         return {ids.B_ERASE_WHO: "This person is not in Cadence: there is nothing to erase."}
-    if not confirmation_matches(str(typed or ""), person.name):
+    if not confirmation_matches(typed, person.name):
         return {
             ids.B_ERASE_CONFIRM: "That is not their name as Cadence has it: type their full "
             "name to confirm."

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from slack_bolt import Ack
 from slack_sdk import WebClient
 
 from cadence.domain.text import clean_strings, clean_text
 from cadence.services.deps import Deps
+
+Form = TypeVar("Form")
 
 
 def metadata(view: dict[str, Any]) -> dict[str, str]:
@@ -71,14 +73,17 @@ def answer(ack: Ack, errors: dict[str, str]) -> None:
 
 
 def form_then_home(
-    deps: Deps, submit: Callable[[Deps, str, dict[str, Any]], dict[str, str]]
+    deps: Deps,
+    parse: Callable[[dict[str, Any]], Form],
+    submit: Callable[[Deps, str, Form], dict[str, str]],
 ) -> Callable[..., None]:
-    """A modal from the App Home: field errors back, or done and the caller's Home refreshed."""
+    """A modal from the App Home, read by `parse` into the typed input `submit` takes: field
+    errors back, or done and the caller's Home refreshed."""
     from cadence.services import home
 
     def listener(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         user = body["user"]["id"]
-        errors = submit(deps, user, state_values(view))
+        errors = submit(deps, user, parse(view))
         answer(ack, errors)
         if not errors:
             client.views_publish(user_id=user, view=home.home_view(deps, user))
