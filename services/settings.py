@@ -124,22 +124,6 @@ class SettingsForm:
     raw: dict[str, str]  # key → what was typed (non-blank only)
 
 
-def read_form(values: dict[str, Any]) -> SettingsForm:
-    def el(block: str, action: str) -> dict[str, Any]:
-        found: dict[str, Any] = (values.get(block) or {}).get(action) or {}
-        return found
-
-    scope = str((el(ids.B_SET_SCOPE, ids.A_SET_SCOPE).get("selected_option") or {}).get("value"))
-    who = str(el(ids.B_SET_WHO, ids.A_SET_WHO).get("selected_user") or "")
-    raw = {}
-    for key in rules.KEYS:
-        found = el(ids.B_SET_KEY.format(key=key.name), ids.A_SET_VALUE)
-        typed = str(found.get("value") or (found.get("selected_option") or {}).get("value") or "")
-        if typed.strip():
-            raw[key.name] = typed.strip()
-    return SettingsForm(scope=scope, who=who, raw=raw)
-
-
 def submit_settings(deps: Deps, slack_id: str, form: SettingsForm) -> dict[str, str]:
     """Field errors, or {} once every change is stored and audited (one entry per key)."""
     if caller(deps, slack_id, hr_admin=True) is None:

@@ -7,11 +7,26 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
+from cadence.domain import settings as rules
 from cadence.handlers.actions.checkin import _tell
-from cadence.handlers.views.common import answer, state_values
+from cadence.handlers.views.common import field, form_then_home, state_values
 from cadence.prompts import ids
-from cadence.services import home, settings
+from cadence.services import settings
 from cadence.services.deps import Deps
+
+
+def parse(view: dict[str, Any]) -> settings.SettingsForm:
+    """The scope, who (for a team or person) and every non-blank value typed."""
+    values = state_values(view)
+    typed = {
+        key.name: (field(values, ids.B_SET_KEY.format(key=key.name), ids.A_SET_VALUE) or "").strip()
+        for key in rules.KEYS
+    }
+    return settings.SettingsForm(
+        scope=field(values, ids.B_SET_SCOPE, ids.A_SET_SCOPE) or "",
+        who=field(values, ids.B_SET_WHO, ids.A_SET_WHO) or "",
+        raw={name: text for name, text in typed.items() if text},
+    )
 
 
 def register(app: App, deps: Deps) -> None:
@@ -24,10 +39,4 @@ def register(app: App, deps: Deps) -> None:
         else:
             _tell(deps, client, body, outcome.message or "")
 
-    @app.view(ids.SETTINGS_MODAL)
-    def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
-        user = body["user"]["id"]
-        errors = settings.submit_settings(deps, user, settings.read_form(state_values(view)))
-        answer(ack, errors)
-        if not errors:
-            client.views_publish(user_id=user, view=home.home_view(deps, user))
+    app.view(ids.SETTINGS_MODAL)(form_then_home(deps, parse, settings.submit_settings))
