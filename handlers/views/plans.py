@@ -10,18 +10,14 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from cadence.domain.plans import RawPlan
-from cadence.handlers.views.common import answer, state_values
+from cadence.handlers.views.common import answer, field, state_values
 from cadence.prompts import ids
 from cadence.services import home, plans
 from cadence.services.deps import Deps
 
 
-def _value(values: dict[str, Any], block: str, action: str, key: str = "value") -> str | None:
-    element = (values.get(block) or {}).get(action) or {}
-    if key == "selected_option":
-        return ((element.get("selected_option") or {}).get("value")) or None
-    raw = element.get(key)
-    return str(raw) if raw else None
+def _value(values: dict[str, Any], block: str, action: str) -> str | None:
+    return field(values, block, action) or None
 
 
 def parse(view: dict[str, Any]) -> plans.PlanForm:
@@ -32,21 +28,21 @@ def parse(view: dict[str, Any]) -> plans.PlanForm:
         meta = {}
     person = str(meta.get("person") or "") if isinstance(meta, dict) else ""
     raw = RawPlan(
-        kind=_value(values, ids.B_PLAN_KIND, ids.A_PLAN_KIND, "selected_option"),
+        kind=_value(values, ids.B_PLAN_KIND, ids.A_PLAN_KIND),
         quality_result=_value(values, ids.B_PLAN_QUALITY, ids.A_PLAN_QUALITY),
         output_result=_value(values, ids.B_PLAN_OUTPUT, ids.A_PLAN_OUTPUT),
         support=[
             (
                 _value(values, ids.B_PLAN_SUPPORT.format(n=n), ids.A_PLAN_SUPPORT),
-                _value(values, ids.B_PLAN_OWNER.format(n=n), ids.A_PLAN_OWNER, "selected_user"),
+                _value(values, ids.B_PLAN_OWNER.format(n=n), ids.A_PLAN_OWNER),
             )
             for n in range(ids.PLAN_SUPPORT_SLOTS)
         ],
         checkins=[
-            _value(values, ids.B_PLAN_CHECKIN.format(n=n), ids.A_PLAN_CHECKIN, "selected_date")
+            _value(values, ids.B_PLAN_CHECKIN.format(n=n), ids.A_PLAN_CHECKIN)
             for n in range(ids.PLAN_CHECKIN_SLOTS)
         ],
-        end=_value(values, ids.B_PLAN_END, ids.A_PLAN_END_DATE, "selected_date"),
+        end=_value(values, ids.B_PLAN_END, ids.A_PLAN_END_DATE),
     )
     return plans.PlanForm(person=person, raw=raw)
 
