@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -70,10 +71,23 @@ def _today(deps: Deps, person: Person) -> date:
     return local_now(deps.clock.now(), timezone_of(person)).date()
 
 
-def _manager_of(deps: Deps) -> dict[int, int | None]:
+def _manager_of(deps: Deps, person_ids: Iterable[int]) -> dict[int, int | None]:
+    """The stored org chart above these people (active people only): what manager_chain
+    needs for them, one query per level instead of the whole organisation."""
+    found: dict[int, int | None] = {}
+    seen: set[int] = set()
+    todo = set(person_ids)
     with read_scope(deps.engine) as session:
-        people = repo.active_people(session=session)
-    return {p.id: p.manager_id for p in people if p.id is not None}
+        while todo:
+            seen |= todo
+            level = repo.people_by_ids(todo, session=session)
+            todo = set()
+            for pid, person in level.items():
+                if person.active:
+                    found[pid] = person.manager_id
+                    if person.manager_id is not None and person.manager_id not in seen:
+                        todo.add(person.manager_id)
+    return found
 
 
 def _target(deps: Deps, text: str) -> Person | None:
@@ -93,7 +107,7 @@ def open_plan(deps: Deps, slack_id: str, text: str) -> Outcome:
     if person is None:
         return Outcome(message=USAGE)
     if person.role not in deps.roles or not may_open_plan(
-        actor, person=person, manager_of=_manager_of(deps)
+        actor, person=person, manager_of=_manager_of(deps, [person.id or 0])
     ):
         return Outcome(message=NOT_YOURS)
     assert person.id is not None  # noqa: S101
@@ -144,7 +158,7 @@ def submit_plan(deps: Deps, slack_id: str, form: PlanForm) -> dict[str, str]:
         person is None
         or person.id is None
         or person.role not in deps.roles
-        or not may_open_plan(actor, person=person, manager_of=_manager_of(deps))
+        or not may_open_plan(actor, person=person, manager_of=_manager_of(deps, [person.id]))
     ):
         return {ids.B_PLAN_KIND: NOT_YOURS}
     checked = validate_plan(
@@ -232,7 +246,7 @@ def end_plan(deps: Deps, slack_id: str, plan_id: int, outcome: str) -> str:
         person = found.get(plan.person_id) if plan else None
         if plan is None or person is None:
             return "That plan no longer exists."
-        if not may_open_plan(actor, person=person, manager_of=_manager_of(deps)):
+        if not may_open_plan(actor, person=person, manager_of=_manager_of(deps, [plan.person_id])):
             return NOT_YOURS
         if plan.status != plan_repo.OPEN:
             return f"This plan already ended ({plan.status})."
@@ -250,12 +264,13 @@ def end_plan(deps: Deps, slack_id: str, plan_id: int, outcome: str) -> str:
 
 def home_context(deps: Deps, viewer: Person) -> dict[str, Any]:
     """The plans this viewer may see: their own, those of people below them, and every open
-    plan for HR (DESIGN.md section 6: nobody else)."""
-    manager_of = _manager_of(deps)
+    plan for HR (DESIGN.md section 6: nobody else). Every App Home asks: with no open plan
+    it costs one query, and the org chart is read only above the plans' people."""
     with read_scope(deps.engine) as session:
         plans = plan_repo.open_plans(session=session)
         ids_ = {p.person_id for p in plans} | {p.opened_by_id for p in plans}
-        people = repo.people_by_ids(ids_, session=session)
+        people = repo.people_by_ids(ids_, session=session) if plans else {}
+    manager_of = _manager_of(deps, {p.person_id for p in plans}) if plans else {}
     own: PlanView | None = None
     followed: list[PlanView] = []
     every: list[PlanView] = []
