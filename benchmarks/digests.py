@@ -40,7 +40,7 @@ from cadence.config import PROJECT_ROOT, Settings  # noqa: E402
 from cadence.delivery.gateway import WebClientGateway  # noqa: E402
 from cadence.domain.clock import FixedClock  # noqa: E402
 from cadence.domain.periods import weeks_back  # noqa: E402
-from cadence.domain.roles import load_roles  # noqa: E402
+from cadence.domain.roles import Role, load_roles  # noqa: E402
 from cadence.prompts.render import Renderer  # noqa: E402
 from cadence.services.deps import Deps  # noqa: E402
 from cadence.services.digests import build_digests, load_org, render_digest, send_digests  # noqa: E402
@@ -164,6 +164,18 @@ def load_checkins(engine: Engine, ids: list[int], periods: list[str]) -> int:
     return total
 
 
+def bench_deps(url: str, engine: Engine, roles: dict[str, Role], now: datetime) -> Deps:
+    """Deps for a benchmark: a fixed clock and a Slack gateway that is never called."""
+    return Deps(
+        settings=Settings(database_url=url, slack_bot_token="xoxb-bench"),
+        engine=engine,
+        clock=FixedClock(now),
+        roles=roles,
+        renderer=Renderer(),
+        slack=WebClientGateway.create("xoxb-bench", "http://127.0.0.1:9/api/"),  # never called
+    )
+
+
 @contextmanager
 def bench_engine(backend: str, pg_url: str) -> Iterator[tuple[str, Engine]]:
     """A migrated, empty database for one benchmark run (a temporary SQLite file, or a fresh
@@ -201,14 +213,7 @@ def run_case(backend: str, weeks: int, people: int, managers: int, pg_url: str) 
             with engine.begin() as conn:
                 conn.execute(text("ANALYZE"))
         load_s = time.perf_counter() - t0
-        deps = Deps(
-            settings=Settings(database_url=url, slack_bot_token="xoxb-bench"),
-            engine=engine,
-            clock=FixedClock(NOW),
-            roles=roles,
-            renderer=Renderer(),
-            slack=WebClientGateway.create("xoxb-bench", "http://127.0.0.1:9/api/"),  # never called
-        )
+        deps = bench_deps(url, engine, roles, NOW)
         rss_before = rss_mb()
         t1 = time.perf_counter()
         report = send_digests(deps, NOW)

@@ -18,15 +18,11 @@ from datetime import UTC, datetime
 
 from sqlalchemy import text
 
-from benchmarks.digests import bench_engine, load_checkins, load_people, rss_mb
-from cadence.config import PROJECT_ROOT, Settings
-from cadence.delivery.gateway import WebClientGateway
-from cadence.domain.clock import FixedClock
+from benchmarks.digests import bench_deps, bench_engine, load_checkins, load_people, rss_mb
+from cadence.config import PROJECT_ROOT
 from cadence.domain.periods import weeks_back
 from cadence.domain.roles import load_roles
-from cadence.prompts.render import Renderer
 from cadence.services import lens
-from cadence.services.deps import Deps
 
 NOW = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)  # first Monday of December, 09:00 in Paris
 LAST = "2026-W48"  # the last closed week then (this week is W50's Monday: W49 still open)
@@ -53,14 +49,7 @@ def main() -> None:
             f"{args.people:,} people, {args.managers:,} managers, {rows:,} check-ins "
             f"({args.weeks} weeks), loaded in {time.perf_counter() - t0:.1f} s ({args.backend})"
         )
-        deps = Deps(
-            settings=Settings(database_url=url, slack_bot_token="xoxb-bench"),
-            engine=engine,
-            clock=FixedClock(NOW),
-            roles=roles,
-            renderer=Renderer(),
-            slack=WebClientGateway.create("xoxb-bench", "http://127.0.0.1:9/api/"),  # never called
-        )
+        deps = bench_deps(url, engine, roles, NOW)
         t1 = time.perf_counter()
         report = lens.run_lens(deps, NOW)
         print(f"lens job (weekly, stored): {time.perf_counter() - t1:.2f} s, {report.summary()}")
