@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, TextIO
 
 from dotenv import load_dotenv
 from pydantic import ValidationError
+from slack_bolt.error import BoltError
+from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 
 from cadence.config import Settings, configure_logging, redacted_url
@@ -170,7 +172,19 @@ def _serve(deps: Deps, stop: threading.Event) -> None:
     from cadence.handlers import build_app
 
     settings = deps.settings
-    app = build_app(deps)
+    try:
+        app = build_app(deps)  # Bolt checks the bot token with auth.test here
+    except (OSError, SlackApiError, BoltError) as exc:
+        cause = exc if isinstance(exc, SlackApiError) else exc.__cause__ or exc.__context__
+        if isinstance(cause, SlackApiError):
+            reason = str(cause.response.get("error") or "refused")
+        else:
+            reason = "no answer" if isinstance(exc, OSError) else "refused"
+        raise Fatal(
+            f"Slack did not accept the bot token at start ({reason} from {settings.slack_api_url}"
+            "auth.test): check SLACK_BOT_TOKEN, SLACK_API_URL and the network; "
+            "`python bot.py doctor` says more."
+        ) from None
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import socket
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -261,3 +262,22 @@ def test_bad_question_sets_file_fails_at_startup(
     code, _, err = run("migrate")
     assert code == 2
     assert err.startswith("Bad question sets file:") and "[empty] asks nothing" in err
+
+
+def test_serve_says_in_one_sentence_when_slack_refuses_the_token_or_cannot_be_reached(
+    env: Path, fake: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake.fail_next("auth.test", status=200, error="invalid_auth")
+    code, _, err = run("serve")
+    assert code == 2
+    assert err.strip().splitlines() == [
+        f"Slack did not accept the bot token at start (invalid_auth from {fake.url}auth.test): "
+        "check SLACK_BOT_TOKEN, SLACK_API_URL and the network; `python bot.py doctor` says more."
+    ]
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    monkeypatch.setenv("SLACK_API_URL", f"http://127.0.0.1:{closed}/api/")
+    code, _, err = run("serve")
+    assert code == 2 and "Traceback" not in err and "(no answer from http://127.0.0.1" in err
+    assert "xoxb-cli-test" not in err
