@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import tomllib
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -119,7 +119,8 @@ def validate_round_form(
 ) -> tuple[RoundSpec | None, dict[str, str]]:
     """A round to create, or field errors keyed by block id. `block_ids` maps name, subjects,
     perspectives, peer_mode, peers, question_set, deadline and min_responses. `floor`: the
-    organisation's anonymity minimum (never below MIN_RESPONSES), also the blank default."""
+    organisation's anonymity minimum (never below MIN_RESPONSES), also the blank default.
+    A subject whose team's or own minimum is higher gets theirs (`Minimums`)."""
     errors: dict[str, str] = {}
     name = form.name.strip()
     if not name:
@@ -379,28 +380,64 @@ def promise(perspective: str, anonymous: bool, minimum: int, subject: str) -> tu
 
 
 @dataclass(frozen=True, slots=True)
+class Minimums:
+    """How many answers each subject's multi-reviewer groups (peers, direct reports) need in
+    one round: the round's minimum, or the subject's own when that is higher — their team's
+    or their own anonymity minimum as it stood when the round was created, stored with the
+    round so that a later settings change neither opens nor hides a group already promised.
+    Never below MIN_RESPONSES. A subject with nothing stored (a round created before
+    per-subject minimums) has the round's."""
+
+    round: int
+    subjects: Mapping[int, int] = field(default_factory=dict)
+
+    @property
+    def base(self) -> int:
+        """The round's own minimum: what a subject with nothing higher needs."""
+        return max(self.round, MIN_RESPONSES)
+
+    def of(self, subject_id: int) -> int:
+        return max(self.base, self.subjects.get(subject_id, MIN_RESPONSES))
+
+    def raised(self) -> dict[int, int]:
+        """Subjects needing more than the round's minimum: minimum → how many subjects."""
+        counts: dict[int, int] = defaultdict(int)
+        for subject in self.subjects:
+            if (n := self.of(subject)) > self.base:
+                counts[n] += 1
+        return dict(sorted(counts.items()))
+
+
+def subject_minimum(round_minimum: int, own: int) -> int:
+    """What a subject's groups need in a round being created: the round's minimum (HR typed
+    it) or the subject's resolved anonymity minimum (domain.settings), whichever is higher."""
+    return max(round_minimum, own, MIN_RESPONSES)
+
+
+@dataclass(frozen=True, slots=True)
 class SubjectProgress:
     """Where one subject of a round stands: requests by outcome, and the multi-reviewer
-    perspectives with fewer answers than the round's minimum (those stay unshown)."""
+    perspectives with fewer answers than the subject's minimum (those stay unshown)."""
 
     subject_id: int
     answered: int
     declined: int
     waiting: int  # asked, no answer (overdue once the deadline has passed)
+    minimum: int  # answers each of their multi-reviewer groups needs (Minimums.of)
     below: tuple[tuple[str, int], ...]  # (perspective label, answers) under the minimum
 
 
 def round_progress(
-    requests: Iterable[tuple[int, str, str]], perspectives: Sequence[str], minimum: int
+    requests: Iterable[tuple[int, str, str]], perspectives: Sequence[str], minimums: Minimums
 ) -> list[SubjectProgress]:
     """Per subject, from (subject id, perspective, status) of each request: the one reading
     behind every round summary (closing at the deadline or with Close now)."""
-    minimum = max(minimum, MIN_RESPONSES)
     by_subject: dict[int, list[tuple[str, str]]] = defaultdict(list)
     for subject, perspective, status in requests:
         by_subject[subject].append((perspective, status))
     out = []
     for subject, rows in sorted(by_subject.items()):
+        minimum = minimums.of(subject)
         statuses = [s for _, s in rows]
         answered = {
             p: sum(1 for q, s in rows if q == p and s == RequestStatus.ANSWERED)
@@ -418,6 +455,7 @@ def round_progress(
                 declined=statuses.count(RequestStatus.DECLINED)
                 + statuses.count(RequestStatus.REPLACED),
                 waiting=statuses.count(RequestStatus.PENDING),
+                minimum=minimum,
                 below=below,
             )
         )
@@ -425,8 +463,8 @@ def round_progress(
 
 
 def group_opens(answers: int, minimum: int) -> bool:
-    """Whether a pooled (subject, perspective) group is opened at close; a smaller group is
-    deleted unread."""
+    """Whether a pooled (subject, perspective) group is opened at close (`minimum`: the
+    subject's, Minimums.of); a smaller group is deleted unread."""
     return answers >= max(minimum, MIN_RESPONSES)
 
 

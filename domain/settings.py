@@ -2,7 +2,8 @@
 applies to a person — the organisation's, then each team's above them from the top down
 (a team is a manager and everyone under them), then the person's own: the most specific wins.
 
-Pure: the stored rows and the management chain come in, a Schedule and a nudge budget go out.
+Pure: the stored rows and the management chain come in, a Schedule, a nudge budget and an
+anonymity minimum go out.
 When nothing is stored the organisation default comes back unchanged (the same object)."""
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ class Key:
     name: str
     label: str
     kind: str  # day | time | count | minimum | cadence
-    org_only: bool = False
 
 
 KEYS: tuple[Key, ...] = (
@@ -39,7 +39,7 @@ KEYS: tuple[Key, ...] = (
     Key("quiet_end", "Quiet hours end", "time"),
     Key("checkin_cadence", "Check-in cadence", "cadence"),
     Key("nudge_budget", "Reminders per week", "count"),
-    Key("anonymity_minimum", "Anonymity minimum (new rounds)", "minimum", org_only=True),
+    Key("anonymity_minimum", "Anonymity minimum (new rounds)", "minimum"),
 )
 BY_NAME = {k.name: k for k in KEYS}
 _TIME = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
@@ -144,5 +144,8 @@ def nudge_budget(values: Mapping[str, str]) -> int:
     return int(values.get("nudge_budget") or NUDGES_PER_WEEK)
 
 
-def anonymity_minimum(org_values: Mapping[str, str]) -> int:
-    return max(int(org_values.get("anonymity_minimum") or MIN_RESPONSES), MIN_RESPONSES)
+def anonymity_minimum(values: Mapping[str, str]) -> int:
+    """The resolved anonymity minimum: the organisation's (its values) is the floor of a new
+    round's minimum; a person's (their resolved values) is what the groups about them need in
+    a round created from now on, when higher than the round's (domain.rounds.Minimums)."""
+    return max(int(values.get("anonymity_minimum") or MIN_RESPONSES), MIN_RESPONSES)

@@ -146,7 +146,7 @@ def my_data_document(deps: Deps, person: Person) -> dict[str, Any]:
     manager only is counted, without its text); round results as their manager reads them
     (anonymous answers only aggregated, never below the minimum); the manager assessment
     only once released; and every audit entry that touched their data."""
-    from cadence.services.rounds import subject_results
+    from cadence.services.rounds import minimum_for, subject_results
 
     with read_scope(deps.engine) as session:
         held = rights_repo.held_about(person, session=session)
@@ -161,7 +161,7 @@ def my_data_document(deps: Deps, person: Person) -> dict[str, Any]:
                 "round": r.name,
                 "closed_at": _iso(r.closed_at),
                 "anonymous": r.anonymous,
-                "minimum_answers": r.min_responses,
+                "minimum_answers": minimum_for(r, person.id or 0, session=session),
                 "results": _round_results(subject_results(deps, r, person, session=session)),
             }
             for r in held.rounds_about

@@ -29,7 +29,6 @@ from cadence.domain.authz import (
 from cadence.domain.periods import local_now, moment_label
 from cadence.domain.rounds import (
     AS_REVIEWER,
-    MIN_RESPONSES,
     NOT_AGAIN_WITHIN,
     PEER_MODES,
     PERSPECTIVES,
@@ -37,6 +36,7 @@ from cadence.domain.rounds import (
     REPLACEABLE,
     Answer,
     Assignment,
+    Minimums,
     OrgNode,
     PerspectiveResult,
     QuestionSet,
@@ -54,6 +54,7 @@ from cadence.domain.rounds import (
     reminder_moments,
     round_progress,
     sealed_size,
+    subject_minimum,
     validate_answer,
     validate_round_form,
 )
@@ -126,12 +127,13 @@ def create_round(deps: Deps, slack_id: str, form: RoundForm) -> dict[str, str]:
         return {ids.B_RD_NAME: HR_ONLY}
     now = deps.clock.now()
     tz = timezone_of(hr)
+    chosen = settings.resolved(deps)
     spec, errors = validate_round_form(
         form,
         today=local_now(now, tz).date(),
         question_sets=question_sets(deps),
         block_ids=ids.ROUND_BLOCK_IDS,
-        floor=settings.resolved(deps).anonymity_minimum(),
+        floor=chosen.anonymity_minimum(),
     )
     if spec is None:
         return errors
@@ -167,6 +169,12 @@ def create_round(deps: Deps, slack_id: str, form: RoundForm) -> dict[str, str]:
             ids.B_RD_SUBJECTS: "Everyone you'd ask was already asked about these people by "
             "another round in the last 30 days. Pick other people or a later date."
         }
+    by_id = {p.id: p for p in people.values()}
+    # Each subject's minimum, fixed now: a later settings change leaves this round as promised.
+    minimums = {
+        s: subject_minimum(spec.min_responses, chosen.anonymity_minimum(by_id[s]))
+        for s in subject_ids
+    }
     round_ = FeedbackRound(
         name=spec.name,
         created_by_id=hr.id,
@@ -179,7 +187,9 @@ def create_round(deps: Deps, slack_id: str, form: RoundForm) -> dict[str, str]:
         created_at=now,
     )
     with session_scope(deps.engine) as session:
-        feedback_repo.create_round(round_, plan.assignments, now, session=session)
+        feedback_repo.create_round(
+            round_, plan.assignments, now, minimums=minimums, session=session
+        )
         assert round_.id is not None  # noqa: S101 - just flushed
         nominations_repo.add_nominating(round_.id, plan.nominating, session=session)
         repo.audit(
@@ -191,7 +201,6 @@ def create_round(deps: Deps, slack_id: str, form: RoundForm) -> dict[str, str]:
             now,
             session=session,
         )
-        by_id = {p.id: p for p in people.values()}
         messages = [
             _nomination_message(deps, round_, by_id[s]) for s in plan.nominating if s in by_id
         ]
@@ -209,6 +218,7 @@ def create_round(deps: Deps, slack_id: str, form: RoundForm) -> dict[str, str]:
                 if plan.skipped_recent
                 else "."
             )
+            + _minimum_note(Minimums(spec.min_responses, minimums))
             + " Follow progress in Cadence's Home tab."
         )
         messages.append(
@@ -252,9 +262,10 @@ def _refresh_reviewer_dms(
         mine[r.reviewer_id].append(r)
     keys = [_reviewer_dm_key(round_.id, people[i].slack_id) for i in mine]
     existing = repo.deliveries_by_keys(keys, session=session)
+    minimums = feedback_repo.minimums(round_, session=session)
     for reviewer_id, reqs in mine.items():
         reviewer = people[reviewer_id]
-        payload = _request_payload(deps, round_, reviewer, reqs, people, reminder=False)
+        payload = _request_payload(deps, round_, reviewer, reqs, people, minimums, reminder=False)
         key = _reviewer_dm_key(round_.id, reviewer.slack_id)
         original = existing.get(key)
         if original is None or original.status == RequestStatus.PENDING:
@@ -279,6 +290,7 @@ def _request_payload(
     reviewer: Person,
     requests: list[RoundRequest],
     people: dict[int, Person],
+    minimums: Minimums,
     *,
     reminder: bool,
 ) -> dict[str, Any]:
@@ -286,7 +298,7 @@ def _request_payload(
     for r in requests:
         own = r.subject_id == reviewer.id
         name = reviewer.name if own else people[r.subject_id].name
-        short, _ = promise(r.perspective, round_.anonymous, round_.min_responses, name)
+        short, _ = promise(r.perspective, round_.anonymous, minimums.of(r.subject_id), name)
         subjects.append(
             {
                 "request": r.id,
@@ -356,6 +368,8 @@ def open_answer(deps: Deps, slack_id: str, request_id: int) -> Outcome:
         return Outcome(message=escape_mrkdwn(found))
     person, request, round_, subject = found
     competencies, questions = _questions(deps, round_, subject)
+    with read_scope(deps.engine) as session:
+        minimum = minimum_for(round_, request.subject_id, session=session)
     return Outcome(
         view=deps.renderer.view(
             "round_answer_modal.json.j2",
@@ -363,9 +377,7 @@ def open_answer(deps: Deps, slack_id: str, request_id: int) -> Outcome:
             round_name=round_.name,
             subject_name="yourself" if subject.id == person.id else subject.name,
             answer_as=AS_REVIEWER[request.perspective],
-            promise=promise(
-                request.perspective, round_.anonymous, round_.min_responses, subject.name
-            )[1],
+            promise=promise(request.perspective, round_.anonymous, minimum, subject.name)[1],
             deadline_label=_deadline_label(deps, round_, person),
             competencies=competencies,
             questions=questions,
@@ -448,17 +460,17 @@ def _seal_answer(
         pass  # the same request, pooled by a concurrent submission a moment earlier
 
 
-def _open_pool(deps: Deps, round_: FeedbackRound, *, session: Session) -> None:
-    """At close: every pooled group that reached the minimum is opened and written as answers
-    (no reviewer, no time) in this one transaction, in shuffled order; every sealed row is
-    deleted, those of smaller groups unread."""
+def _open_pool(deps: Deps, round_: FeedbackRound, minimums: Minimums, *, session: Session) -> None:
+    """At close: every pooled group that reached its subject's minimum is opened and written
+    as answers (no reviewer, no time) in this one transaction, in shuffled order; every sealed
+    row is deleted, those of smaller groups unread."""
     assert round_.id is not None  # noqa: S101
     groups: dict[tuple[int, str], list[bytes]] = defaultdict(list)
     for row in feedback_repo.sealed_of(round_.id, session=session):
         groups[(row.subject_id, row.perspective)].append(row.sealed)
     opened: list[tuple[int, str, dict[str, int], dict[str, str]]] = []
     for (subject_id, perspective), sealed in groups.items():
-        if not group_opens(len(sealed), round_.min_responses):
+        if not group_opens(len(sealed), minimums.of(subject_id)):
             continue
         group = _group(round_.id, subject_id, perspective)
         for blob in sealed:
@@ -793,6 +805,7 @@ def home_section(deps: Deps, person: Person) -> dict[str, Any] | None:
             now - timedelta(days=HOME_ROUNDS_DAYS), session=session
         )[:10]
         counts = feedback_repo.progress([r.id for r in rounds if r.id], session=session)
+        minimums = feedback_repo.minimums_of(rounds, session=session)
         declined = feedback_repo.declined_requests(
             [r.id for r in rounds if r.id and r.status == RoundStatus.OPEN], session=session
         )
@@ -828,6 +841,7 @@ def home_section(deps: Deps, person: Person) -> dict[str, Any] | None:
                     f"overdue {c['pending'] if late else 0}"
                     + (f" · awaiting approval {c['nominated']}" if c["nominated"] else "")
                     + (" · anonymous" if r.anonymous else "")
+                    + _minimum_line(minimums.get(r.id or 0))
                 ),
                 "declines": declines.get(r.id or 0, [])[:10],
             }
@@ -988,12 +1002,50 @@ def close_early(deps: Deps, slack_id: str, round_id: int) -> str:
 # ------------------------------------------------------------------ results
 
 
+def minimum_for(round_: FeedbackRound, subject_id: int, *, session: Session) -> int:
+    """How many answers this subject's peer and report groups need in this round."""
+    return feedback_repo.minimums(round_, session=session).of(subject_id)
+
+
+def _minimum_note(minimums: Minimums) -> str:
+    """' Minimum 3 answers per group (5 for 1 person: their team's or own setting).', or ''
+    when every subject has the round's."""
+    raised = _raised(minimums)
+    if not raised:
+        return ""
+    return (
+        f" Minimum {minimums.base} answers per group ({raised}: their team's or own "
+        "anonymity minimum)."
+    )
+
+
+def _minimum_line(minimums: Minimums | None) -> str:
+    """' · minimum 3 (5 for 1 person)' on HR's Home, when some subject needs more."""
+    raised = _raised(minimums) if minimums is not None else ""
+    return f" · minimum {minimums.base} ({raised})" if minimums and raised else ""
+
+
+def _raised(minimums: Minimums) -> str:
+    """'5 for 1 person, 6 for 2 people': subjects who need more than the round's minimum."""
+    return ", ".join(
+        f"{n} for {plural(count, 'person', 'people')}" for n, count in minimums.raised().items()
+    )
+
+
 def subject_results(
-    deps: Deps, round_: FeedbackRound, subject: Person, *, session: Session
+    deps: Deps,
+    round_: FeedbackRound,
+    subject: Person,
+    *,
+    session: Session,
+    minimum: int | None = None,
 ) -> list[PerspectiveResult]:
     """A subject's results as their manager reads them: per perspective, averaged, and
-    nothing for a multi-reviewer group below the round's minimum."""
+    nothing for a multi-reviewer group below the subject's minimum (`minimum`, read when
+    not given)."""
     assert round_.id is not None and subject.id is not None  # noqa: S101
+    if minimum is None:
+        minimum = minimum_for(round_, subject.id, session=session)
     competencies, questions = _questions(deps, round_, subject)
     rows = feedback_repo.answers_about(round_.id, subject.id, session=session)
     reviewers = repo.people_by_ids(
@@ -1014,7 +1066,7 @@ def subject_results(
     return aggregate(
         answers,
         round_.perspectives.split(","),
-        round_.min_responses,
+        minimum,
         competencies,
         questions,
         answered=dict(answered),
@@ -1034,13 +1086,15 @@ def _results_messages(
     """The results DM: one message, or several when the comments do not fit one (never cut);
     parts after the first have keys `KEY:part2`, .... Read in the caller's transaction: at
     close it holds the answers just opened."""
-    results = subject_results(deps, round_, subject, session=session)
+    assert subject.id is not None  # noqa: S101
+    minimum = minimum_for(round_, subject.id, session=session)
+    results = subject_results(deps, round_, subject, session=session, minimum=minimum)
     parts = deps.renderer.messages(
         "round_results.json.j2",
         round_name=round_.name,
         subject_name=subject.name,
         anonymous=round_.anonymous,
-        min_responses=round_.min_responses,
+        min_responses=minimum,
         for_manager=for_manager,
         release_value=f"{round_.id}:{subject.id}",
         results=[
@@ -1064,13 +1118,15 @@ def _close(
     deps: Deps, round_: FeedbackRound, report: JobReport, *, actor: str = "scheduler"
 ) -> bool:
     """Close the round once (compare-and-set) and queue each subject's results to their
-    manager (to the HR admin who ran it when the subject has no manager)."""
+    manager (to the HR admin who ran it when the subject has no manager); nothing about a
+    subject erased meanwhile."""
     assert round_.id is not None  # noqa: S101
     now = deps.clock.now()
     with session_scope(deps.engine) as session:
         if not feedback_repo.close_round(round_.id, now, session=session):
             return False
-        _open_pool(deps, round_, session=session)
+        minimums = feedback_repo.minimums(round_, session=session)
+        _open_pool(deps, round_, minimums, session=session)
         requests = feedback_repo.requests_of(round_.id, session=session)
         subject_ids = sorted({r.subject_id for r in requests})
         people = repo.people_by_ids(subject_ids, session=session)
@@ -1079,7 +1135,8 @@ def _close(
         )
         creator = repo.people_by_ids([round_.created_by_id], session=session)[round_.created_by_id]
         messages = []
-        for subject_id in subject_ids:
+        shown = [s for s in subject_ids if people[s].erased_at is None]
+        for subject_id in shown:
             subject = people[subject_id]
             manager = managers.get(subject.manager_id or 0)
             to = manager if manager is not None and manager.active else creator
@@ -1094,8 +1151,8 @@ def _close(
                 session=session,
             )
         repo.enqueue(messages, now, session=session)
-        report.add("results queued", len(subject_ids))  # once: closing is compare-and-set
-        summary = _summary_payload(deps, round_, requests, people, creator, now)
+        report.add("results queued", len(shown))  # once: closing is compare-and-set
+        summary = _summary_payload(deps, round_, requests, people, minimums, creator, now)
         repo.enqueue(
             [_message(f"round-summary:{round_.id}", "round-summary", creator.slack_id, summary)],
             now,
@@ -1119,6 +1176,7 @@ def _summary_payload(
     round_: FeedbackRound,
     requests: Sequence[RoundRequest],
     people: dict[int, Person],
+    minimums: Minimums,
     hr: Person,
     now: datetime,
 ) -> dict[str, Any]:
@@ -1126,15 +1184,21 @@ def _summary_payload(
     progress = round_progress(
         [(r.subject_id, r.perspective, r.status) for r in requests],
         round_.perspectives.split(","),
-        round_.min_responses,
+        minimums,
     )
+    erased = {i for i, p in people.items() if p.erased_at is not None}
     late = now >= round_.deadline
     subjects = [
         {
             "name": people[p.subject_id].name,
-            "counts": f"answered {p.answered} · declined {p.declined} · "
+            "counts": "erased: no results"
+            if p.subject_id in erased
+            else f"answered {p.answered} · declined {p.declined} · "
             f"{'overdue' if late else 'unanswered'} {p.waiting}",
-            "below": ", ".join(f"{label} ({n})" for label, n in p.below),
+            "minimum": p.minimum,
+            "below": ""
+            if p.subject_id in erased
+            else ", ".join(f"{label} ({n})" for label, n in p.below),
         }
         for p in sorted(progress, key=lambda p: people[p.subject_id].name.casefold())
     ]
@@ -1145,8 +1209,9 @@ def _summary_payload(
         closed_label=moment_label(now, tz, tz),
         early=not late,
         subjects=subjects,
-        below=sum(1 for p in progress if p.below),
-        min_responses=max(round_.min_responses, MIN_RESPONSES),
+        below=sum(1 for s in subjects if s["below"]),
+        min_responses=minimums.base,
+        raised=_raised(minimums),
     )
 
 
@@ -1228,6 +1293,7 @@ def _remind(deps: Deps, round_: FeedbackRound, now: Any, report: JobReport) -> N
         people = repo.people_by_ids(
             {r.reviewer_id for r in requests} | {r.subject_id for r in requests}, session=session
         )
+        minimums = feedback_repo.minimums(round_, session=session)
     owing: dict[int, list[RoundRequest]] = defaultdict(list)
     for r in requests:
         if r.status != RequestStatus.NOMINATED:
@@ -1259,7 +1325,7 @@ def _remind(deps: Deps, round_: FeedbackRound, now: Any, report: JobReport) -> N
                 "round-reminder",
                 person.slack_id,
                 _request_payload(
-                    deps, round_, person, owing[person.id or 0], people, reminder=True
+                    deps, round_, person, owing[person.id or 0], people, minimums, reminder=True
                 ),
             )
             if person.slack_id in away:

@@ -50,8 +50,11 @@ class Resolved:
     def nudge_budget(self, person: Person) -> int:
         return rules.nudge_budget(self.values(person))
 
-    def anonymity_minimum(self) -> int:
-        return rules.anonymity_minimum(self.stored.get(rules.ORG) or {})
+    def anonymity_minimum(self, person: Person | None = None) -> int:
+        """The organisation's (a new round's floor), or the one that applies to `person`."""
+        if person is None:
+            return rules.anonymity_minimum(self.stored.get(rules.ORG) or {})
+        return rules.anonymity_minimum(self.values(person))
 
 
 def resolved(deps: Deps, *, session: Session | None = None) -> Resolved:
@@ -108,12 +111,17 @@ def _default(deps: Deps, key: rules.Key) -> str:
     }[key.name]
 
 
+MEANING = {
+    "anonymity_minimum": " The organisation's is the least a new round may ask; a team's or "
+    "person's higher value applies to the rounds about them created from then on.",
+}
+
+
 def _hint(deps: Deps, key: rules.Key, org_value: str | None) -> str:
     now = rules.shown(key, org_value) if org_value else _default(deps, key)
-    where = " Organisation only." if key.org_only else ""
     return (
-        f"Organisation now: {now} (default {_default(deps, key)}).{where} Blank leaves it as "
-        f'it is; "{rules.INHERIT}" removes this scope\'s value.'
+        f"Organisation now: {now} (default {_default(deps, key)}).{MEANING.get(key.name, '')} "
+        f'Blank leaves it as it is; "{rules.INHERIT}" removes this scope\'s value.'
     )
 
 
@@ -134,9 +142,7 @@ def submit_settings(deps: Deps, slack_id: str, form: SettingsForm) -> dict[str, 
     changes: dict[str, str | None] = {}
     for name, typed in form.raw.items():
         key, block = rules.BY_NAME[name], ids.B_SET_KEY.format(key=name)
-        if key.org_only and form.scope != "org":
-            errors[block] = "This one is set for the whole organisation only."
-        elif typed.lower() == rules.INHERIT:
+        if typed.lower() == rules.INHERIT:
             changes[name] = None
         else:
             value, problem = rules.check(key, typed)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlmodel import Session, col
 
-from cadence.domain.rounds import Assignment
+from cadence.domain.rounds import Assignment, Minimums
 from cadence.domain.status import DeliveryStatus, RequestStatus, RoundStatus
 from cadence.storage.models import (
     Delivery,
@@ -24,6 +24,7 @@ from cadence.storage.models import (
     RoundAnswer,
     RoundRelease,
     RoundRequest,
+    RoundSubject,
     SealedAnswer,
 )
 
@@ -148,13 +149,43 @@ def kudos_received(
 
 
 def create_round(
-    round_: FeedbackRound, assignments: Sequence[Assignment], now: datetime, *, session: Session
+    round_: FeedbackRound,
+    assignments: Sequence[Assignment],
+    now: datetime,
+    *,
+    minimums: Mapping[int, int] | None = None,
+    session: Session,
 ) -> FeedbackRound:
+    """Store the round, its requests and `minimums` (subject id → the answers their groups
+    need): only those above the round's own minimum are stored, the others need the round's."""
     session.add(round_)
     session.flush()
     assert round_.id is not None  # noqa: S101 - just flushed
     add_requests(round_.id, assignments, now, session=session)
+    for subject_id, minimum in sorted((minimums or {}).items()):
+        if minimum > round_.min_responses:
+            session.add(
+                RoundSubject(round_id=round_.id, subject_id=subject_id, min_responses=minimum)
+            )
+    session.flush()
     return round_
+
+
+def minimums_of(rounds: Iterable[FeedbackRound], *, session: Session) -> dict[int, Minimums]:
+    """Round id → how many answers each subject's groups need (domain.rounds.Minimums)."""
+    by_id = {r.id: r for r in rounds if r.id is not None}
+    raised: dict[int, dict[int, int]] = defaultdict(dict)
+    if by_id:
+        stmt = select(RoundSubject).where(col(RoundSubject.round_id).in_(list(by_id)))
+        for row in session.execute(stmt).scalars():
+            raised[row.round_id][row.subject_id] = row.min_responses
+    return {i: Minimums(r.min_responses, raised.get(i, {})) for i, r in by_id.items()}
+
+
+def minimums(round_: FeedbackRound, *, session: Session) -> Minimums:
+    return minimums_of([round_], session=session).get(
+        round_.id or 0, Minimums(round_.min_responses)
+    )
 
 
 def add_requests(
@@ -388,6 +419,34 @@ def add_sealed(
 def sealed_of(round_id: int, *, session: Session) -> list[SealedAnswer]:
     stmt = select(SealedAnswer).where(col(SealedAnswer.round_id) == round_id)
     return list(session.execute(stmt).scalars())
+
+
+def sealed_by_token(token: str, *, session: Session) -> SealedAnswer | None:
+    stmt = select(SealedAnswer).where(col(SealedAnswer.token) == token)
+    return session.execute(stmt).scalars().first()
+
+
+def replace_sealed(row_id: str, sealed: bytes, *, session: Session) -> None:
+    session.execute(
+        update(SealedAnswer).where(col(SealedAnswer.id) == row_id).values(sealed=sealed)
+    )
+
+
+def answered_in_open_rounds(
+    reviewer_id: int, *, session: Session
+) -> list[tuple[RoundRequest, FeedbackRound]]:
+    """The reviewer's answered requests in rounds still open, with their round."""
+    stmt = (
+        select(RoundRequest, FeedbackRound)
+        .join(FeedbackRound, col(FeedbackRound.id) == RoundRequest.round_id)
+        .where(
+            col(RoundRequest.reviewer_id) == reviewer_id,
+            col(RoundRequest.status) == RequestStatus.ANSWERED,
+            col(FeedbackRound.status) == RoundStatus.OPEN,
+        )
+        .order_by(col(RoundRequest.id))
+    )
+    return [(r, f) for r, f in session.execute(stmt)]
 
 
 def delete_sealed(round_id: int, *, session: Session) -> int:

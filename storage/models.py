@@ -236,6 +236,18 @@ class FeedbackRound(SQLModel, table=True):
     closed_at: datetime | None = Field(default=None, sa_column=_ts(nullable=True))
 
 
+class RoundSubject(SQLModel, table=True):
+    """How many answers a subject's peer and direct-report groups need in a round
+    (domain.rounds.Minimums): the round's minimum, or their team's or own anonymity minimum
+    when that was higher as the round was created. Fixed then, so a later settings change
+    never opens or hides a group already promised to its reviewers. A round created before
+    this table has no rows: its subjects need the round's minimum."""
+
+    round_id: int = Field(foreign_key="feedbackround.id", primary_key=True)
+    subject_id: int = Field(foreign_key="person.id", primary_key=True)
+    min_responses: int
+
+
 class RoundRequest(SQLModel, table=True):
     """Who is asked about whom. For anonymous rounds this row only says *whether* the reviewer
     answered (status), never what or when; the answer lives unlinked in RoundAnswer."""

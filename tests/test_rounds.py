@@ -273,7 +273,7 @@ def test_anonymity_threshold(
     blob = json.dumps(fake.messages_to("U0LEAD")[0].args, ensure_ascii=False)
     summary = json.dumps(fake.messages_to("U0LEAD")[1].args, ensure_ascii=False)
     assert f"*Ana Agent* · answered {answers} · declined 0 · overdue {4 - answers}" in summary
-    assert ("below the minimum: Peers (2)" in summary) is not shown
+    assert ("below the minimum of 3: Peers (2)" in summary) is not shown
     assert ("THRESHOLD-0" in blob) is shown
     assert ("4.0" in blob) is shown
     assert ("not enough responses" in blob) is not shown

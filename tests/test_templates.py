@@ -373,9 +373,11 @@ CONTEXTS: dict[str, dict[str, object]] = {
         round_name=NASTY,
         closed_label="Friday 4 Dec, 18:05 your time",
         early=False,
-        subjects=[{"name": NASTY, "counts": "answered 1", "below": "Peers (1)"}] * 900,
+        subjects=[{"name": NASTY, "counts": "answered 1", "minimum": 5, "below": "Peers (1)"}]
+        * 900,
         below=900,
         min_responses=3,
+        raised="5 for 900 people",
     ),
     "plan_modal.json.j2": dict(
         person="U0CAT",
