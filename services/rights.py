@@ -17,6 +17,7 @@ from cadence.services.common import JobReport, Outcome, caller
 from cadence.services.deps import Deps
 from cadence.services.digests import UPLOAD_METHOD
 from cadence.services.people import first_name
+from cadence.services.rounds import blank_sealed_answers_of, minimum_for, subject_results
 from cadence.storage import repo, rights_repo
 from cadence.storage.db import read_scope, session_scope
 from cadence.storage.models import Checkin, Person
@@ -71,6 +72,12 @@ def forget(deps: Deps, slack_id: str, actor: str) -> Forgotten:
             raise UnknownPerson(slack_id)
         if person.erased_at is not None and person.id is not None:
             return Forgotten(person.id, already=True)
+        blanked = 0
+        try:
+            blanked = blank_sealed_answers_of(deps, person.id or 0, session=session)
+        except (SealError, OSError):
+            # Without the key no pool opens either: the rounds stay open until it is back.
+            log.warning("person erased with anonymous answers pooled under a missing key")
         erased = rights_repo.erase_person(person, token, now, session=session)
         repo.audit(
             token if actor == slack_id else actor,
@@ -85,7 +92,7 @@ def forget(deps: Deps, slack_id: str, actor: str) -> Forgotten:
     return Forgotten(
         erased.person_id,
         already=False,
-        texts=erased.texts,
+        texts=erased.texts + blanked,
         messages=erased.messages_deleted + erased.messages_scrubbed,
     )
 
@@ -146,8 +153,6 @@ def my_data_document(deps: Deps, person: Person) -> dict[str, Any]:
     manager only is counted, without its text); round results as their manager reads them
     (anonymous answers only aggregated, never below the minimum); the manager assessment
     only once released; and every audit entry that touched their data."""
-    from cadence.services.rounds import minimum_for, subject_results
-
     with read_scope(deps.engine) as session:
         held = rights_repo.held_about(person, session=session)
         manager = (

@@ -460,6 +460,32 @@ def _seal_answer(
         pass  # the same request, pooled by a concurrent submission a moment earlier
 
 
+def blank_sealed_answers_of(deps: Deps, reviewer_id: int, *, session: Session) -> int:
+    """For an erasure (services.rights.forget, in its transaction): each anonymous answer the
+    person gave that still waits sealed in an open round's pool stays there — counted, its
+    ratings in the group's averages, as anonymous as the others — with its text blanked and
+    sealed again to the same length. How many. Raises SealError without the key."""
+    blanked = 0
+    for request, round_ in feedback_repo.answered_in_open_rounds(reviewer_id, session=session):
+        if attributed(request.perspective, round_.anonymous) or request.id is None:
+            continue  # stored with their name: rights_repo.erase_person removes its text
+        row = feedback_repo.sealed_by_token(deps.sealer.token(request.id), session=session)
+        if row is None:
+            continue
+        group = _group(request.round_id, request.subject_id, request.perspective)
+        resealed = deps.sealer.reseal(row.sealed, group=group, change=_without_text)
+        feedback_repo.replace_sealed(row.id, resealed, session=session)
+        blanked += 1
+    return blanked
+
+
+def _without_text(plaintext: bytes) -> bytes:
+    """A sealed answer's plaintext (as _seal_answer writes it) with every comment empty."""
+    data = json.loads(plaintext)
+    data["comments"] = {question: "" for question in data["comments"]}
+    return json.dumps(data, ensure_ascii=False).encode("utf-8")
+
+
 def _open_pool(deps: Deps, round_: FeedbackRound, minimums: Minimums, *, session: Session) -> None:
     """At close: every pooled group that reached its subject's minimum is opened and written
     as answers (no reviewer, no time) in this one transaction, in shuffled order; every sealed

@@ -31,7 +31,7 @@ from cadence.domain.rights import (
     scrub_json,
     snippets,
 )
-from cadence.domain.status import DeliveryStatus
+from cadence.domain.status import DeliveryStatus, RequestStatus, RoundStatus
 from cadence.storage.models import (
     Action,
     AuditEvent,
@@ -48,6 +48,7 @@ from cadence.storage.models import (
     Review,
     RoundAnswer,
     RoundRequest,
+    SealedAnswer,
 )
 
 REMOVED_PAYLOAD = '{"text":"(removed)"}'
@@ -204,6 +205,7 @@ def erase_person(person: Person, token: str, now: datetime, *, session: Session)
     ans = or_(col(RoundAnswer.reviewer_id) == pid, col(RoundAnswer.subject_id) == pid)
     t += _scrub_json_column(RoundAnswer, ("comments",), ans, session=session)
     result.texts = t
+    _leave_open_rounds(pid, session=session)
 
     # The outbox: nothing unsent to or about them goes out; what was sent keeps no trace.
     for row_id, recipient, status, payload in session.execute(
@@ -247,6 +249,22 @@ def erase_person(person: Person, token: str, now: datetime, *, session: Session)
         {old: new for old, new in pairs.items() if old}, session=session
     )
     return result
+
+
+def _leave_open_rounds(pid: int, *, session: Session) -> None:
+    """Anonymous answers about them waiting sealed in a pool are deleted unread (no results
+    about them go out: services.rounds), and nobody is asked any more about them or asks
+    them: their unanswered requests in open rounds go. Answers they gave stay counted
+    (services.rounds.blank_sealed_answers_of removed their text)."""
+    session.execute(delete(SealedAnswer).where(col(SealedAnswer.subject_id) == pid))
+    still_open = select(col(FeedbackRound.id)).where(col(FeedbackRound.status) == RoundStatus.OPEN)
+    session.execute(
+        delete(RoundRequest).where(
+            or_(col(RoundRequest.reviewer_id) == pid, col(RoundRequest.subject_id) == pid),
+            col(RoundRequest.status).in_((RequestStatus.PENDING, RequestStatus.NOMINATED)),
+            col(RoundRequest.round_id).in_(still_open),
+        )
+    )
 
 
 def is_text(column: ColumnElement[Any]) -> bool:

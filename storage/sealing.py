@@ -13,6 +13,7 @@ import hmac
 import os
 import secrets
 import struct
+from collections.abc import Callable
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
@@ -25,6 +26,7 @@ from cadence.domain.rights import ERASED_PREFIX
 MIN_SECRET_LENGTH = 32
 KEY_FILE_SUFFIX = ".secret-key"
 _NONCE = 12
+_TAG = 16  # AES-GCM's authentication tag, after the ciphertext
 _LENGTH = struct.Struct(">I")
 _PAD_STEP = 1024
 GENERATE_HINT = "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
@@ -70,6 +72,12 @@ class Sealer:
             ) from None
         (length,) = _LENGTH.unpack_from(padded)
         return padded[_LENGTH.size : _LENGTH.size + length]
+
+    def reseal(self, sealed: bytes, *, group: str, change: Callable[[bytes], bytes]) -> bytes:
+        """`sealed` opened, its plaintext changed by `change` (not longer), and sealed again
+        for the same group with a fresh nonce, padded to the same length as before."""
+        plaintext = change(self.open(sealed, group=group))
+        return self.seal(plaintext, size=len(sealed) - _NONCE - _TAG, group=group)
 
     def token(self, request_id: int) -> str:
         """A keyed digest of the request: unique per request, unlinkable without the key."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from cadence.services import home
 from cadence.services.deps import Deps
 from cadence.services.digests import send_digests, team_view
 from cadence.services.lens import ThemeLine
+from cadence.services.rounds import run_rounds
 from cadence.storage import feedback_repo, repo
 from cadence.storage.db import read_scope, session_scope
 from cadence.storage.models import (
@@ -38,12 +39,15 @@ from cadence.storage.models import (
     Review,
     RoundAnswer,
     RoundRequest,
+    SealedAnswer,
 )
 from cadence.storage.rights_repo import text_columns
 from tests.conftest import HttpApp, button_click, view_submission
 from tests.fakeslack import FakeSlack
 from tests.test_cli import env, run  # noqa: F401  (env: the CLI fixture)
 from tests.test_digests import MONDAY_PARIS_9, PERIOD, answer
+from tests.test_round_minimums import answer_about, more_org  # noqa: F401  (a fixture)
+from tests.test_rounds import round_values, start_round
 
 ANA_TEXTS = [
     "ANA wins: shipped the refund macro",
@@ -417,3 +421,68 @@ def test_retention_removes_old_free_text_once_a_day_and_keeps_numbers(
         old_week = s.scalars(select(Checkin).where(col(Checkin.period) == "2026-W04")).one()
     assert (old_week.wins, old_week.output_value) == ("(removed)", 20)
     assert run_retention(on, now + timedelta(hours=1)).counts == {}  # once a day
+
+
+def test_erasing_someone_while_a_round_is_open_keeps_their_answers_anonymous_and_counted(
+    more_org: Deps,  # noqa: F811
+    fake: FakeSlack,
+    http_app: HttpApp,
+    sender: OutboxSender,
+    clock: FixedClock,
+) -> None:
+    """Eve answered about Ana, and three peers answered about Eve, all sealed; Gia still owes
+    an answer about Eve. HR erases Eve before the round closes."""
+    deps = more_org
+    peers = ["U0BEN", "U0DAN", "U0EVE", "U0FIN", "U0GIA"]
+    assert not start_round(http_app, fake, round_values(["U0ANA", "U0EVE"], ["peer"], peers)).body
+    sender.drain()
+    answer_about(http_app, fake, "U0EVE", "Ana Agent", "1", "EVE-SECRET-ABOUT-ANA")
+    for i, peer in enumerate(["U0BEN", "U0DAN", "U0FIN"]):
+        answer_about(http_app, fake, peer, "Ana Agent", "5", f"PEER-ABOUT-ANA-{i}")
+        answer_about(http_app, fake, peer, "Eve Engineer", "4", f"PEER-ABOUT-EVE-{i}")
+    eve = _id(deps, "U0EVE")
+    with read_scope(deps.engine) as s:
+        pooled = s.execute(select(col(SealedAnswer.subject_id))).scalars().all()
+    assert sorted(pooled).count(eve) == 3 and len(pooled) == 7
+
+    http_app.interactive(button_click("U0LEAD", ids.HOME_ERASE_OPEN, ""))
+    view = fake.wait_for("views.open", fake.count("views.open"))[-1].args["view"]
+    values = {
+        ids.B_ERASE_WHO: {ids.A_ERASE_WHO: {"type": "users_select", "selected_user": "U0EVE"}},
+        ids.B_ERASE_CONFIRM: {
+            ids.A_ERASE_CONFIRM: {"type": "plain_text_input", "value": "Eve Engineer"}
+        },
+    }
+    assert http_app.interactive(view_submission("U0LEAD", view, values)).json() is None
+
+    # What was pooled about Eve is gone unread; Eve's own answer about Ana stays pooled.
+    with read_scope(deps.engine) as s:
+        pooled = s.execute(select(col(SealedAnswer.subject_id))).scalars().all()
+        asked_about_eve = s.execute(
+            select(col(RoundRequest.status)).where(col(RoundRequest.subject_id) == eve)
+        ).scalars()
+        assert sorted(asked_about_eve) == ["answered"] * 3  # Gia is not asked any more
+    assert pooled == [_id(deps, "U0ANA")] * 4
+
+    fake.clear()
+    clock.set(datetime(2026, 12, 4, 17, 5, tzinfo=UTC))
+    assert run_rounds(deps, clock.now()).counts == {"results queued": 1, "rounds closed": 1}
+    sender.drain()
+    # Ana's results count Eve's rating (4 answers averaging (5 + 5 + 5 + 1) / 4 = 4.0), name
+    # nobody, and carry none of Eve's text; nothing is sent about Eve.
+    [results, summary] = fake.messages_to("U0LEAD")
+    blob = json.dumps(results.args, ensure_ascii=False)
+    assert "Feedback results for Ana Agent" in blob
+    assert "Peers* · 4 answers" in blob and "4.0" in blob
+    assert "PEER-ABOUT-ANA-0" in blob and "EVE-SECRET-ABOUT-ANA" not in blob
+    everything = json.dumps([c.args for c in fake.calls()], ensure_ascii=False)
+    assert "PEER-ABOUT-EVE" not in everything and "Feedback results for (removed)" not in everything
+    assert "*(removed)* · erased: no results" in json.dumps(summary.args, ensure_ascii=False)
+    with read_scope(deps.engine) as s:
+        opened = s.execute(select(RoundAnswer)).scalars().all()
+        assert s.execute(select(SealedAnswer)).scalars().all() == []
+    assert len(opened) == 4 and {(a.subject_id, a.reviewer_id) for a in opened} == {
+        (_id(deps, "U0ANA"), None)
+    }
+    for secret in ("EVE-SECRET-ABOUT-ANA", "PEER-ABOUT-EVE", "Eve Engineer", "U0EVE"):
+        assert secret not in every_text(deps), secret
