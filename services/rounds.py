@@ -1034,8 +1034,8 @@ def minimum_for(round_: FeedbackRound, subject_id: int, *, session: Session) -> 
 
 
 def _minimum_note(minimums: Minimums) -> str:
-    """' Minimum 3 answers per group (5 for 1 person: their team's or own setting).', or ''
-    when every subject has the round's."""
+    """' Minimum 3 answers per group (5 for 1 person: their team's or own anonymity
+    minimum).' for HR's round-started note, or '' when every subject has the round's."""
     raised = _raised(minimums)
     if not raised:
         return ""
@@ -1047,8 +1047,9 @@ def _minimum_note(minimums: Minimums) -> str:
 
 def _minimum_line(minimums: Minimums | None) -> str:
     """' · minimum 3 (5 for 1 person)' on HR's Home, when some subject needs more."""
-    raised = _raised(minimums) if minimums is not None else ""
-    return f" · minimum {minimums.base} ({raised})" if minimums and raised else ""
+    if minimums is None or not (raised := _raised(minimums)):
+        return ""
+    return f" · minimum {minimums.base} ({raised})"
 
 
 def _raised(minimums: Minimums) -> str:
