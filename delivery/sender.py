@@ -27,8 +27,9 @@ What it promises (DESIGN.md section 7):
 - A chat.update row waits until the message it updates has been sent, and is skipped when that
   message never will be. A files.upload row (a chart) is drawn from its figures at send time
   and falls back to a text table when the upload fails for good; with `update_of` (a digest's
-  team picture) it waits for that message and goes into its channel, without it (calibration's
-  distribution) it goes to the row's recipient, a channel ID.
+  team picture, HR's picture of the teams) it waits for that message and goes into its
+  channel, without it (calibration's distribution) it goes to the row's recipient, a channel
+  ID.
   One whose payload carries `content` (the `/cadence my-data` file) uploads that text as is.
 """
 

@@ -266,19 +266,25 @@ def pair_trails(rows: Sequence[ReportRow]) -> list[PairTrail]:
 def pair_table(trails: Sequence[PairTrail]) -> str:
     """The team picture as text (sent when the picture cannot be uploaded): per report, where
     this week sits, then the trail (output % of target / quality against the floor)."""
-    lines = []
-    for t in trails:
-        now = t.now
-        assert now is not None  # noqa: S101 - pair_trails keeps reports with a pair this week
-        trail = " → ".join(
-            "–" if p is None else f"{fmt(p.output)}%/{_signed(p.quality)}" for p in t.points
-        )
-        lines.append(
-            f"{t.name}: {now.quadrant} quadrant (digest: {LABELS[t.signal]}) · output "
-            f"{fmt(now.output)} % of target · quality {_signed(now.quality)} {t.quality_unit} "
-            f"vs floor · last {len(t.points)} weeks: {trail}"
-        )
-    return "\n".join(lines)
+    return "\n".join(
+        pair_line(t.name, f"digest: {LABELS[t.signal]}", t.points, t.quality_unit) for t in trails
+    )
+
+
+def pair_line(
+    name: str, reading: str, points: Sequence[PairPoint | None], unit: str, span: str = "weeks"
+) -> str:
+    """One dot of a pair picture as text: its quadrant and `reading`, where it sits now, then
+    its trail, one point per `span` (the last point is the dot: never None)."""
+    now = points[-1]
+    assert now is not None  # noqa: S101 - a dot is drawn only with a pair now
+    trail = " → ".join(
+        "–" if p is None else f"{fmt(p.output)}%/{_signed(p.quality)}" for p in points
+    )
+    return (
+        f"{name}: {now.quadrant} quadrant ({reading}) · output {fmt(now.output)} % of target · "
+        f"quality {_signed(now.quality)} {unit} vs floor · last {len(points)} {span}: {trail}"
+    )
 
 
 def _signed(value: float) -> str:

@@ -34,6 +34,7 @@ HISTORY = 4  # weeks before the window that the first week's baseline reads
 OUTCOME_WEEKS = 4
 OUTPUT_BAND = 0.05  # a team's output index moves when it changes by more than 5 %
 QUALITY_BAND = 0.02  # a team's quality index (value / floor) moves beyond 2 %
+SPAN = 4  # weeks: the team reading compares the last SPAN weeks with the SPAN before
 
 TeamReading = Literal["strain", "stall", ""]
 QUESTIONS: dict[str, str] = {
@@ -83,6 +84,14 @@ class TeamPulse:
     closed: int = 0
     median_days: float | None = None
     reading: TeamReading = ""
+    # HR's picture: [output % of target, quality % against the floor] per SPAN weeks of the
+    # window, oldest first (team_trail); empty for a group that shows no figures.
+    trail: list[list[float] | None] = field(default_factory=list)
+
+    @property
+    def participation(self) -> int | None:
+        """Check-ins answered of those due, in % (None when none was due)."""
+        return round(100 * self.answered / self.due) if self.due else None
 
     @property
     def question(self) -> str:
@@ -97,8 +106,8 @@ class TeamPulse:
                 "(they count in the whole organisation)."
             )
         parts = [f"check-ins {self.answered} of {self.due} due"]
-        if self.due:
-            parts[0] += f" ({round(100 * self.answered / self.due)} %)"
+        if self.participation is not None:
+            parts[0] += f" ({self.participation} %)"
         absent = [f"{self.skipped} skipped", f"{self.away} away"]
         if self.holiday:
             absent.append(f"{plural(self.holiday, 'public holiday week')}")
@@ -149,10 +158,15 @@ def _trend(now: float | None, before: float | None, band: float) -> str:
     return "flat"
 
 
-def team_reading(members: Sequence[PersonSeries], window: int) -> TeamReading:
-    """The team's pair over the last 4 weeks of the window against the 4 before."""
-    halves = []
-    for start, end in ((-8, -4), (-4, None)):
+def team_spans(
+    members: Sequence[PersonSeries], window: int, spans: int
+) -> list[tuple[float | None, float | None]]:
+    """The team's mean output index and mean quality index (each answer against its role's
+    target and floor, above 1 better) over each of the last `spans` SPAN-week spans of the
+    window, oldest first (None: no value in that span)."""
+    out = []
+    for k in range(spans, 0, -1):
+        start, end = -k * SPAN, -(k - 1) * SPAN or None
         outputs: list[float] = []
         qualities: list[float] = []
         for m in members:
@@ -163,8 +177,17 @@ def team_reading(members: Sequence[PersonSeries], window: int) -> TeamReading:
                     outputs.append(o)
                 if q is not None:
                     qualities.append(q)
-        halves.append((_mean(outputs), _mean(qualities)))
-    (o_before, q_before), (o_now, q_now) = halves
+        out.append((_mean(outputs), _mean(qualities)))
+    return out
+
+
+def team_reading(members: Sequence[PersonSeries], window: int) -> TeamReading:
+    """The team's pair over the last 4 weeks of the window against the 4 before."""
+    return _reading(team_spans(members, window, 2))
+
+
+def _reading(spans: Sequence[tuple[float | None, float | None]]) -> TeamReading:
+    (o_before, q_before), (o_now, q_now) = spans[-2:]
     o_trend = _trend(o_now, o_before, OUTPUT_BAND)
     q_trend = _trend(q_now, q_before, QUALITY_BAND)
     if o_trend == "up" and q_trend == "down":
@@ -179,6 +202,16 @@ def team_reading(members: Sequence[PersonSeries], window: int) -> TeamReading:
     ):
         return "stall"
     return ""
+
+
+def team_trail(spans: Sequence[tuple[float | None, float | None]]) -> list[list[float] | None]:
+    """The team on HR's picture, one point per span (team_spans), oldest first: output as % of
+    target and quality in % above (+) or below (−) the floor, as the team reading reads them
+    (None: no pair in that span)."""
+    return [
+        None if o is None or q is None else [round(100 * o, 1), round(100 * (q - 1), 1)]
+        for o, q in spans
+    ]
 
 
 @dataclass
@@ -244,6 +277,7 @@ def pulse(
     closed = [a for a in actions if a.closed_at is not None]
     days = [(a.closed_at - a.created_at).total_seconds() / 86400 for a in closed if a.closed_at]
     answered = total.states[CheckinStatus.ANSWERED]
+    spans = team_spans(members, window, max(2, window // SPAN))
     return TeamPulse(
         label=label,
         people=len(members),
@@ -261,7 +295,8 @@ def pulse(
         actions=len(actions),
         closed=len(closed),
         median_days=round(statistics.median(days), 1) if days else None,
-        reading=team_reading(members, window),
+        reading=_reading(spans),
+        trail=team_trail(spans),
     )
 
 

@@ -13,6 +13,8 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from cadence.delivery.charts import TEAMS_CHART
+from cadence.domain.digests import QUADRANTS, PairPoint, pair_line
 from cadence.domain.periods import (
     at_local,
     current_week,
@@ -24,6 +26,7 @@ from cadence.domain.periods import (
 )
 from cadence.domain.pulse import (
     HISTORY,
+    SPAN,
     ActionFact,
     Outcome,
     OutcomeLine,
@@ -39,9 +42,10 @@ from cadence.domain.roles import Role
 from cadence.domain.rounds import MIN_RESPONSES
 from cadence.domain.signals import SignalKind
 from cadence.domain.themes import BlockerNote, Theme, find_themes
+from cadence.domain.words import plural
 from cadence.services.common import JobReport
 from cadence.services.deps import Deps
-from cadence.services.digests import load_org, person_weeks
+from cadence.services.digests import UPLOAD_METHOD, load_org, person_weeks
 from cadence.storage import lens_repo, repo
 from cadence.storage.db import read_scope, session_scope
 
@@ -52,9 +56,12 @@ OUTCOME_SPAN = 26  # weeks read for action outcomes (a quarter's actions and 4 w
 THEMES = "themes"
 PULSE = "pulse"
 TEAMS_SHOWN = 8
+LOWEST_SHOWN = 3  # teams named for their participation, below the organisation's
 HR_DIGEST_AT = time(9, 0)  # first Monday of the month, HR admin's zone
 HR_DIGEST_KIND = "hr-digest"
+HR_CHART_KIND = "hr-digest-chart"
 SHORT = {"themes": 3, "flagged": 5}  # the monthly digest is the Home section in short
+ALT_TEXT_LIMIT = 1000  # characters Slack keeps of a file's alt text
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,12 +131,28 @@ def home_context(deps: Deps) -> dict[str, Any]:
         "as_of": week_label(themes_row.period) if themes_row else "",
         "themes": themes,
         "org": org,
+        "teams": teams,
         "teams_read": len(teams),
         "flagged": flagged[:TEAMS_SHOWN],
         "more_flagged": max(0, len(flagged) - TEAMS_SHOWN),
+        "lowest": lowest_participation(org, teams),
         "outcomes": [OutcomeLine(**o) for o in figures["outcomes"]] if figures else [],
         "quarter": figures["quarter"] if figures else "",
     }
+
+
+def lowest_participation(org: TeamPulse | None, teams: list[TeamPulse]) -> list[TeamPulse]:
+    """Up to LOWEST_SHOWN teams (with figures) whose check-in participation is below the
+    organisation's, lowest first."""
+    if org is None or org.participation is None:
+        return []
+    below = [
+        t
+        for t in teams
+        if t.shown and t.participation is not None and t.participation < org.participation
+    ]
+    below.sort(key=lambda t: (t.participation or 0, t.label))
+    return below[:LOWEST_SHOWN]
 
 
 def organisation_pulse(deps: Deps, last: str, now: datetime) -> dict[str, Any]:
@@ -288,7 +311,10 @@ def send_hr_digests(deps: Deps, now: datetime) -> JobReport:
     lens_blocks = deps.renderer.message("hr_lens.json.j2", **context)["blocks"][1:]
     messages = []
     for slack_id, monday in todo:
-        opening = deps.renderer.message("hr_digest.json.j2", month=f"{monday:%B %Y}")
+        chart = chart_payload(deps, context, monday)
+        opening = deps.renderer.message(
+            "hr_digest.json.j2", month=f"{monday:%B %Y}", picture=chart is not None
+        )
         payload = {"text": opening["text"], "blocks": opening["blocks"] + lens_blocks}
         messages.append(
             repo.OutgoingMessage(
@@ -298,8 +324,101 @@ def send_hr_digests(deps: Deps, now: datetime) -> JobReport:
                 payload=payload,
             )
         )
+        if chart is not None:
+            messages.append(
+                repo.OutgoingMessage(
+                    key=hr_chart_key(slack_id, monday),
+                    kind=HR_CHART_KIND,
+                    recipient=slack_id,
+                    payload=chart,
+                    method=UPLOAD_METHOD,
+                    update_of=hr_digest_key(slack_id, monday),  # into the digest's DM, after it
+                )
+            )
     with session_scope(deps.engine) as session:
         queued = repo.enqueue(messages, now, session=session)
     report.add("messages queued", queued)
     deps.wake_sender()
     return report
+
+
+# ---------------------------------------------------------------- HR's picture of the teams
+
+
+def hr_chart_key(slack_id: str, month: date) -> str:
+    return f"hr-digest-chart:{slack_id}:{month:%Y-%m}"
+
+
+def chart_title(context: dict[str, Any]) -> str:
+    return f"Teams' pair, {context['window']} weeks up to the {context['as_of']}"
+
+
+def chart_payload(deps: Deps, context: dict[str, Any], month: date) -> dict[str, Any] | None:
+    """HR's picture of the teams (the monthly digest's chart, drawn at send time): every team
+    with figures (never one below the anonymity minimum) at its output against target and its
+    quality against the floor over the last SPAN weeks, with a trail per SPAN weeks; the teams
+    the digest names (strain, stall, lowest participation) named, the rest unlabelled. None
+    when no team has a pair to place. Its text fallback gives the named teams' figures."""
+    points = {
+        id(t): [None if p is None else PairPoint(p[0], p[1]) for p in t.trail]
+        for t in context["teams"]
+        if t.shown and t.trail and t.trail[-1] is not None
+    }
+    drawn: list[TeamPulse] = [t for t in context["teams"] if id(t) in points]
+    if not drawn:
+        return None
+    why: dict[int, list[str]] = {}
+    for t in context["flagged"]:
+        why.setdefault(id(t), []).append(f"reads as {t.reading}")
+    for t in context["lowest"]:
+        why.setdefault(id(t), []).append(f"lowest participation, {t.participation} % checked in")
+    named = list({id(t): t for t in [*context["flagged"], *context["lowest"]]}.values())
+    named = [t for t in named if id(t) in points]  # once each, in the digest's order
+    order = named + [t for t in drawn if id(t) not in why]
+    title = chart_title(context)
+    where = dict.fromkeys(QUADRANTS, 0)
+    for t in drawn:
+        now = points[id(t)][-1]
+        assert now is not None  # noqa: S101 - drawn teams have a pair now
+        where[now.quadrant] += 1
+    table = [
+        pair_line(t.label, ", ".join(why[id(t)]), points[id(t)], "%", f"spans of {SPAN} weeks")
+        for t in named
+    ]
+    table.append(
+        f"All {plural(len(drawn), 'team')} with figures, by their last {SPAN} weeks: "
+        + ", ".join(f"{n} {q}" for q, n in where.items())
+    )
+    alt = (
+        f"{title}: {plural(len(drawn), 'team')} of {MIN_RESPONSES} or more people, each a dot at "
+        f"its output against target (across) and its quality against the floor (up) over the "
+        f"last {SPAN} weeks, with a trail per {SPAN} weeks. "
+        + " ".join(f"{t.label}: {', '.join(why[id(t)])}." for t in named)
+    )
+    return {
+        "chart": TEAMS_CHART,
+        "filename": f"teams-pair-{month:%Y-%m}.png",
+        "title": title,
+        "alt_text": alt[:ALT_TEXT_LIMIT],
+        "quality_unit": "% of the floor",
+        "teams": [
+            {
+                "name": t.label,
+                "signal": t.reading,
+                "points": t.trail,
+                "named": id(t) in why,
+                "note": f"{t.participation} % checked in" if t in context["lowest"] else "",
+            }
+            for t in order
+        ],
+        "fallback": deps.renderer.message(
+            "digest_chart_fallback.json.j2",
+            title=title,
+            table="\n".join(table),
+            columns=(
+                "per team this digest names: where its last 4 weeks sit, why it is named, output "
+                "as % of target, quality in % above or below the floor, then its trail (output % "
+                "/ quality)"
+            ),
+        ),
+    }

@@ -3,23 +3,34 @@ several weeks shows as a theme with counts; HR never reads anyone's words; only 
 
 from __future__ import annotations
 
+import io
 import json
+import os
+import random
+import time
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlmodel import select
 
 from cadence.delivery.sender import OutboxSender
 from cadence.domain.checkins import CheckinAnswers
 from cadence.domain.clock import FixedClock
 from cadence.domain.periods import shift_week
+from cadence.domain.pulse import TeamPulse, TeamReading
+from cadence.domain.signals import SignalKind
 from cadence.services.deps import Deps
 from cadence.services.lens import last_closed_week, run_lens, send_hr_digests
-from cadence.storage import repo
-from cadence.storage.db import session_scope
-from cadence.storage.models import Action
+from cadence.storage import lens_repo, repo
+from cadence.storage.db import read_scope, session_scope
+from cadence.storage.models import Action, Delivery
 from tests.conftest import ORG_HEADER, HttpApp, seed_org
 from tests.fakeslack import FakeSlack
+from tests.test_digest_screen import _has_colour
 from tests.test_home_and_privacy import home_event
 
 WEDNESDAY = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # week 48: W47 is closed
@@ -174,8 +185,13 @@ def test_hr_reads_the_pulse_a_team_in_strain_and_whether_actions_helped(
     assert "1 skipped and 0 away apart" in text
     assert "Actions on strain closed: quality recovered in 1 of 1." in text
     assert "Pair review" not in text  # an action's text is the manager's, not HR's
-    # Omar's team has no check-ins at all: it shows no figures as a team to look at either.
-    assert "Omar Lead's team" not in text
+    # Omar's team and the leads (Hana's team) have no check-ins at all: no strain or stall to
+    # read, but the lowest participation, below the organisation's 50 %.
+    assert "*Omar Lead's team* ·" not in text
+    assert (
+        "*Lowest participation* · check-ins answered of those due (the organisation: 50 %)\\n"
+        "Hana HR's team: 0 % (0 of 36 due)\\nOmar Lead's team: 0 % (0 of 48 due)"
+    ) in text
 
 
 def test_hr_admins_get_the_monthly_digest_on_the_first_monday_at_0900_once(
@@ -187,7 +203,7 @@ def test_hr_admins_get_the_monthly_digest_on_the_first_monday_at_0900_once(
     due = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
     assert send_hr_digests(lens_org, early).counts == {}
     clock.set(due)
-    assert send_hr_digests(lens_org, due).counts == {"messages queued": 1}
+    assert send_hr_digests(lens_org, due).counts == {"messages queued": 2}  # and the picture
     assert send_hr_digests(lens_org, due + timedelta(hours=3)).counts == {}  # once a month
     sender.drain()
     [dm] = fake.messages_to("U0HR")
@@ -201,4 +217,158 @@ def test_hr_admins_get_the_monthly_digest_on_the_first_monday_at_0900_once(
     january = datetime(2027, 1, 4, 8, 0, tzinfo=UTC)  # first Monday of January, 09:00 Paris
     assert send_hr_digests(lens_org, january + timedelta(hours=17)).counts == {}  # 02:00
     assert send_hr_digests(lens_org, january + timedelta(days=7)).counts == {}  # next Monday
-    assert send_hr_digests(lens_org, january + timedelta(days=2)).counts == {"messages queued": 1}
+    assert send_hr_digests(lens_org, january + timedelta(days=2)).counts == {"messages queued": 2}
+
+
+# ---------------------------------------------------------------- HR's picture of the teams
+
+FIRST_MONDAY = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)  # 09:00 in Paris
+TEAMS_TITLE = "Teams' pair, 12 weeks up to the week of 16 Nov"
+CHART = Path(__file__).parent / "fixtures" / "hr_digest_teams.png"
+
+
+def _uploads(fake: FakeSlack) -> list[tuple[str, str, str]]:
+    """(channel, title, alt text) of each file uploaded, in order."""
+    alts = [c.args.get("alt_txt", "") for c in fake.calls("files.getUploadURLExternal") if c.ok]
+    done = [f for c in fake.calls("files.completeUploadExternal") if c.ok for f in c.args["files"]]
+    channels = [c.args["channel_id"] for c in fake.calls("files.completeUploadExternal") if c.ok]
+    return [(ch, f["title"], alt) for ch, f, alt in zip(channels, done, alts, strict=True)]
+
+
+def test_each_hr_admin_gets_the_teams_picture_after_the_digest_once_and_no_small_team_on_it(
+    deps: Deps, fake: FakeSlack, sender: OutboxSender, clock: FixedClock
+) -> None:
+    extra = (
+        "U0HR2,u0hr2@example.com,Ines HR,,support,Europe/Paris,true\n"
+        "U0M4,u0m4@example.com,Sol Small,U0HR,support,Europe/Paris,false\n"
+        "U0D0,u0d0@example.com,Dee 0,U0M4,support,Europe/Paris,false\n"
+        "U0D1,u0d1@example.com,Dee 1,U0M4,support,Europe/Paris,false\n"
+    )
+    seed_org(deps, fake, ORG + extra)
+    _seed(deps)
+    last = last_closed_week(WEDNESDAY)
+    for sid in ["U0D0", "U0D1"]:  # a team of 2 with numbers: below the anonymity minimum
+        _weeks(deps, sid, [(70, 20)] * 12, last)
+    run_lens(deps, WEDNESDAY)
+    clock.set(FIRST_MONDAY)
+    assert send_hr_digests(deps, FIRST_MONDAY).counts == {"messages queued": 4}
+    sender.drain()
+    uploads = _uploads(fake)
+    # One picture per HR admin, in the DM that carried their digest, after it.
+    assert sorted(ch for ch, _, _ in uploads) == ["D0HR", "D0HR2"]
+    for admin in ("U0HR", "U0HR2"):
+        [digest] = fake.messages_to(admin)
+        text = json.dumps(digest.args, ensure_ascii=False)
+        assert "The picture that follows puts each team of 3 or more" in text
+        assert digest.args["channel"] == admin
+    [title] = {t for _, t, _ in uploads}
+    [alt] = {a for _, _, a in uploads}
+    assert title == TEAMS_TITLE
+    assert alt.startswith(
+        f"{TEAMS_TITLE}: 3 teams of 3 or more people, each a dot at its output against target"
+    )
+    # Named on it: the teams the digest names (a stall, participation below the organisation's).
+    assert alt.endswith(
+        "Kenji Lead's team: reads as stall, lowest participation, 6 % checked in. "
+        "Omar Lead's team: lowest participation, 4 % checked in."
+    )
+    with read_scope(deps.engine) as s:
+        [row, _] = [d for d in s.exec(select(Delivery)) if d.kind == "hr-digest-chart"]
+    drawn = json.loads(row.payload)
+    assert {t["name"]: t["named"] for t in drawn["teams"]} == {
+        "Kenji Lead's team": True,
+        "Omar Lead's team": True,
+        "Maya Lead's team": False,
+    }
+    # Sol's team of 2 is not drawn, named or counted anywhere on the picture or its text.
+    assert "Sol Small" not in row.payload and "Dee" not in row.payload
+    # A re-run, a second replica or a later tick that month uploads nothing more.
+    assert send_hr_digests(deps, FIRST_MONDAY).counts == {}
+    assert send_hr_digests(deps, FIRST_MONDAY + timedelta(hours=4)).counts == {}
+    sender.drain()
+    assert len(_uploads(fake)) == 2
+
+
+def test_the_teams_picture_falls_back_to_the_named_teams_figures_as_text(
+    lens_org: Deps, fake: FakeSlack, sender: OutboxSender, clock: FixedClock
+) -> None:
+    run_lens(lens_org, WEDNESDAY)
+    fake.fail_next("files.getUploadURLExternal", 10, status=200, error="not_allowed")
+    clock.set(FIRST_MONDAY)
+    send_hr_digests(lens_org, FIRST_MONDAY)
+    sender.drain()
+    digest, fallback = fake.messages_to("U0HR")
+    assert fallback.args["text"].startswith(f"{TEAMS_TITLE} (as text")
+    text = "\n".join(b["text"]["text"] for b in fallback.args["blocks"] if b["type"] == "section")
+    assert (
+        "Kenji Lead's team: stall quadrant (reads as stall) · output 83.3 % of target · quality "
+        "+5.9 % vs floor · last 3 spans of 4 weeks: – → 83.3%/+5.9 → 83.3%/+5.9"
+    ) in text  # CSAT 90 against a floor of 85, 50 tickets of 60
+    assert "Omar Lead's team: stall quadrant (lowest participation, 4 % checked in)" in text
+    assert "Maya Lead's team" not in text  # not named by the digest
+    assert "All 3 teams with figures, by their last 4 weeks: 0 healthy, 0 strain, 3 stall" in text
+
+
+def _team(
+    i: int, rng: random.Random, reading: TeamReading = "", answered: int = 40
+) -> dict[str, Any]:
+    output, quality = rng.gauss(97, 12), rng.gauss(4, 4)
+    trail: list[list[float] | None] = []
+    for _ in range(3):
+        trail.append([round(output, 1), round(quality, 1)])
+        if reading == "strain":
+            output, quality = output + 8, quality - 3
+        elif reading == "stall":
+            output, quality = output - 4, max(quality, 2) + 0.5
+        else:
+            output, quality = output + rng.gauss(0, 3), quality + rng.gauss(0, 1)
+    people = 3 + i % 12
+    return asdict(
+        TeamPulse(
+            f"Manager {i:04d}'s team", people, True, answered, 48, reading=reading, trail=trail
+        )
+    )
+
+
+def test_the_teams_picture_stays_readable_with_a_thousand_teams(
+    lens_org: Deps, fake: FakeSlack, sender: OutboxSender, clock: FixedClock
+) -> None:
+    """1,000 teams: 12 in strain, 9 in stall, a few with low participation. The digest names 5
+    flagged and 3 lowest; only those are named (tests/fixtures/hr_digest_teams.png)."""
+    from PIL import Image
+
+    from cadence.delivery.charts import OTHER, SIGNAL_COLOURS
+
+    rng = random.Random(12)
+    teams = [
+        _team(i, rng, "strain" if i % 83 == 5 else "stall" if i % 111 == 7 else "", 30 + i % 19)
+        for i in range(1000)
+    ]
+    teams += [asdict(TeamPulse("Tiny team", 2, False))]  # below the minimum: no figures
+    teams[500]["answered"] = teams[501]["answered"] = teams[502]["answered"] = 5
+    org = asdict(TeamPulse("Whole organisation", 7500, True, 40000, 48000))
+    figures = {"org": org, "teams": teams, "outcomes": [], "quarter": "2026-Q4"}
+    with session_scope(lens_org.engine) as s:
+        lens_repo.save_snapshot("themes", "2026-W47", "[]", WEDNESDAY, session=s)
+        lens_repo.save_snapshot("pulse", "2026-W47", json.dumps(figures), WEDNESDAY, session=s)
+    clock.set(FIRST_MONDAY)
+    send_hr_digests(lens_org, FIRST_MONDAY)
+    started = time.perf_counter()
+    sender.drain()
+    drawn_in = time.perf_counter() - started
+    [png] = fake.uploads.values()
+    if os.environ.get("CADENCE_REGENERATE_FIXTURES"):
+        CHART.write_bytes(png)
+    with read_scope(lens_org.engine) as s:
+        [row] = [d for d in s.exec(select(Delivery)) if d.kind == "hr-digest-chart"]
+    drawn = json.loads(row.payload)["teams"]
+    named = [t["name"] for t in drawn if t["named"]]
+    flagged = [t["label"] for t in teams if t["reading"]][:5]
+    assert named == [*flagged, *(f"Manager {i:04d}'s team" for i in (500, 501, 502))]
+    assert len(drawn) == 1000 and "Tiny team" not in row.payload
+    image = Image.open(io.BytesIO(png))
+    assert image.size == (1200, 900)
+    assert drawn_in < 10  # drawn and uploaded by the sender (seconds on a loaded machine)
+    # Strain orange, stall yellow, the rest grey: as the digest reads them.
+    for colour in (SIGNAL_COLOURS[SignalKind.STRAIN], SIGNAL_COLOURS[SignalKind.STALL], OTHER):
+        assert _has_colour(image, colour)

@@ -394,7 +394,7 @@ CONTEXTS: dict[str, dict[str, object]] = {
     "home_plans.json.j2": dict(
         own=PLAN_VIEW, followed=[PLAN_VIEW] * 12, hr=[PLAN_VIEW] * 30, hr_total=40
     ),
-    "hr_digest.json.j2": dict(month="December 2026"),
+    "hr_digest.json.j2": dict(month="December 2026", picture=True),
     "hr_lens.json.j2": dict(
         window=12,
         as_of="week of 16 Nov",
@@ -417,6 +417,7 @@ CONTEXTS: dict[str, dict[str, object]] = {
         teams_read=1000,
         flagged=[TeamPulse(NASTY, 9, True, 90, 99, reading="strain")] * 8,
         more_flagged=40,
+        lowest=[TeamPulse(NASTY, 9, True, 40, 99)] * 3,
         outcomes=[OutcomeLine("strain", 10, 7, 9), OutcomeLine("stall", 2, 0, 0)],
         quarter="2026-Q4",
     ),
