@@ -372,6 +372,7 @@ def chart_payload(deps: Deps, context: dict[str, Any], month: date) -> dict[str,
         why.setdefault(id(t), []).append(f"reads as {t.reading}")
     for t in context["lowest"]:
         why.setdefault(id(t), []).append(f"lowest participation, {t.participation} % checked in")
+    lowest = {id(t) for t in context["lowest"]}
     named = list({id(t): t for t in [*context["flagged"], *context["lowest"]]}.values())
     named = [t for t in named if id(t) in points]  # once each, in the digest's order
     order = named + [t for t in drawn if id(t) not in why]
@@ -407,7 +408,7 @@ def chart_payload(deps: Deps, context: dict[str, Any], month: date) -> dict[str,
                 "signal": t.reading,
                 "points": t.trail,
                 "named": id(t) in why,
-                "note": f"{t.participation} % checked in" if t in context["lowest"] else "",
+                "note": f"{t.participation} % checked in" if id(t) in lowest else "",
             }
             for t in order
         ],
