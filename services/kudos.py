@@ -6,7 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from sqlmodel import Session
+
 from cadence.domain.feedback import KudosError, local_day_bounds, parse_kudos
+from cadence.domain.status import DeliveryStatus
 from cadence.services.common import NOT_REGISTERED, caller
 from cadence.services.deps import Deps
 from cadence.services.people import timezone_of
@@ -28,6 +31,40 @@ CANNOT_POST = {
 
 
 OTHER_REASON = "Slack didn't let me post in that channel"
+
+# Where kudos went, as the outbox recorded it (the only record of it: `where_they_went`).
+IN_CHANNEL = "posted in the channel"
+BY_DM = "sent by direct message (Cadence could not post in the channel)"
+ON_ITS_WAY = "on its way"
+NOT_DELIVERED = "not delivered (Slack refused it)"
+
+
+def post_key(kudos_id: int) -> str:
+    return f"kudos:{kudos_id}:post"
+
+
+def note_key(kudos_id: int) -> str:
+    """The giver's note, queued only when the channel refused the post and DMs went instead."""
+    return f"kudos:{kudos_id}:note"
+
+
+def where_they_went(kudos_ids: list[int], *, session: Session) -> dict[int, str]:
+    """Where each kudos went: the outbox holds the post and, after a refusal, the DMs and the
+    giver's note (no copy of this is kept on the kudos row)."""
+    keys = [post_key(k) for k in kudos_ids] + [note_key(k) for k in kudos_ids]
+    rows = repo.deliveries_by_keys(keys, session=session)
+    out = {}
+    for k in kudos_ids:
+        post = rows.get(post_key(k))
+        if note_key(k) in rows:
+            out[k] = BY_DM
+        elif post is not None and post.status == DeliveryStatus.SENT:
+            out[k] = IN_CHANNEL
+        elif post is not None and post.status in {DeliveryStatus.PENDING, DeliveryStatus.SENDING}:
+            out[k] = ON_ITS_WAY
+        else:
+            out[k] = NOT_DELIVERED
+    return out
 
 
 def _payload(
@@ -57,9 +94,7 @@ def _by_dm(
         {"key": f"kudos:{kudos_id}:{p.slack_id}", "recipient": p.slack_id, "payload": payload}
         for p in receivers
     ]
-    dms.append(
-        {"key": f"kudos:{kudos_id}:note", "recipient": giver.slack_id, "payload": {"text": note}}
-    )
+    dms.append({"key": note_key(kudos_id), "recipient": giver.slack_id, "payload": {"text": note}})
     return [{"kind": "kudos", **m} for m in dms]
 
 
@@ -104,7 +139,7 @@ def give(deps: Deps, giver_slack: str, channel_id: str, text: str) -> str:
             for error, reason in reasons.items()
         }
         message = repo.OutgoingMessage(
-            key=f"kudos:{kudos.id}:post", kind="kudos-post", recipient=channel_id, payload=post
+            key=post_key(kudos.id), kind="kudos-post", recipient=channel_id, payload=post
         )
         repo.enqueue([message], now, session=session)
     deps.wake_sender()

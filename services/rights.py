@@ -13,6 +13,7 @@ from cadence.domain.authz import may_administer
 from cadence.domain.rights import confirmation_matches, erased_token, retention_cutoff
 from cadence.domain.rounds import PerspectiveResult
 from cadence.prompts import ids
+from cadence.services import kudos
 from cadence.services.common import JobReport, Outcome, caller
 from cadence.services.deps import Deps
 from cadence.services.digests import UPLOAD_METHOD
@@ -155,6 +156,7 @@ def my_data_document(deps: Deps, person: Person) -> dict[str, Any]:
     only once released; and every audit entry that touched their data."""
     with read_scope(deps.engine) as session:
         held = rights_repo.held_about(person, session=session)
+        went = kudos.where_they_went([k.id for k in held.kudos_given if k.id], session=session)
         manager = (
             repo.people_by_ids([person.manager_id], session=session).get(person.manager_id)
             if person.manager_id
@@ -215,7 +217,12 @@ def my_data_document(deps: Deps, person: Person) -> dict[str, Any]:
             "note": "Written for your manager chain only; its text is not yours to read.",
         },
         "kudos_you_gave": [
-            {"message": k.message, "channel": k.channel_id, "created_at": _iso(k.created_at)}
+            {
+                "message": k.message,
+                "channel": k.channel_id,
+                "delivered": went.get(k.id or 0, kudos.NOT_DELIVERED),
+                "created_at": _iso(k.created_at),
+            }
             for k in held.kudos_given
         ],
         "kudos_you_received": [

@@ -212,7 +212,6 @@ class Kudos(SQLModel, table=True):
     giver_id: int = Field(foreign_key="person.id", index=True)
     channel_id: str = Field(max_length=32)
     message: str = Field(sa_column=Column(Text, nullable=False))  # plain text, unescaped
-    delivered: str = Field(default="channel", max_length=16)  # channel | dm
     created_at: datetime = Field(sa_column=_ts())
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sqlalchemy import inspect
 from sqlmodel import select
 
 from cadence.delivery.sender import OutboxSender
@@ -178,6 +179,30 @@ def test_kudos_fall_back_to_dms_when_the_bot_cannot_post_and_show_on_home(
     http_app.event(home_event("U0ANA"))
     home = fake.wait_for("views.publish", 1)[0].args["view"]
     assert "KUDOS-X" in json.dumps(home) and "Lea Lead" in json.dumps(home)
+
+
+def test_where_kudos_went_is_read_from_the_outbox_in_the_givers_data(
+    org: Deps, fake: FakeSlack, http_app: HttpApp, sender: OutboxSender
+) -> None:
+    """The kudos row keeps no copy of where they went (its old `delivered` column always read
+    "channel", even for kudos sent by DM): the giver's my-data file says it from the outbox."""
+    fake.fail_for("C999", "not_in_channel")
+    http_app.command("/kudos", "U0LEAD", "<@U0ANA|ana> KUDOS-POSTED", channel_id="C1")
+    http_app.command("/kudos", "U0LEAD", "<@U0BEN|ben> KUDOS-BY-DM", channel_id="C999")
+    sender.drain()  # the channel refuses the second post: the DMs and the note go instead
+    sender.drain()
+    http_app.command("/cadence", "U0LEAD", "my-data")
+    sender.drain()
+    [upload] = [f for f in fake.files.values() if f["name"].endswith(".json")]
+    data = json.loads(fake.uploads[upload["id"]])
+    went = {k["message"]: (k["channel"], k["delivered"]) for k in data["kudos_you_gave"]}
+    assert went == {
+        "KUDOS-POSTED": ("C1", "posted in the channel"),
+        "KUDOS-BY-DM": ("C999", "sent by direct message (Cadence could not post in the channel)"),
+    }
+    with read_scope(org.engine) as s:
+        columns = {c["name"] for c in inspect(s.get_bind()).get_columns("kudos")}
+    assert "delivered" not in columns
 
 
 def test_a_repeated_submission_stores_and_sends_feedback_once(
