@@ -23,3 +23,11 @@ def who_sees_checkins(has_manager: bool) -> str:
         "You have no manager in Cadence, so nobody above you reads your answers; HR only "
         "through audited exports."
     )
+
+
+def blockers_hint(has_manager: bool) -> str:
+    """The check-in's Blockers placeholder: who reads what is typed there, in short (as
+    who_sees_checkins says it)."""
+    if has_manager:
+        return "Anything in your way? Your manager sees this."
+    return "Anything in your way? Nobody above you sees this; HR only through audited exports."

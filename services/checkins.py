@@ -31,7 +31,7 @@ from cadence.domain.roles import Metric, Role, fmt
 from cadence.domain.status import CheckinStatus, DeliveryStatus
 from cadence.domain.weeks import ICONS, WORDS, WeekState, covers_week
 from cadence.domain.weeks import Absence as AbsenceSpan
-from cadence.domain.words import who_sees_checkins
+from cadence.domain.words import blockers_hint, who_sees_checkins
 from cadence.prompts import ids
 from cadence.services import nudges, plans, settings, weeks
 from cadence.services.common import NOT_REGISTERED, JobReport, Outcome, audit_export, caller
@@ -250,6 +250,7 @@ def _modal(
         text_limit=TEXT_LIMIT,
         editing=editing,
         who_sees=who_sees_checkins(person.manager_id is not None),
+        blockers_hint=blockers_hint(person.manager_id is not None),
         team=reads_by_team(deps, person),
         plan=plans.checkin_goals(deps, person),
     )

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 from cadence.delivery.sender import OutboxSender
 from cadence.domain.clock import FixedClock
 from cadence.domain.words import plural
+from cadence.prompts import ids
 from cadence.services.checkins import send_weekly_checkins
 from cadence.services.deps import Deps
-from tests.conftest import HttpApp
+from tests.conftest import ORG, HttpApp, seed_org
 from tests.fakeslack import FakeSlack
 from tests.test_digests import run_digests, team_week
 from tests.test_home_and_privacy import home_event
@@ -40,6 +42,27 @@ def test_who_sees_the_answers_is_said_truthfully_with_and_without_a_manager(
     http_app.command("/checkin", "U0LEAD")
     modal = json.dumps(fake.wait_for("views.open", 1)[-1].args["view"], ensure_ascii=False)
     assert "nobody above you reads your answers; HR only through audited exports" in modal
+
+
+def _blockers_placeholder(view: dict[str, Any]) -> str:
+    [block] = [b for b in view["blocks"] if b.get("block_id") == ids.B_BLOCKERS]
+    return str(block["element"]["placeholder"]["text"])
+
+
+def test_the_blockers_hint_says_who_reads_them_with_and_without_a_manager(
+    deps: Deps, fake: FakeSlack, http_app: HttpApp
+) -> None:
+    seed_org(deps, fake, ORG + "U0SOLO,solo@example.com,Sol Solo,,support,Europe/Paris,false\n")
+    http_app.command("/checkin", "U0ANA")
+    ana = fake.wait_for("views.open", 1)[-1].args["view"]
+    assert _blockers_placeholder(ana) == "Anything in your way? Your manager sees this."
+    # Sol has no manager in Cadence: nobody above her reads them, HR only through an export.
+    http_app.command("/checkin", "U0SOLO")
+    sol = fake.wait_for("views.open", 2)[-1].args["view"]
+    assert _blockers_placeholder(sol) == (
+        "Anything in your way? Nobody above you sees this; HR only through audited exports."
+    )
+    assert "manager sees" not in json.dumps(sol)
 
 
 def test_a_round_for_one_person_says_one_person(

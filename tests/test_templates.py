@@ -70,6 +70,7 @@ CONTEXTS: dict[str, dict[str, object]] = {
     ),
     "checkin_modal.json.j2": dict(
         who_sees=NASTY,
+        blockers_hint=NASTY[:150],
         period="2026-W47",
         period_label="2026-W47",
         role=ROLES["engineering"],
