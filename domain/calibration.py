@@ -8,7 +8,9 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from cadence.domain.digests import TEAM_FLOOR
 from cadence.domain.reviews import PairSummary
+from cadence.domain.roles import fmt
 from cadence.domain.words import plural
 
 GAP = 0.75  # a manager's mean this far from everyone else's is flagged
@@ -25,7 +27,8 @@ class RatedReview:
     manager_key: int
     manager: str
     ratings: Sequence[int]  # the released manager assessment's competency ratings
-    pair: PairSummary
+    pair: PairSummary  # the pair they are measured by: their team's for a team-read manager
+    by_team: bool = False
 
     @property
     def mean(self) -> float:
@@ -88,15 +91,27 @@ def mismatch(review: RatedReview) -> str | None:
     pair = review.pair
     if pair.answered < MIN_WEEKS or not review.ratings:
         return None
+    team = review.by_team
     if review.mean >= TOP and pair.below_floor_share > MOST:
+        low = (
+            f"more than {fmt(TEAM_FLOOR)} % of their team sat below the quality floor"
+            if team
+            else "quality sat below the floor"
+        )
         return (
-            f"top rating ({review.mean:.1f}) while quality sat below the floor in "
+            f"top rating ({review.mean:.1f}) while {low} in "
             f"{pair.below_floor} of {pair.answered} answered weeks"
         )
     if review.mean <= LOW and pair.below_floor == 0 and pair.at_target_share >= STRONG:
+        held = (
+            f"no more than {fmt(TEAM_FLOOR)} % of their team was below the quality floor in any "
+            "week and the team's output met its summed target"
+            if team
+            else "quality stayed at or above the floor every week and output met target"
+        )
         return (
-            f"low rating ({review.mean:.1f}) while quality stayed at or above the floor every "
-            f"week and output met target in {pair.at_target} of {plural(pair.answered, 'week')}"
+            f"low rating ({review.mean:.1f}) while {held} in {pair.at_target} of "
+            f"{plural(pair.answered, 'week')}"
         )
     return None
 

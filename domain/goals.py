@@ -3,8 +3,10 @@ one on quality (performance) and one on output (productivity), paired as the rol
 
 Key results on the role's own metrics (`metric` "quality" or "output") read their current value
 from the weekly check-ins at read time: the mean of the latest answered weeks of the quarter
-(up to 4, the same window as a signal's baseline). Other key results carry a value the person
-updates."""
+(up to 4, the same window as a signal's baseline). A manager read by their team (README
+"Managers are read by their team") has no numbers of their own: their key results on the pair
+are on the team's pair (`metric` "team-quality" or "team-output", read from the reports'
+check-ins as the digest reads them). Other key results carry a value the person updates."""
 
 from __future__ import annotations
 
@@ -18,6 +20,9 @@ from cadence.domain.roles import Role, fmt
 from cadence.domain.signals import BASELINE_WEEKS
 
 KINDS = ("quality", "output", "other")
+TEAM = "team-"  # a key result on the team's pair: "team-quality", "team-output"
+NOT_READ_BY_TEAM = "no individual numbers: read by your team"
+NO_TEAM = "no team numbers: nobody reports to you now"
 OBJECTIVE_LIMIT = 300
 DESCRIPTION_LIMIT = 200
 
@@ -34,7 +39,7 @@ MEASURES: dict[str, tuple[str, str]] = {
 @dataclass(frozen=True, slots=True)
 class KeyResultInput:
     kind: str  # quality | output | other
-    metric: str  # "quality" | "output" (the role's metric) | "" (described)
+    metric: str  # "quality" | "output" (the role's metric), "team-…" (the team's) | "" (described)
     description: str
     baseline: float
     target: float
@@ -66,11 +71,20 @@ class RawKeyResult:
         )
 
 
-def measure_options(role: Role) -> dict[str, str]:
-    """The modal's choices (value → label, each ≤ 75 characters)."""
+def role_metric(metric: str) -> tuple[str, bool]:
+    """A key result's `metric` as (the pair's side, "quality" or "output", or "" for a
+    described measure; whether it is the team's pair)."""
+    team = metric.startswith(TEAM)
+    return metric.removeprefix(TEAM), team
+
+
+def measure_options(role: Role, team: bool = False) -> dict[str, str]:
+    """The modal's choices (value → label, each ≤ 75 characters). `team`: the person is read by
+    their team, and `role` is the team's pair (domain.digests.team_role)."""
+    source = "your team's check-ins" if team else "check-ins"
     return {
-        "quality:role": f"Quality · {role.quality.name} (from check-ins)"[:75],
-        "output:role": f"Output · {role.output.name} (from check-ins)"[:75],
+        "quality:role": f"Quality · {role.quality.name} (from {source})"[:75],
+        "output:role": f"Output · {role.output.name} (from {source})"[:75],
         "quality:custom": "Quality · another measure (describe it)",
         "output:custom": "Output · another measure (describe it)",
         "other:custom": "Other (describe it)",
@@ -95,9 +109,11 @@ def validate_goal(
     allowed_alignments: set[int],
     blocks: Mapping[str, str],
     slot_blocks: Sequence[Mapping[str, str]],
+    team: bool = False,
 ) -> tuple[GoalInput | None, dict[str, str]]:
     """A goal, or errors naming what is missing, keyed by block id (`blocks["objective"]`,
-    `slot_blocks[i]["measure" | "description" | "baseline" | "target" | "due"]`)."""
+    `slot_blocks[i]["measure" | "description" | "baseline" | "target" | "due"]`). `team`: the
+    person is read by their team, so a key result on the pair is on the team's."""
     errors: dict[str, str] = {}
     first, last = quarter_start(quarter), quarter_end(quarter)
     text = (objective or "").strip()
@@ -137,8 +153,9 @@ def validate_goal(
             due = None
         if measure and baseline is not None and target is not None and due is not None:
             if measure[1] or description:
+                metric = TEAM + measure[1] if team and measure[1] else measure[1]
                 results.append(
-                    KeyResultInput(measure[0], measure[1], description, baseline, target, due)
+                    KeyResultInput(measure[0], metric, description, baseline, target, due)
                 )
     kinds = {MEASURES[s.measure][0] for s in slots if not s.empty and s.measure in MEASURES}
     missing = [k for k in ("quality", "output") if k not in kinds]
@@ -187,10 +204,12 @@ def key_result_line(
     target: float,
     current: float | None,
     due: date,
+    missing: str = "no value yet",
 ) -> str:
+    """`missing`: what stands for the current value when there is none."""
     share = progress(baseline, target, current)
     pct = "–" if share is None else f"{round(share * 100)} %"
-    now = "no value yet" if current is None else f"now {fmt(round(current, 1))}"
+    now = missing if current is None else f"now {fmt(round(current, 1))}"
     unit_part = f" {unit}" if unit else ""
     return (
         f"{progress_bar(share)} {pct} · {description}: {fmt(baseline)} → {fmt(target)}{unit_part}"

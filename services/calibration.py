@@ -22,7 +22,7 @@ from cadence.domain.reviews import Assessment, summarise_pair
 from cadence.services.common import Outcome, caller
 from cadence.services.deps import Deps
 from cadence.services.digests import UPLOAD_METHOD
-from cadence.services.evidence import quarter_weeks_for, week_data
+from cadence.services.evidence import measured_pair, quarter_weeks_for, week_data
 from cadence.storage import repo, review_repo
 from cadence.storage.db import read_scope, session_scope
 
@@ -44,6 +44,8 @@ def calibration_for(deps: Deps, quarter: str) -> Calibration:
                 continue
             weeks = quarter_weeks_for(person, quarter, quarter_end(quarter))
             series = week_data(deps, [person.id], weeks, session=session)[person.id]
+            # A manager read by their team is measured by the team's pair, as in the digest.
+            role, series, by_team = measured_pair(deps, person, series, session=session)
             answers = Assessment.from_json(json.loads(r.manager_answers or "{}"))
             manager = people.get(r.manager_id or 0)
             rated.append(
@@ -52,7 +54,8 @@ def calibration_for(deps: Deps, quarter: str) -> Calibration:
                     manager_key=r.manager_id or 0,
                     manager=manager.name if manager else "unknown manager",
                     ratings=list(answers.ratings.values()),
-                    pair=summarise_pair(deps.roles[person.role], series),
+                    pair=summarise_pair(role, series),
+                    by_team=by_team,
                 )
             )
     return calibrate(rated)

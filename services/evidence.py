@@ -10,7 +10,13 @@ from datetime import date, datetime, time, timedelta
 from sqlmodel import Session
 
 from cadence.domain.digests import NO_WEEK, Week, reads_team, team_role, team_week
-from cadence.domain.goals import current_from_checkins, key_result_line
+from cadence.domain.goals import (
+    NO_TEAM,
+    NOT_READ_BY_TEAM,
+    current_from_checkins,
+    key_result_line,
+    role_metric,
+)
 from cadence.domain.periods import at_local, local_now, shift_week, week_day, week_of
 from cadence.domain.quarters import quarter_end, quarter_start, quarter_weeks, weeks_until
 from cadence.domain.reviews import Evidence, KudosItem, WeekData, build_evidence
@@ -21,7 +27,7 @@ from cadence.services import settings
 from cadence.services import weeks as week_states
 from cadence.services.deps import Deps
 from cadence.storage import digest_repo, feedback_repo, repo, review_repo
-from cadence.storage.models import KeyResult, Person
+from cadence.storage.models import Person
 
 
 def week_data(
@@ -90,6 +96,23 @@ def by_team(
     return out
 
 
+def measured_pair(
+    deps: Deps, person: Person, series: Sequence[WeekData], *, session: Session
+) -> tuple[Role, list[WeekData], bool]:
+    """The pair `person` is measured by over `series` (their own weeks, oldest first): their
+    role's, or for a manager read by their team (domain.digests.reads_team) the team's pair
+    (team_role) read from their direct reports' weeks (by_team), as the digest reads them.
+    The flag says whether it is the team's."""
+    assert person.id is not None  # noqa: S101
+    role = deps.roles[person.role]
+    reports = [
+        r for r in repo.direct_reports(person.id, session=session) if r.role in deps.roles and r.id
+    ]
+    if reads_team(role, manages=bool(reports)):
+        return team_role(role), by_team(deps, series, reports, session=session), True
+    return role, list(series), False
+
+
 def joined_week(person: Person, quarter: str) -> str | None:
     """The week a person joined Cadence, when that was during `quarter` (after its first week)."""
     tz = person.timezone or "UTC"
@@ -105,49 +128,64 @@ def quarter_weeks_for(person: Person, quarter: str, today: date) -> list[str]:
     return [w for w in weeks if joined is None or w >= joined]
 
 
-def _kr_current(kr: KeyResult, series: list[WeekData]) -> float | None:
-    if kr.metric in {"quality", "output"}:
-        values = [
-            (w.quality if kr.metric == "quality" else w.output)
-            for w in series
-            if w.status == CheckinStatus.ANSWERED
-        ]
-        return current_from_checkins(values)
-    return kr.current_value
+def _from_checkins(side: str, series: Sequence[WeekData]) -> float | None:
+    values = [
+        (w.quality if side == "quality" else w.output)
+        for w in series
+        if w.status == CheckinStatus.ANSWERED
+    ]
+    return current_from_checkins(values)
 
 
 def goal_lines(
     deps: Deps, people: Sequence[Person], quarter: str, today: date, *, session: Session
 ) -> dict[int, list[str]]:
     """Per person id: one text per goal (objective, then a line per key result with its
-    progress). Role-metric key results read the quarter's check-ins so far. This is what the
-    manager digest shows (issue 3 calls it for a manager's reports)."""
+    progress). Key results on the pair read the quarter's check-ins so far: the person's own,
+    or for a manager read by their team the team's pair (measured_pair). A key result on a pair
+    the person is not measured by now (their own numbers while read by their team, or a team's
+    once nobody reports to them) says so instead of a value."""
     ids = [p.id for p in people if p.id is not None]
     goals = review_repo.goals_for(ids, quarter, session=session)
     if not goals:
         return {}
     weeks = weeks_until(quarter, today)
     series = week_data(deps, ids, weeks, session=session)
-    roles: dict[int, Role | None] = {p.id: deps.roles.get(p.role) for p in people if p.id}
+    by_id = {p.id: p for p in people if p.id is not None and p.role in deps.roles}
+    pairs: dict[int, tuple[Role, list[WeekData], bool]] = {}
+
+    def pair_of(person: Person) -> tuple[Role, list[WeekData], bool]:
+        """What `person` is measured by (only read for people with key results on the pair)."""
+        assert person.id is not None  # noqa: S101
+        if person.id not in pairs:
+            pairs[person.id] = measured_pair(deps, person, series[person.id], session=session)
+        return pairs[person.id]
+
     aligned = review_repo.goals_by_ids(
         [g.aligned_to_id for g, _ in goals if g.aligned_to_id], session=session
     )
     out: dict[int, list[str]] = {}
     for goal, krs in goals:
-        role = roles.get(goal.person_id)
+        person = by_id.get(goal.person_id)
         lines = [f"🎯 {goal.objective}"]
         if goal.aligned_to_id and goal.aligned_to_id in aligned:
             lines[0] += f" (supports: {aligned[goal.aligned_to_id].objective})"
         for kr in krs:
-            unit = ""
-            name = kr.description
-            if role is not None and kr.metric in {"quality", "output"}:
-                metric = role.quality if kr.metric == "quality" else role.output
+            unit, name, current, missing = "", kr.description, kr.current_value, "no value yet"
+            side, on_team = role_metric(kr.metric)
+            if person is not None and side in {"quality", "output"}:
+                _, read, by_team = pair_of(person)
+                own = deps.roles[person.role]
+                role = team_role(own) if on_team else own
+                metric = role.quality if side == "quality" else role.output
                 unit, name = metric.unit, kr.description or metric.name
-            current = _kr_current(kr, series.get(goal.person_id, []))
+                current = _from_checkins(side, read) if on_team == by_team else None
+                if on_team != by_team:
+                    missing = NOT_READ_BY_TEAM if by_team else NO_TEAM
             kind = {"quality": "Quality", "output": "Output"}.get(kr.kind, "Other")
             lines.append(
-                f"{kind} · " + key_result_line(name, unit, kr.baseline, kr.target, current, kr.due)
+                f"{kind} · "
+                + key_result_line(name, unit, kr.baseline, kr.target, current, kr.due, missing)
             )
         out.setdefault(goal.person_id, []).append("\n".join(lines))
     return out
@@ -158,19 +196,13 @@ def evidence_for(
 ) -> Evidence:
     """The evidence pack for one person's quarter, as of `now` in their own time zone."""
     assert person.id is not None  # noqa: S101
-    role = deps.roles[person.role]
     today = min(local_now(now, person.timezone or "UTC").date(), quarter_end(quarter))
     weeks = quarter_weeks_for(person, quarter, today)
     first = weeks[0] if weeks else quarter_weeks(quarter)[0]
     before = [shift_week(first, -i) for i in range(BASELINE_WEEKS, 0, -1)]
     series = week_data(deps, [person.id], before + weeks, session=session)[person.id]
     series = with_states(deps, person, series, now, session=session)
-    reports = [
-        r for r in repo.direct_reports(person.id, session=session) if r.role in deps.roles and r.id
-    ]
-    if reads_team(role, manages=bool(reports)):
-        role = team_role(role)
-        series = by_team(deps, series, reports, session=session)
+    role, series, _ = measured_pair(deps, person, series, session=session)
     tz = person.timezone or "UTC"
     start = max(quarter_start(quarter), week_day(first, 1))
     received = feedback_repo.kudos_received(

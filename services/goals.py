@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from cadence.domain.digests import team_role
 from cadence.domain.goals import GoalForm, measure_options, validate_goal
 from cadence.domain.periods import local_now
 from cadence.domain.quarters import (
@@ -20,6 +21,7 @@ from cadence.domain.quarters import (
 )
 from cadence.domain.roles import fmt
 from cadence.prompts import ids
+from cadence.services.checkins import reads_by_team
 from cadence.services.common import Outcome, caller
 from cadence.services.deps import Deps
 from cadence.services.evidence import goal_lines
@@ -75,7 +77,8 @@ def open_goal(deps: Deps, slack_id: str, wanted: str = "") -> Outcome:
         return Outcome(
             message="Goals can be set for this quarter or the next: `/cadence goals next`."
         )
-    role = deps.roles[person.role]
+    by_team = reads_by_team(deps, person)  # key results on the pair are on the team's
+    role = team_role(deps.roles[person.role]) if by_team else deps.roles[person.role]
     today = local_now(now, person.timezone or "UTC").date()
     with read_scope(deps.engine) as session:
         existing = goal_lines(deps, [person], quarter, today, session=session).get(person.id, [])
@@ -91,7 +94,8 @@ def open_goal(deps: Deps, slack_id: str, wanted: str = "") -> Outcome:
         role=role,
         existing=existing,
         team_goals=[{"value": str(g.id), "text": g.objective} for g, _ in team][:100],
-        measures=measure_options(role),
+        measures=measure_options(role, by_team),
+        team=by_team,
         slots=3,
         default_due=quarter_end(quarter).isoformat(),
     )
@@ -123,6 +127,7 @@ def submit_goal(deps: Deps, slack_id: str, quarter: str, form: GoalForm) -> dict
         {g.id for g, _ in team if g.id is not None},
         {"objective": ids.B_GOAL_OBJECTIVE, "align": ids.B_GOAL_ALIGN},
         slot_blocks,
+        team=reads_by_team(deps, person),
     )
     if goal is None:
         return errors

@@ -173,8 +173,9 @@ class Goal(SQLModel, table=True):
 
 class KeyResult(SQLModel, table=True):
     """A measurable key result. `metric` "quality"/"output" ties it to the role's metric (its
-    current value is read from check-ins); "" means a described measure whose `current_value`
-    the person updates."""
+    current value is read from check-ins), "team-quality"/"team-output" to the team's pair of a
+    manager read by their team; "" means a described measure whose `current_value` the person
+    updates."""
 
     id: int | None = Field(default=None, primary_key=True)
     goal_id: int = Field(foreign_key="goal.id", index=True)

@@ -4,18 +4,20 @@ calibration for HR (distribution, flags, audit), through signed HTTP and the fak
 from __future__ import annotations
 
 import json
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select, update
 
 from cadence.delivery.sender import OutboxSender
+from cadence.domain.checkins import CheckinAnswers
 from cadence.domain.clock import FixedClock
 from cadence.domain.reviews import Assessment
 from cadence.prompts import ids
 from cadence.services.deps import Deps
 from cadence.storage import repo, review_repo
 from cadence.storage.db import read_scope, session_scope
-from cadence.storage.models import AuditEvent, Goal, KeyResult
+from cadence.storage.models import AuditEvent, Goal, KeyResult, Person
 from tests.conftest import HttpApp, view_submission
 from tests.fakeslack import FakeSlack
 from tests.test_reviews import REVIEW_TIME, home_text, open_view, seed_quarter
@@ -49,6 +51,23 @@ def goal_values(objective: str, *slots: dict[str, Any]) -> dict[str, Any]:
     for slot in slots:
         values.update(slot)
     return values
+
+
+def release(deps: Deps, slack_id: str, ratings: dict[str, int]) -> None:
+    """Lea's 2026-Q4 assessment of `slack_id`, released."""
+    with session_scope(deps.engine) as s:
+        person = repo.person_by_slack_id(slack_id, session=s)
+        lea = repo.person_by_slack_id("U0LEAD", session=s)
+        assert person and lea and person.id and lea.id
+        review_repo.save_manager_assessment(
+            person.id,
+            "2026-Q4",
+            lea.id,
+            Assessment(ratings),
+            release=True,
+            now=REVIEW_TIME,
+            session=s,
+        )
 
 
 def open_by_command(http: HttpApp, fake: FakeSlack, user: str, text: str) -> dict[str, Any]:
@@ -123,19 +142,7 @@ def test_calibration_is_for_hr_only_flags_mismatches_and_is_audited(
 ) -> None:
     clock.set(REVIEW_TIME)
     seed_quarter(org, "U0ANA", range(40, 51), quality=70, output=40)  # below the floor
-    with session_scope(org.engine) as s:
-        ana = repo.person_by_slack_id("U0ANA", session=s)
-        lea = repo.person_by_slack_id("U0LEAD", session=s)
-        assert ana and lea and ana.id and lea.id
-        review_repo.save_manager_assessment(
-            ana.id,
-            "2026-Q4",
-            lea.id,
-            Assessment({"Customer empathy": 5, "Problem solving": 5}),
-            release=True,
-            now=REVIEW_TIME,
-            session=s,
-        )
+    release(org, "U0ANA", {"Customer empathy": 5, "Problem solving": 5})
     resp = http_app.command("/cadence", "U0ANA", "calibration")
     assert "for HR admins" in resp.body.decode()
     assert fake.calls("views.open") == []
@@ -155,19 +162,7 @@ def test_calibration_chart_is_uploaded_only_into_a_dm_with_cadence(
     org: Deps, fake: FakeSlack, http_app: HttpApp, clock: FixedClock, sender: OutboxSender
 ) -> None:
     clock.set(REVIEW_TIME)
-    with session_scope(org.engine) as s:
-        ana = repo.person_by_slack_id("U0ANA", session=s)
-        lea = repo.person_by_slack_id("U0LEAD", session=s)
-        assert ana and lea and ana.id and lea.id
-        review_repo.save_manager_assessment(
-            ana.id,
-            "2026-Q4",
-            lea.id,
-            Assessment({"Customer empathy": 3}),
-            release=True,
-            now=REVIEW_TIME,
-            session=s,
-        )
+    release(org, "U0ANA", {"Customer empathy": 3})
     open_by_command(http_app, fake, "U0LEAD", "calibration 2026-Q4")  # from channel C111
     assert fake.files == {}
     before = fake.count("views.open")
@@ -177,3 +172,79 @@ def test_calibration_chart_is_uploaded_only_into_a_dm_with_cadence(
     assert sender.drain() == 1
     [chart] = fake.files.values()
     assert chart["channels"] == ["D0LEA"] and chart["name"] == "calibration-2026-Q4.png"
+
+
+# ---------------------------------------------------------------- managers read by their team
+
+
+def _team_quarter(deps: Deps) -> None:
+    """Ben leads Cat (engineering, read by his team): Cat's win rate sits at 10 % under the
+    sales floor of 20 % for weeks 40-50 with 3 deals a week (the target); Ben checks in about
+    the team, with no numbers of his own."""
+    seed_quarter(deps, "U0CAT", range(40, 51), quality=10, output=3)
+    with session_scope(deps.engine) as s:
+        ben = repo.person_by_slack_id("U0BEN", session=s)
+        assert ben is not None and ben.id is not None
+        since = datetime(2026, 9, 1, tzinfo=UTC)  # in Cadence all quarter
+        s.execute(update(Person).where(col(Person.id) == ben.id).values(created_at=since))
+        for w in range(40, 51):
+            answers = CheckinAnswers(None, None, 4, "Team win", "", "")
+            repo.save_answers(ben.id, f"2026-W{w:02d}", answers, REVIEW_TIME, session=s)
+
+
+def test_calibration_reads_a_team_read_manager_by_the_team_pair(
+    org: Deps, fake: FakeSlack, http_app: HttpApp, clock: FixedClock
+) -> None:
+    clock.set(REVIEW_TIME)
+    _team_quarter(org)
+    release(org, "U0BEN", {"Technical quality": 5, "Delivery": 5})
+    shown = json.dumps(open_by_command(http_app, fake, "U0LEAD", "calibration 2026-Q4"))
+    # Ben has no numbers of his own; his pair is his team's, where all of it (Cat) sat below
+    # the quality floor every week: the top rating disagrees with it.
+    assert (
+        "Ben Builder (assessed by Lea Lead): top rating (5.0) while more than 20 % of their "
+        "team sat below the quality floor in 11 of 11 answered weeks"
+    ) in shown
+
+
+def test_a_team_read_managers_goals_read_the_team_pair_and_say_when_they_cannot(
+    org: Deps, fake: FakeSlack, http_app: HttpApp, clock: FixedClock
+) -> None:
+    clock.set(REVIEW_TIME)
+    _team_quarter(org)
+    view = open_by_command(http_app, fake, "U0BEN", "goals")
+    shown = json.dumps(view, ensure_ascii=False)
+    assert "Quality · Team below the floor (from your team's check-ins)" in shown
+    assert "Output · Team output (from your team's check-ins)" in shown
+    assert "Team below the floor from 20 to 15 %" in shown  # lower is better
+    assert "Review pass rate" not in shown  # his own metrics: never entered, never read
+    good = goal_values(
+        "Get the team back above the floor",
+        kr(0, "quality:role", "100", "0", "2026-12-31"),
+        kr(1, "output:role", "80", "100", "2026-12-31"),
+    )
+    resp = http_app.interactive(view_submission("U0BEN", view, good))
+    assert resp.status == 200 and not resp.body
+    # A key result on his own metric, as one was stored before: it has nothing to read.
+    with session_scope(org.engine) as s:
+        [goal] = list(s.execute(select(Goal)).scalars())
+        assert goal.id is not None
+        s.add(
+            KeyResult(
+                goal_id=goal.id,
+                position=2,
+                kind="quality",
+                metric="quality",
+                baseline=80,
+                target=90,
+                due=date(2026, 12, 31),
+            )
+        )
+    with read_scope(org.engine) as s:
+        metrics = sorted(k.metric for k in s.execute(select(KeyResult)).scalars())
+    assert metrics == ["quality", "team-output", "team-quality"]
+    home = home_text(http_app, fake, "U0BEN")
+    # The team's pair, as his digest reads it: all of the team below the floor, output on target.
+    assert "Team below the floor: 100 → 0 % (now 100; due 31 Dec)" in home
+    assert "Team output: 80 → 100 % of target (now 100; due 31 Dec)" in home
+    assert "Review pass rate: 80 → 90 % (no individual numbers: read by your team" in home
