@@ -310,8 +310,9 @@ def send_hr_digests(deps: Deps, now: datetime) -> JobReport:
     )
     lens_blocks = deps.renderer.message("hr_lens.json.j2", **context)["blocks"][1:]
     messages = []
+    charts = {m: chart_payload(deps, context, m) for m in {m for _, m in todo}}  # drawn at send
     for slack_id, monday in todo:
-        chart = chart_payload(deps, context, monday)
+        chart = charts[monday]
         opening = deps.renderer.message(
             "hr_digest.json.j2", month=f"{monday:%B %Y}", picture=chart is not None
         )
