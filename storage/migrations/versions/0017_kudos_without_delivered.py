@@ -5,8 +5,8 @@ only when the outbox sends them, and the outbox keeps it: the post row (`kudos:I
 after a refusal, the DMs and the giver's note (`kudos:ID:note`). A second copy on the kudos row
 was never written.
 
-Revision ID: 0016_kudos_without_delivered
-Revises: 0015_settings
+Revision ID: 0017_kudos_without_delivered
+Revises: 0016_round_subject_minimums
 Create Date: 2026-11-26 14:00:00.000000
 """
 
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0016_kudos_without_delivered"
-down_revision: str | None = "0015_settings"
+revision: str = "0017_kudos_without_delivered"
+down_revision: str | None = "0016_round_subject_minimums"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
