@@ -206,6 +206,7 @@ def _serve(deps: Deps, stop: threading.Event) -> None:
         settings.slack_signing_secret,
         routes=metrics_routes(deps),
         foreground=deps.foreground,
+        writes=deps.writes,
     )
     _listen(deps, wsgi, "POST /slack/events, GET /healthz", stop)
 

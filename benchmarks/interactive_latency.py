@@ -284,7 +284,7 @@ def main(argv: list[str] | None = None) -> int:
 
         bare_wsgi = CadenceWSGI(bare_app(deps), engine, SIGNING_SECRET)
         cadence_wsgi = CadenceWSGI(
-            build_app(deps), engine, SIGNING_SECRET, foreground=deps.foreground
+            build_app(deps), engine, SIGNING_SECRET, foreground=deps.foreground, writes=deps.writes
         )
         bares: list[Run] = []
         idles: list[Run] = []

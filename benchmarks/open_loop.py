@@ -268,7 +268,9 @@ def in_process(args: argparse.Namespace, out: Results) -> None:
         if "latency" in args.part:
             fan_out(deps, args.people)  # before anyone answers: every DM is queued
         bare = CadenceWSGI(bare_app(deps), engine, SIGNING_SECRET)
-        real = CadenceWSGI(build_app(deps), engine, SIGNING_SECRET, foreground=deps.foreground)
+        real = CadenceWSGI(
+            build_app(deps), engine, SIGNING_SECRET, foreground=deps.foreground, writes=deps.writes
+        )
         with serve(bare) as bare_port, serve(real) as port:
             for name, p in (("bare", bare_port), ("cadence", port)):
                 gen.run(name, p, bodies, 50, 3)  # warm-up: connections, caches

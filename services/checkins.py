@@ -39,7 +39,7 @@ from cadence.services.deps import Deps
 from cadence.services.evidence import by_team, week_data
 from cadence.services.people import away_ids, first_name, resolve_timezones, timezone_of
 from cadence.storage import repo
-from cadence.storage.db import read_scope, session_scope
+from cadence.storage.db import one_read, read_scope, session_scope
 from cadence.storage.models import Checkin, Person
 
 log = logging.getLogger(__name__)
@@ -221,9 +221,9 @@ def reads_by_team(deps: Deps, person: Person) -> bool:
     """Whether `person` manages others and is read by their team's pair (their check-in asks
     about the team, with no numbers of their own)."""
     assert person.id is not None  # noqa: S101
-    with read_scope(deps.engine) as session:
-        reports = repo.direct_reports(person.id, session=session)
-    return reads_team(deps.roles[person.role], manages=any(r.role in deps.roles for r in reports))
+    with one_read(deps.engine) as conn:
+        roles = repo.report_roles(person.id, session=conn)
+    return reads_team(deps.roles[person.role], manages=any(r in deps.roles for r in roles))
 
 
 def _modal(

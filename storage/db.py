@@ -217,10 +217,16 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 
 
 class _Job:
-    __slots__ = ("writes", "finished", "error")
+    __slots__ = ("writes", "probe", "found", "finished", "error")
 
-    def __init__(self, writes: Sequence[tuple[Any, dict[str, Any]]]) -> None:
+    def __init__(
+        self,
+        writes: Sequence[tuple[Any, dict[str, Any]]],
+        probe: tuple[Any, dict[str, Any]] | None = None,
+    ) -> None:
         self.writes = writes
+        self.probe = probe
+        self.found = False
         self.finished = False
         self.error: BaseException | None = None
 
@@ -229,7 +235,8 @@ class GroupCommit:
     """Short writes of concurrent requests, committed together: a request queues its writes
     (statements with their parameters); whoever holds the turn runs everything queued (up to
     `max_batch`) in one transaction, one executemany per statement, statement by statement in
-    order of first use, parameters in queue order, and each caller returns once the
+    order of first use, parameters in queue order, then each request's probe (a statement run
+    on its own, whose first row the request gets back), and each caller returns once the
     transaction holding its writes has committed. A failing batch is retried request by
     request, so a bad write fails only its own request. Use it for writes whose effects do not
     depend on other requests' writes of the same batch, except that a later request's values
@@ -247,7 +254,21 @@ class GroupCommit:
         return self._engine.dialect.name
 
     def execute(self, writes: Sequence[tuple[Any, dict[str, Any]]]) -> None:
-        job = _Job(writes)
+        self._run(_Job(writes))
+
+    def probe(
+        self,
+        statement: Any,
+        params: dict[str, Any],
+        writes: Sequence[tuple[Any, dict[str, Any]]] = (),
+    ) -> bool:
+        """`writes`, then `statement` (for example an INSERT ... ON CONFLICT DO NOTHING
+        RETURNING) in the next batch: whether it returned a row."""
+        job = _Job(writes, (statement, params))
+        self._run(job)
+        return job.found
+
+    def _run(self, job: _Job) -> None:
         with self._queue_lock:
             self._queue.append(job)
         while not job.finished:
@@ -266,11 +287,14 @@ class GroupCommit:
         for job in batch:
             for statement, params in job.writes:
                 statements.setdefault(statement, []).append(params)
+        found: list[bool] = []
         try:
-            with session_scope(self._engine) as session:
-                conn = session.connection()
+            with self._engine.begin() as conn:  # a Connection: no ORM session needed
                 for statement, param_sets in statements.items():
                     conn.execute(statement, param_sets)
+                for job in batch:
+                    if job.probe is not None:
+                        found.append(conn.execute(*job.probe).first() is not None)
         except Exception as exc:
             if len(batch) == 1:
                 batch[0].error = exc
@@ -283,7 +307,10 @@ class GroupCommit:
             for job in batch:
                 job.error, job.finished = exc, True
             raise
+        answers = iter(found)
         for job in batch:
+            if job.probe is not None:
+                job.found = next(answers)
             job.finished = True
 
 

@@ -88,6 +88,23 @@ def direct_reports(manager_id: int, *, session: Session) -> list[Person]:
     return list(rows.scalars())
 
 
+_REPORT_ROLES = (
+    select(Person.__table__.c.role)  # type: ignore[attr-defined]
+    .where(
+        Person.__table__.c.manager_id == bindparam("manager_id"),  # type: ignore[attr-defined]
+        Person.__table__.c.active.is_(True),  # type: ignore[attr-defined]
+    )
+    .distinct()
+)
+
+
+def report_roles(manager_id: int, *, session: Session | Connection) -> set[str]:
+    """The roles of a manager's active direct reports (empty: manages nobody). Core and a
+    statement built once: the check-in modal and its submission ask it on every request."""
+    conn = session.connection() if isinstance(session, Session) else session
+    return {row[0] for row in conn.execute(_REPORT_ROLES, {"manager_id": manager_id})}
+
+
 def set_timezone(person_id: int, tz: str, now: datetime, *, session: Session) -> None:
     session.execute(
         update(Person).where(col(Person.id) == person_id).values(timezone=tz, updated_at=now)

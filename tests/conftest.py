@@ -247,7 +247,9 @@ def serve_http(deps: Deps, *, metrics: bool) -> Iterator[HttpApp]:
     from cadence.web.observe import Observed
 
     app = build_app(deps)
-    wsgi = CadenceWSGI(app, deps.engine, SIGNING_SECRET, routes=metrics_routes(deps))
+    wsgi = CadenceWSGI(
+        app, deps.engine, SIGNING_SECRET, routes=metrics_routes(deps), writes=deps.writes
+    )
     server = make_server(Observed(wsgi, deps.engine, metrics=metrics), 0, host="127.0.0.1")
     stop = threading.Event()
     thread = threading.Thread(target=run_until, args=(server, stop), daemon=True)

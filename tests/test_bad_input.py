@@ -434,12 +434,14 @@ def test_a_replayed_signed_request_has_no_effect_on_any_replica(
 
 def test_the_replay_store_forgets_signatures_once_they_expire(engine: Engine) -> None:
     from cadence.storage import replay_repo
+    from cadence.storage.db import GroupCommit
 
+    writes = GroupCommit(engine)
     now = 1_800_000_000
-    assert replay_repo.first_sighting(engine, "v0=aa", now - 200, now)
-    assert not replay_repo.first_sighting(engine, "v0=aa", now - 200, now)
+    assert replay_repo.first_sighting(writes, "v0=aa", now - 200, now)
+    assert not replay_repo.first_sighting(writes, "v0=aa", now - 200, now)
     later = now + replay_repo.KEEP_SECONDS + 1
-    assert replay_repo.first_sighting(engine, "v0=bb", later, later)  # purges the old ones
+    assert replay_repo.first_sighting(writes, "v0=bb", later, later)  # purges the old ones
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM seenrequest")).scalar_one() == 1
 

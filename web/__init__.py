@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 
 from cadence.delivery.pacing import Foreground
 from cadence.storage import replay_repo
+from cadence.storage.db import GroupCommit
 from cadence.web.health import HealthCheck
 from cadence.web.observe import SURFACE_KEY, surface_of
 from cadence.web.serving import READ_TIMEOUT, GuardedServer, create_guarded_server
@@ -59,8 +60,10 @@ class CadenceWSGI:
         signing_secret: str,
         routes: dict[tuple[str, str], Route] | None = None,
         foreground: Foreground | None = None,
+        writes: GroupCommit | None = None,
     ) -> None:
         self.bolt = bolt
+        self.writes = writes or GroupCommit(engine)  # the replay store's writes go with others
         self.foreground = foreground or Foreground()
         self.engine = engine
         self.health = HealthCheck(engine)
@@ -130,7 +133,7 @@ class CadenceWSGI:
         signature = str(headers.get("x-slack-signature") or "") or None
         if not self._signed(raw, timestamp, signature) or timestamp is None or signature is None:
             return _text(401, "invalid signature")
-        if not replay_repo.first_sighting(self.engine, signature, int(timestamp), int(time.time())):
+        if not replay_repo.first_sighting(self.writes, signature, int(timestamp), int(time.time())):
             # Slack signs every delivery anew (its retries too), so the same signature twice is
             # a copy: refused before it is read, on whichever replica it arrives.
             log.warning("a replayed signed request was refused")
