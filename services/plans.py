@@ -72,22 +72,9 @@ def _today(deps: Deps, person: Person) -> date:
 
 
 def _manager_of(deps: Deps, person_ids: Iterable[int]) -> dict[int, int | None]:
-    """The stored org chart above these people (active people only): what manager_chain
-    needs for them, one query per level instead of the whole organisation."""
-    found: dict[int, int | None] = {}
-    seen: set[int] = set()
-    todo = set(person_ids)
+    """The stored org chart above these people: what manager_chain needs for them."""
     with read_scope(deps.engine) as session:
-        while todo:
-            seen |= todo
-            level = repo.people_by_ids(todo, session=session)
-            todo = set()
-            for pid, person in level.items():
-                if person.active:
-                    found[pid] = person.manager_id
-                    if person.manager_id is not None and person.manager_id not in seen:
-                        todo.add(person.manager_id)
-    return found
+        return repo.managers_above(person_ids, session=session)
 
 
 def _target(deps: Deps, text: str) -> Person | None:

@@ -3,6 +3,7 @@ Home section, and each person's resolved values for the scheduled jobs (domain.s
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,15 +58,26 @@ class Resolved:
         return rules.anonymity_minimum(self.values(person))
 
 
-def resolved(deps: Deps, *, session: Session | None = None) -> Resolved:
+def resolved(
+    deps: Deps, *, session: Session | None = None, only: Iterable[int] | None = None
+) -> Resolved:
+    """Everyone's settings; with `only` (person ids), valid for those people alone: the org
+    chart is then read only above them (an interactive request's cost, not the org's)."""
     if session is None:
         with read_scope(deps.engine) as own:
-            return resolved(deps, session=own)
+            return resolved(deps, session=own, only=only)
     stored = settings_repo.all_settings(session=session)
-    managers = {}
-    if stored:
+    managers: dict[int, int | None] = {}
+    if stored and only is not None:
+        managers = repo.managers_above(only, session=session)
+    elif stored:
         managers = {p.id: p.manager_id for p in repo.active_people(session=session) if p.id}
     return Resolved(deps.schedule, stored, managers)
+
+
+def schedule_for(deps: Deps, person: Person, *, session: Session | None = None) -> Schedule:
+    """One person's schedule (their check-in cadence and times), for an interactive request."""
+    return resolved(deps, session=session, only=[person.id or 0]).schedule(person)
 
 
 # ------------------------------------------------------------------ the modal

@@ -72,6 +72,24 @@ def people_by_ids(ids: Iterable[int], *, session: Session) -> dict[int, Person]:
     return {p.id: p for p in rows if p.id is not None}
 
 
+def managers_above(person_ids: Iterable[int], *, session: Session) -> dict[int, int | None]:
+    """The stored org chart at and above these people (active people only): person id →
+    manager id, one query per level instead of the whole organisation."""
+    found: dict[int, int | None] = {}
+    seen: set[int] = set()
+    todo = set(person_ids)
+    while todo:
+        seen |= todo
+        level = people_by_ids(todo, session=session)
+        todo = set()
+        for pid, person in level.items():
+            if person.active:
+                found[pid] = person.manager_id
+                if person.manager_id is not None and person.manager_id not in seen:
+                    todo.add(person.manager_id)
+    return found
+
+
 def active_people(*, session: Session) -> list[Person]:
     rows = session.execute(
         select(Person).where(col(Person.active).is_(True)).order_by(col(Person.id))
