@@ -41,9 +41,9 @@ class RawAnswers:
     priorities: str | None
 
 
-def _number(raw: str | None, metric: Metric) -> tuple[float | None, str | None]:
+def _number(raw: str | None, metric: Metric, span: str) -> tuple[float | None, str | None]:
     if raw is None or not raw.strip():
-        return None, f"Enter your {metric.name} for this week ({metric.range_hint()})."
+        return None, f"Enter your {metric.name} {span} ({metric.range_hint()})."
     text = raw.strip().replace(",", ".").rstrip("%").strip()
     try:
         value = float(text)
@@ -63,32 +63,40 @@ def _text(raw: str | None) -> tuple[str, str | None]:
 
 
 def validate_answers(
-    role: Role, raw: RawAnswers, block_ids: dict[str, str], *, numbers: bool = True
+    role: Role,
+    raw: RawAnswers,
+    block_ids: dict[str, str],
+    *,
+    numbers: bool = True,
+    two_weeks: bool = False,
 ) -> tuple[CheckinAnswers | None, dict[str, str]]:
     """Answers, or field errors keyed by the modal's block_id (for `response_action: errors`).
 
     `block_ids` maps the field names (quality, output, mood, wins, blockers, priorities) to the
     block ids the modal uses. Without `numbers` (a manager read by their team's pair) the
-    modal asks for none, and none are stored."""
+    modal asks for none, and none are stored. `two_weeks`: the check-in covers two weeks
+    (numbers stay per week, as the role's target is)."""
     errors: dict[str, str] = {}
     quality = output = None
+    span = "for these two weeks" if two_weeks else "for this week"
+    went = "Pick how the two weeks went (1–5)." if two_weeks else "Pick how the week went (1–5)."
     if numbers:
-        quality, err = _number(raw.quality, role.quality)
+        quality, err = _number(raw.quality, role.quality, span)
         if err:
             errors[block_ids["quality"]] = err
-        output, err = _number(raw.output, role.output)
+        output, err = _number(raw.output, role.output, span)
         if err:
             errors[block_ids["output"]] = err
     mood: int | None = None
     if raw.mood is None or not raw.mood.strip():
-        errors[block_ids["mood"]] = "Pick how the week went (1–5)."
+        errors[block_ids["mood"]] = went
     else:
         try:
             mood = int(raw.mood)
         except ValueError:
             mood = None
         if mood not in MOODS:
-            errors[block_ids["mood"]] = "Pick how the week went (1–5)."
+            errors[block_ids["mood"]] = went
             mood = None
     texts: dict[str, str] = {}
     for field in ("wins", "blockers", "priorities"):

@@ -20,10 +20,12 @@ from cadence.domain.signals import (
     SignalKind,
     below_floor,
     fmt_number,
+    mood_concern,
     pair_words,
     read_pair,
 )
 from cadence.domain.status import ActionStatus, CheckinStatus
+from cadence.domain.weeks import WeekState
 
 WINDOW = 12  # weeks of history a digest reads (baselines need 5, sparklines 8, the chart 4)
 SPARK_WEEKS = 8
@@ -38,11 +40,12 @@ ORDER: dict[SignalKind, int] = {
     SignalKind.MISSING: 4,
     SignalKind.NOT_ENOUGH_HISTORY: 5,
     SignalKind.HEALTHY: 6,
-    SignalKind.NOT_YET: 7,
-    SignalKind.SKIPPED: 8,
-    SignalKind.AWAY: 9,
-    SignalKind.HOLIDAY: 10,
-    SignalKind.OFF_WEEK: 11,
+    SignalKind.NOTHING_TO_READ: 7,
+    SignalKind.NOT_YET: 8,
+    SignalKind.SKIPPED: 9,
+    SignalKind.AWAY: 10,
+    SignalKind.HOLIDAY: 11,
+    SignalKind.OFF_WEEK: 12,
 }
 EMOJI: dict[SignalKind, str] = {
     SignalKind.QUALITY_BELOW_FLOOR: "🔴",
@@ -53,6 +56,7 @@ EMOJI: dict[SignalKind, str] = {
     SignalKind.NOT_ENOUGH_HISTORY: "⚪",
     SignalKind.HEALTHY: "🟢",
     SignalKind.NOT_YET: "⏳",
+    SignalKind.NOTHING_TO_READ: "✅",
     SignalKind.SKIPPED: "⏭️",
     SignalKind.AWAY: "🌴",
     SignalKind.HOLIDAY: "🎉",
@@ -171,6 +175,15 @@ class TeamStats:
     with_quality: int
     below_floor: int
     mood: float | None
+    off_week: int = 0  # not due: every-two-weeks check-ins, their off-week
+
+    def checkins(self, of: str = " of ") -> str:
+        """ "3 of 5"; with off-weeks "1 of 1 due (2 off-week, not due)": nobody in their
+        off-week counts as not checked in."""
+        if not self.off_week:
+            return f"{self.checked_in}{of}{self.people}"
+        due = self.people - self.off_week
+        return f"{self.checked_in}{of}{due} due ({self.off_week} off-week, not due)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,7 +201,7 @@ class Rollup:
         return (
             f"{self.manager_name}'s team ({t.people}): {self.flagged} flagged · "
             f"{t.below_floor} below floor · {t.at_target}/{t.with_output} at target · "
-            f"{t.checked_in}/{t.people} checked in · {mood}"
+            f"{t.checkins('/')} checked in · {mood}"
         )
 
 
@@ -308,6 +321,18 @@ class Digest:
     open_until: str = ""  # the answer deadline as people read it ("Tuesday 12:00")
     plans: list[str] = field(default_factory=list)  # reports' open plans (plain text)
     outcomes: list[str] = field(default_factory=list)  # did last month's actions help?
+    plans_due: int = 0  # open plans with a check-in or an end before the next digest
+    # Nobody in the manager's team (at any depth) had a check-in due: every-two-weeks
+    # check-ins, all in their off-week. `next_line` says when their check-ins come.
+    nothing_due: bool = False
+    next_line: str = ""
+    two_weeks: bool = False  # every direct report's check-in for the period covers two weeks
+
+    @property
+    def silent(self) -> bool:
+        """Nothing was due and nothing asks the manager to act (no flagged report, no open
+        action coming back, no plan check-in or end before the next digest): no digest."""
+        return self.nothing_due and not self.needs_you and not self.actions and not self.plans_due
 
     @property
     def trail_weeks(self) -> int:
@@ -320,7 +345,10 @@ class Digest:
 
     @property
     def folded(self) -> list[str]:
-        """Everyone else, one line per kind of week ("Nora, Mia and 3 more are on track")."""
+        """Everyone else, one line per kind of week ("Nora, Mia and 3 more are on track");
+        none when nothing was due (the digest says so in one line instead)."""
+        if self.nothing_due:
+            return []
         lines = []
         for kinds, icon, one, many in FOLDS:
             names = [r.report.name for r in self.rows if r.kind in kinds]
@@ -335,11 +363,23 @@ class Digest:
 
     @property
     def movement(self) -> str:
-        return movement(self.team, self.last_week)
+        return movement(self.team, self.last_week, since=self.since_label)
+
+    @property
+    def since_label(self) -> str:
+        """What the team's figures are compared with: last week, or with every-two-weeks
+        check-ins each report's check-in before (their off-weeks have no figures)."""
+        return "the check-in before" if self.two_weeks else "last week"
 
 
 FOLDS: list[tuple[frozenset[SignalKind], str, str, str]] = [
     (frozenset({SignalKind.HEALTHY}), "🟢", "is on track", "are on track"),
+    (
+        frozenset({SignalKind.NOTHING_TO_READ}),
+        "✅",
+        "checked in; their team had no numbers to read this week",
+        "checked in; their teams had no numbers to read this week",
+    ),
     (
         frozenset({SignalKind.NOT_ENOUGH_HISTORY}),
         "⚪",
@@ -438,20 +478,38 @@ def _line(metric: Metric, week: Week, weeks: Sequence[Week], reading: MetricRead
     )
 
 
+def previous_due(weeks: Sequence[Week]) -> Week:
+    """The week before the last of `weeks` that had a check-in due: last week, or with
+    every-two-weeks check-ins the due week before the off-week (NO_WEEK without one)."""
+    return next((w for w in reversed(weeks[:-1]) if w.status != WeekState.OFF_WEEK), NO_WEEK)
+
+
 def week_signal(role: Role, weeks: Sequence[Week]) -> Signal:
-    """The reading of the last of `weeks` (oldest first) against the weeks before it."""
+    """The reading of the last of `weeks` (oldest first) against the weeks before it. Mood is
+    read against the check-in before (an off-week has none to compare with)."""
     week = weeks[-1] if weeks else NO_WEEK
+    before = weeks[:-1]
+    skipped_off = bool(before) and before[-1].status == WeekState.OFF_WEEK
+    running = "two check-ins running" if skipped_off else "two weeks running"
+    moods = [w.mood for w in before if w.status != WeekState.OFF_WEEK]
     signal = read_pair(
         role,
         week.quality,
         week.output,
-        _values(weeks[:-1], "quality"),
-        _values(weeks[:-1], "output"),
+        _values(before, "quality"),
+        _values(before, "output"),
         week.mood,
-        [w.mood for w in weeks[:-1]],
+        moods,
+        running=running,
     )
     if (week.quality is None or week.output is None) and week.status in NO_NUMBERS:
         signal = Signal(NO_NUMBERS[week.status], signal.quality, signal.output)
+    elif week.quality is None and week.output is None and week.status == CheckinStatus.ANSWERED:
+        # Checked in with nothing to read (a team-read manager whose team had no numbers,
+        # e.g. all in their off-week): never "missed"; a mood that asks for support still does.
+        concern = mood_concern(week.mood, moods, running)
+        kind = SignalKind.SUPPORT if concern else SignalKind.NOTHING_TO_READ
+        signal = Signal(kind, signal.quality, signal.output, concern)
     return signal
 
 
@@ -490,6 +548,7 @@ def team_stats(people: Sequence[tuple[Role, Week]]) -> TeamStats:
         with_quality=len(qualities),
         below_floor=sum(1 for r, v in qualities if below_floor(r.quality, v)),
         mood=round(mean(moods), 1) if moods else None,
+        off_week=sum(1 for _, w in people if w.status == WeekState.OFF_WEEK),
     )
 
 
@@ -498,7 +557,7 @@ def team_line(t: TeamStats) -> str:
     return (
         f"Output: {t.at_target} of {t.with_output} at target · "
         f"Quality: {t.below_floor} of {t.with_quality} below floor · "
-        f"Check-ins: {t.checked_in} of {t.people} · {mood}"
+        f"Check-ins: {t.checkins()} · {mood}"
     )
 
 
@@ -512,12 +571,12 @@ def _delta(now: float | None, before: float | None, better_when_higher: bool = T
     return f"{'+' if diff > 0 else '−'}{fmt(abs(diff))} {arrow}"
 
 
-def movement(now: TeamStats, before: TeamStats) -> str:
-    """How the team moved since last week (▲ better, ▼ worse)."""
+def movement(now: TeamStats, before: TeamStats, since: str = "last week") -> str:
+    """How the team moved since `since` (▲ better, ▼ worse)."""
     if before.people == 0 or (before.with_output == 0 and before.checked_in == 0):
-        return "Since last week: no figures for last week to compare with."
+        return f"Since {since}: no figures for {since} to compare with."
     return (
-        f"Since last week: at target {_delta(now.at_target, before.at_target)} · "
+        f"Since {since}: at target {_delta(now.at_target, before.at_target)} · "
         f"below floor {_delta(now.below_floor, before.below_floor, better_when_higher=False)} · "
         f"check-ins {_delta(now.checked_in, before.checked_in)} · "
         f"mood {_delta(now.mood, before.mood)}"
@@ -628,16 +687,22 @@ def build_digest(
     open_until: str = "",
     plans: Sequence[str] = (),
     outcomes: Sequence[str] = (),
+    plans_due: int = 0,
+    nothing_due: bool = False,
+    next_line: str = "",
+    two_weeks: bool = False,
 ) -> Digest:
     """One manager's digest for `period`. `rows` are the direct reports only (individual data);
     `rollups` the teams below them (aggregates); `recognised` the names of direct reports who
     were recognised this week (kudos); `open_until` the answer deadline as people read it
-    (Schedule.answer_deadline.label)."""
+    (Schedule.answer_deadline.label); `plans_due` how many reports' plans have a check-in or
+    end before the next digest; `nothing_due`: nobody in the team had a check-in due (their
+    off-week), `next_line` when their check-ins come; `two_weeks`: every direct report's
+    check-in covers two weeks. Each report's movement is read against their check-in before
+    (last week, or the week before their off-week)."""
     ordered = sort_rows(rows)
     this_week = [(r.report.role, r.week) for r in ordered]
-    last_week = [
-        (r.report.role, r.report.weeks[-2] if len(r.report.weeks) > 1 else NO_WEEK) for r in ordered
-    ]
+    last_week = [(r.report.role, previous_due(r.report.weeks)) for r in ordered]
     open_actions = sorted(
         (a for a in actions if a.status == ActionStatus.OPEN), key=lambda a: (a.due, a.id)
     )
@@ -651,12 +716,16 @@ def build_digest(
         last_week=team_stats(last_week),
         actions=open_actions,
         actions_last_week=actions_closed_since(actions, since),
-        rollups=sorted(rollups, key=lambda r: r.manager_name.casefold()),
+        rollups=[] if nothing_due else sorted(rollups, key=lambda r: r.manager_name.casefold()),
         pairs=pair_trails(ordered),
         recognised=sorted(set(recognised), key=str.casefold),
         open_until=open_until,
         plans=list(plans),
         outcomes=list(outcomes),
+        plans_due=plans_due,
+        nothing_due=nothing_due,
+        next_line=next_line,
+        two_weeks=two_weeks,
     )
 
 

@@ -86,6 +86,13 @@ def week_label(period: str) -> str:
     return f"week of {start.day} {start:%b}"
 
 
+def two_weeks_label(period: str) -> str:
+    """'two weeks of 23 Nov – 6 Dec': `period` and the week before it, Monday to Sunday (what
+    an every-two-weeks check-in covers)."""
+    start, end = week_day(shift_week(period, -1), 1), week_day(period, 7)
+    return f"two weeks of {start.day} {start:%b} – {end.day} {end:%b}"
+
+
 def place(tz: str) -> str:
     """'New York' for America/New_York: the zone as people name it."""
     return tz.rsplit("/", 1)[-1].replace("_", " ")

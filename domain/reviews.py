@@ -6,7 +6,7 @@ Pure rules: check-ins, kudos and goal progress arrive as plain data; the org cha
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -111,7 +111,8 @@ def signals_seen(
     role: Role, weeks: Sequence[WeekData], before: Sequence[WeekData]
 ) -> Counter[SignalKind]:
     """The signal of each week of the quarter (domain.signals.read_pair against the person's
-    own previous weeks, including the ones before the quarter)."""
+    own previous BASELINE_WEEKS due weeks, including the ones before the quarter: with
+    every-two-weeks check-ins, off-weeks are not counted among them)."""
     series = list(before) + list(weeks)
     seen: Counter[SignalKind] = Counter()
     for i in range(len(before), len(series)):
@@ -120,7 +121,7 @@ def signals_seen(
             continue  # an absence is not neglect; an open week is not due yet
         if week.status == CheckinStatus.ANSWERED and week.quality is None and week.output is None:
             continue  # answered with nothing to read (a manager whose team had no numbers)
-        previous = series[max(0, i - BASELINE_WEEKS) : i]
+        previous = [w for w in series[:i] if w.status != WeekState.OFF_WEEK][-BASELINE_WEEKS:]
         signal = read_pair(
             role,
             week.quality if week.status == CheckinStatus.ANSWERED else None,
@@ -150,7 +151,12 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
 
 
-def checkins_line(due: Sequence[WeekData], not_due: Sequence[str], off: int = 0) -> str:
+def checkins_line(
+    due: Sequence[WeekData],
+    not_due: Sequence[str],
+    off: int = 0,
+    label: Callable[[str], str] = week_label,
+) -> str:
     """ "Checked in 6 of 8 weeks that were due · 1 skipped, 1 away": answered of the weeks
     whose answer deadline has passed, absences stated apart, then what was missed and which
     weeks are still open (`not_due`: never counted as missed); `off`: off-weeks of an
@@ -171,7 +177,7 @@ def checkins_line(due: Sequence[WeekData], not_due: Sequence[str], off: int = 0)
     if off:
         line += f" · {plural(off, 'off-week')} not due (every-two-weeks check-ins)"
     if not_due:
-        line += " · not due yet: " + ", ".join(week_label(p) for p in not_due)
+        line += " · not due yet: " + ", ".join(label(p) for p in not_due)
     return line
 
 
@@ -183,15 +189,17 @@ def build_evidence(
     kudos: Sequence[KudosItem],
     goals: Sequence[str],
     joined: str | None = None,
+    label: Callable[[str], str] = week_label,
 ) -> Evidence:
     """The evidence pack for the quarter's `weeks` so far (oldest first; only the weeks the
     person was in Cadence for; each with its WeekState), with the `before` weeks as the first
     baselines. Only weeks that were due count: an open week (answer deadline not passed, not
     answered) is named apart, never "missed". `joined` names the first week when the person
-    joined during the quarter."""
+    joined during the quarter. `label` names what a week's check-in covers (with
+    every-two-weeks check-ins, the off-week before it too: Schedule.period_label)."""
     due = [w for w in weeks if w.status not in (WeekState.OPEN, WeekState.OFF_WEEK)]
     open_ = [w.period for w in weeks if w.status == WeekState.OPEN]
-    line = checkins_line(due, open_, sum(w.status == WeekState.OFF_WEEK for w in weeks))
+    line = checkins_line(due, open_, sum(w.status == WeekState.OFF_WEEK for w in weeks), label)
     if joined:
         line += f" · counted from the {week_label(joined)}, when you joined Cadence"
     weeks = due
@@ -204,7 +212,7 @@ def build_evidence(
     signals = " · ".join(
         f"{LABELS[k]} {n}" for k, n in sorted(seen.items(), key=lambda kv: order.index(kv[0]))
     )
-    wins = [f"{week_label(w.period)}: {w.wins.strip()}" for w in reversed(weeks) if w.wins.strip()]
+    wins = [f"{label(w.period)}: {w.wins.strip()}" for w in reversed(weeks) if w.wins.strip()]
     kudos_lines = [f"{k.on:%d %b} from {k.giver}: {k.message}" for k in kudos[:KUDOS_SHOWN]]
     return Evidence(
         checkins_line=line,

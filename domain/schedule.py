@@ -12,7 +12,16 @@ from dataclasses import dataclass
 from datetime import datetime, time
 
 from cadence.domain.holidays import holiday_week, next_working_day
-from cadence.domain.periods import at_local, local_now, parse_week, shift_week, week_day, week_of
+from cadence.domain.periods import (
+    at_local,
+    local_now,
+    parse_week,
+    shift_week,
+    two_weeks_label,
+    week_day,
+    week_label,
+    week_of,
+)
 
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -105,6 +114,29 @@ class Schedule:
         """No prompt for `period` because of the every-two-weeks cadence: reads "off-week"."""
         return off_week(self.cadence, period)
 
+    def two_weeks(self, period: str) -> bool:
+        """A check-in for `period` covers two weeks: every-two-weeks check-ins are asked on the
+        due week's Friday, so each covers the off-week before it and the due week itself (the
+        off-week reads "off-week", not due; the due week carries the answer)."""
+        return self.cadence != WEEKLY and not self.off_week(period)
+
+    def checkin_period(self, week: str) -> str:
+        """The period whose check-in covers `week`: the week itself, or for an off-week the
+        due week after it."""
+        return shift_week(week, 1) if self.off_week(week) else week
+
+    def period_label(self, period: str) -> str:
+        """What a check-in for `period` covers, as people say it: 'week of 16 Nov', or
+        'two weeks of 16 Nov – 29 Nov' with every-two-weeks check-ins."""
+        return two_weeks_label(period) if self.two_weeks(period) else week_label(period)
+
+    def next_prompt(self, period: str, tz: str, country: str = "") -> datetime:
+        """When the check-in after `period`'s is asked (the next due week's Friday DM, moved
+        off public holidays; a holiday week's slot when that week has no prompt)."""
+        step = 2 if self.two_weeks(period) else 1
+        following = shift_week(period, step)
+        return self.prompt_at(following, tz, country) or self.checkin.for_period(following, tz)
+
     def holiday_week(self, period: str, tz: str, country: str) -> bool:
         """No prompt for `period` because of public holidays: the week reads "holiday"."""
         if not country or self.off_week(period):
@@ -133,21 +165,27 @@ class Schedule:
     def digest_due(self, now: datetime, tz: str) -> list[str]:
         return self._due(lambda p: self.digest.for_period(p, tz), now, tz)
 
+    def _last_open(self, now: datetime, tz: str) -> str | None:
+        """Last week, while its check-in is still open (never an off-week: it has none)."""
+        last, _ = self.candidate_periods(now, tz)
+        if self.off_week(last) or now >= self.answer_deadline.for_period(last, tz):
+            return None
+        return last
+
     def answerable_periods(self, now: datetime, tz: str) -> list[str]:
-        """Periods a person may still answer or edit at `now`: the current week, and last week
-        until its answer deadline. Most recent first."""
-        last, this = self.candidate_periods(now, tz)
-        periods = [this]
-        if now < self.answer_deadline.for_period(last, tz):
-            periods.append(last)
-        return periods
+        """Periods a person may still answer or edit at `now`: the current check-in (this
+        week's, or in an off-week the due week's after it, which covers this week), and last
+        week's until its answer deadline. Most recent first."""
+        _, this = self.candidate_periods(now, tz)
+        last = self._last_open(now, tz)
+        return [self.checkin_period(this)] + ([last] if last else [])
 
     def answer_week(self, now: datetime, tz: str) -> str:
-        """The week a person should answer now: last week's from its Friday DM until its
-        answer deadline (Tuesday 12:00 local), then the new week. Every entry point (/checkin,
-        the App Home and its button, the manager's completion panel) asks this."""
-        last, this = self.candidate_periods(now, tz)
-        return last if now < self.answer_deadline.for_period(last, tz) else this
+        """The period a person should answer now: last week's from its Friday DM until its
+        answer deadline (Tuesday 12:00 local), then the current one (in an off-week, the due
+        week's after it). Every entry point (/checkin, the App Home and its button, the
+        manager's completion panel) asks this."""
+        return self.answerable_periods(now, tz)[-1]
 
     def deadline_passed(self, period: str, now: datetime, tz: str) -> bool:
         return now >= self.answer_deadline.for_period(period, tz)

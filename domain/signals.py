@@ -34,6 +34,9 @@ class SignalKind(StrEnum):
     HOLIDAY = "holiday"
     OFF_WEEK = "off-week"  # every-two-weeks check-ins: a week that is not due
     NOT_YET = "not_yet"
+    # Checked in, with no numbers of their own to read: a manager read by their team's pair
+    # when none of the team had numbers that week (all in their off-week, skipped or away).
+    NOTHING_TO_READ = "nothing_to_read"
 
 
 LABELS: dict[SignalKind, str] = {
@@ -49,6 +52,7 @@ LABELS: dict[SignalKind, str] = {
     SignalKind.HOLIDAY: "Public holiday",
     SignalKind.OFF_WEEK: "Off-week (not due)",
     SignalKind.NOT_YET: "Not checked in yet",
+    SignalKind.NOTHING_TO_READ: "Checked in, no numbers to read",
 }
 
 ACTIONS: dict[SignalKind, str] = {
@@ -64,6 +68,7 @@ ACTIONS: dict[SignalKind, str] = {
     SignalKind.HOLIDAY: "Nothing: an absence is not neglect",
     SignalKind.OFF_WEEK: "Nothing: check-ins are every two weeks",
     SignalKind.NOT_YET: "Nothing yet: the check-in is still open",
+    SignalKind.NOTHING_TO_READ: "Nothing: their team had no numbers this week",
 }
 MOOD_ACTION = "Ask how they are"
 LOW_MOOD = 2  # a mood of 2/5 or below, two weeks running, raises Support
@@ -141,15 +146,18 @@ def read_metric(
     return MetricReading(value, base, change, pct, trend)
 
 
-def mood_concern(mood: int | None, previous: Sequence[int | None]) -> str:
+def mood_concern(
+    mood: int | None, previous: Sequence[int | None], running: str = "two weeks running"
+) -> str:
     """Why a mood asks for support, or "": 2/5 or below this week and the week before, or
     down MOOD_DROP points from the week before. `previous` is the weeks before, oldest first
-    (None for a week without an answer)."""
+    (None for a week without an answer; off-weeks of every-two-weeks check-ins left out, so
+    the check-in before counts, and `running` says "two check-ins running")."""
     before = previous[-1] if previous else None
     if mood is None or before is None:
         return ""
     if mood <= LOW_MOOD and before <= LOW_MOOD:
-        return f"mood {mood}/5 two weeks running"
+        return f"mood {mood}/5 {running}"
     if before - mood >= MOOD_DROP:
         return f"mood down from {before}/5 to {mood}/5"
     return ""
@@ -167,11 +175,12 @@ def read_pair(
     previous_output: Sequence[float | None],
     mood: int | None = None,
     previous_moods: Sequence[int | None] = (),
+    running: str = "two weeks running",
 ) -> Signal:
     """The signal for one report and week. `previous_*` are the weeks before it, oldest first
     (None for a week without an answer); `quality`/`output` None means no check-in."""
     signal = _read_pair(role, quality, output, previous_quality, previous_output)
-    concern = mood_concern(mood, previous_moods)
+    concern = mood_concern(mood, previous_moods, running)
     if concern and signal.kind in MOOD_OVERRIDES:
         return Signal(SignalKind.SUPPORT, signal.quality, signal.output, concern)
     return signal

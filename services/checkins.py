@@ -1,4 +1,6 @@
-"""Weekly check-ins: the DM, the modal, skipping, reminders, the App Home and the export."""
+"""Check-ins (every week, or every two weeks: domain.schedule): the DM, the modal, skipping,
+reminders, the App Home and the export. A person's copy names what their check-in covers
+(Schedule.period_label): a week, or the off-week and the due week together."""
 
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ from cadence.domain.periods import (
     weeks_back,
 )
 from cadence.domain.roles import Metric, Role, fmt
+from cadence.domain.schedule import Schedule
 from cadence.domain.status import CheckinStatus, DeliveryStatus
 from cadence.domain.weeks import ICONS, WORDS, WeekState, covers_week
 from cadence.domain.weeks import Absence as AbsenceSpan
@@ -60,20 +63,38 @@ def deadline_label(deps: Deps, period: str, tz: str) -> str:
     return local_now(at, tz).strftime("%A %d %b, %H:%M")
 
 
+def next_prompt_label(schedule: Schedule, period: str, person: Person) -> str:
+    """When the check-in after `period`'s comes: 'next Friday' every week, 'Friday 18 Dec'
+    every two weeks (the Friday after next) or when a public holiday moved it."""
+    tz = person.timezone or "UTC"
+    at = local_now(schedule.next_prompt(period, tz, person.country), tz)
+    if not schedule.two_weeks(period) and at.isoweekday() == schedule.checkin.weekday:
+        return f"next {at:%A}"
+    return f"{at:%A} {at.day} {at:%b}"
+
+
 # ------------------------------------------------------------------ scheduled jobs
 
 
 def _prompt_message(
-    deps: Deps, person: Person, period: str, *, reminder: bool, leads: set[int]
+    deps: Deps,
+    person: Person,
+    period: str,
+    *,
+    reminder: bool,
+    leads: set[int],
+    schedule: Schedule,
 ) -> repo.OutgoingMessage:
     """`leads`: the ids of people with active reports (a team-read manager is asked about
-    the team, not for numbers)."""
+    the team, not for numbers); `schedule`: the person's (what the check-in covers)."""
     role = deps.roles[person.role]
     payload = deps.renderer.message(
         "checkin_prompt.json.j2",
         first_name=first_name(person),
         period=period,
-        period_label=week_label(period),
+        period_label=schedule.period_label(period),
+        two_weeks=schedule.two_weeks(period),
+        next_prompt=next_prompt_label(schedule, period, person),
         role=role,
         reminder=reminder,
         deadline_label=deadline_label(deps, period, person.timezone),
@@ -87,8 +108,9 @@ def _prompt_message(
 
 def _due_people(
     deps: Deps, now: datetime, reminder: bool
-) -> tuple[list[tuple[Person, str]], set[int]]:
-    """Who is due a prompt for which week, and the ids of everyone with active reports."""
+) -> tuple[list[tuple[Person, str]], set[int], settings.Resolved]:
+    """Who is due a prompt for which week, the ids of everyone with active reports, and
+    everyone's settings."""
     with read_scope(deps.engine) as session:
         people = [p for p in repo.active_people(session=session) if p.role in deps.roles]
     leads = {p.manager_id for p in people if p.manager_id is not None}
@@ -99,7 +121,7 @@ def _due_people(
         schedule = chosen.schedule(p)
         slot = schedule.reminder_due if reminder else schedule.checkin_due
         due += [(p, period) for period in slot(now, p.timezone, p.country)]
-    return due, leads
+    return due, leads, chosen
 
 
 def _checkins_of(
@@ -126,7 +148,7 @@ def send_weekly_checkins(deps: Deps, now: datetime) -> JobReport:
     """Record the check-in DM for everyone whose Friday 15:00 has come (catching up missed
     ticks until the answer deadline, never at night). Idempotent by key."""
     report = JobReport("checkins", now)
-    due, leads = _due_people(deps, now, reminder=False)
+    due, leads, chosen = _due_people(deps, now, reminder=False)
     if not due:
         return report
     with read_scope(deps.engine) as session:
@@ -143,7 +165,9 @@ def send_weekly_checkins(deps: Deps, now: datetime) -> JobReport:
     with session_scope(deps.engine) as session:
         for person, period in todo:
             assert person.id is not None  # noqa: S101
-            message = _prompt_message(deps, person, period, reminder=False, leads=leads)
+            message = _prompt_message(
+                deps, person, period, reminder=False, leads=leads, schedule=chosen.schedule(person)
+            )
             if (person.id, period) in answered:
                 repo.record_not_sent(message, "answered before the prompt", now, session=session)
                 report.add("already answered")
@@ -165,7 +189,7 @@ def send_reminders(deps: Deps, now: datetime) -> JobReport:
     """One reminder, Monday 10:00 local, to people who were prompted and have neither answered
     nor skipped. Idempotent by key."""
     report = JobReport("reminders", now)
-    due, leads = _due_people(deps, now, reminder=True)
+    due, leads, chosen = _due_people(deps, now, reminder=True)
     if not due:
         return report
     with read_scope(deps.engine) as session:
@@ -194,11 +218,12 @@ def send_reminders(deps: Deps, now: datetime) -> JobReport:
     if not todo:
         return report
     away = away_ids(deps, {p.slack_id for p, _ in todo}, now)
-    chosen = settings.resolved(deps)
     messages = []
     with session_scope(deps.engine) as session:
         for person, period in todo:
-            message = _prompt_message(deps, person, period, reminder=True, leads=leads)
+            message = _prompt_message(
+                deps, person, period, reminder=True, leads=leads, schedule=chosen.schedule(person)
+            )
             if person.slack_id in away:
                 repo.record_not_sent(message, "away (Slack status)", now, session=session)
                 report.add("away")
@@ -227,7 +252,12 @@ def reads_by_team(deps: Deps, person: Person) -> bool:
 
 
 def _modal(
-    deps: Deps, person: Person, role: Role, period: str, existing: Checkin | None
+    deps: Deps,
+    person: Person,
+    role: Role,
+    period: str,
+    existing: Checkin | None,
+    schedule: Schedule,
 ) -> dict[str, Any]:
     current: dict[str, str] = {}
     editing = existing is not None and existing.status == CheckinStatus.ANSWERED
@@ -243,7 +273,8 @@ def _modal(
     return deps.renderer.view(
         "checkin_modal.json.j2",
         period=period,
-        period_label=week_label(period),
+        period_label=schedule.period_label(period),
+        two_weeks=schedule.two_weeks(period),
         role=role,
         current=current,
         moods=MOODS,
@@ -265,20 +296,38 @@ def open_checkin(deps: Deps, slack_id: str, period: str | None = None) -> Outcom
     role = deps.roles[person.role]
     now = deps.clock.now()
     tz = timezone_of(person)
-    answerable = deps.schedule.answerable_periods(now, tz)
     assert person.id is not None  # noqa: S101
     with read_scope(deps.engine) as session:
+        schedule = settings.schedule_for(deps, person, session=session)
+        answerable = schedule.answerable_periods(now, tz)
         existing = repo.checkins_in([person.id], answerable, session=session)
     if period is None:
-        period = deps.schedule.answer_week(now, tz)
+        period = schedule.answer_week(now, tz)
     elif period not in answerable:
-        return Outcome(
-            message=(
-                f"The check-in for the {week_label(period)} has closed. You can answer this week's "
-                "any time with /checkin."
-            )
+        return Outcome(message=_closed(schedule, period, now, tz))
+    found = existing.get((person.id, period))
+    return Outcome(view=_modal(deps, person, role, period, found, schedule))
+
+
+def _closed(schedule: Schedule, period: str, now: datetime, tz: str) -> str:
+    """Why a check-in cannot be opened: it closed, or (every two weeks) the off-week has none."""
+    current = schedule.answer_week(now, tz)
+    if schedule.off_week(period):
+        return (
+            f"The {week_label(period)} is an off-week: check-ins are every two weeks, and it is "
+            f"part of the check-in for the {schedule.period_label(schedule.checkin_period(period))}"
+            f". You can answer the {schedule.period_label(current)} any time with /checkin."
         )
-    return Outcome(view=_modal(deps, person, role, period, existing.get((person.id, period))))
+    return (
+        f"The check-in for the {schedule.period_label(period)} has closed. You can answer "
+        f"{_current(schedule, now, tz)} any time with /checkin."
+    )
+
+
+def _current(schedule: Schedule, now: datetime, tz: str) -> str:
+    """The check-in open now, as a person names it: "this week's", or "the two weeks of …"."""
+    current = schedule.answer_week(now, tz)
+    return f"the {schedule.period_label(current)}" if schedule.two_weeks(current) else "this week's"
 
 
 def _summary(role: Role, quality: float | None, output: float | None, mood: int | None) -> str:
@@ -291,15 +340,21 @@ def _summary(role: Role, quality: float | None, output: float | None, mood: int 
 
 
 def _status_message(
-    deps: Deps, person: Person, period: str, status: str, summary: str, now: datetime
+    deps: Deps,
+    person: Person,
+    period: str,
+    status: str,
+    summary: str,
+    now: datetime,
+    schedule: Schedule,
 ) -> dict[str, Any]:
     """The done/skipped note that replaces the week's DM, with an edit button while open."""
     return deps.renderer.message(
         "checkin_status.json.j2",
         period=period,
-        period_label=week_label(period),
+        period_label=schedule.period_label(period),
         status=status,
-        can_edit=period in deps.schedule.answerable_periods(now, person.timezone or "UTC"),
+        can_edit=period in schedule.answerable_periods(now, person.timezone or "UTC"),
         summary=summary,
     )
 
@@ -326,20 +381,27 @@ def submit_checkin(deps: Deps, slack_id: str, period: str, raw: RawAnswers) -> d
     role = deps.roles[person.role]
     now = deps.clock.now()
     tz = timezone_of(person)
-    if period not in deps.schedule.answerable_periods(now, tz):
+    schedule = settings.schedule_for(deps, person)
+    if period not in schedule.answerable_periods(now, tz):
+        if schedule.off_week(period):
+            return {ids.B_QUALITY: _closed(schedule, period, now, tz)}
         return {
-            ids.B_QUALITY: f"The check-in for the {week_label(period)} closed on "
-            f"{deadline_label(deps, period, tz)}; run /checkin for this week's."
+            ids.B_QUALITY: f"The check-in for the {schedule.period_label(period)} closed on "
+            f"{deadline_label(deps, period, tz)}; run /checkin for {_current(schedule, now, tz)}."
         }
     answers, errors = validate_answers(
-        role, raw, ids.CHECKIN_BLOCK_IDS, numbers=not reads_by_team(deps, person)
+        role,
+        raw,
+        ids.CHECKIN_BLOCK_IDS,
+        numbers=not reads_by_team(deps, person),
+        two_weeks=schedule.two_weeks(period),
     )
     if answers is None:
         return errors
     assert person.id is not None  # noqa: S101
     # Rendered before the write transaction: other writers wait only for the two statements.
     summary = _summary(role, answers.quality, answers.output, answers.mood)
-    message = _status_message(deps, person, period, CheckinStatus.ANSWERED, summary, now)
+    message = _status_message(deps, person, period, CheckinStatus.ANSWERED, summary, now, schedule)
     dm = _status_update(person, period, CheckinStatus.ANSWERED, message)
     repo.submit_answers(deps.writes, person.id, period, answers, dm, now)
     deps.wake_sender()
@@ -354,21 +416,28 @@ def skip_week(deps: Deps, slack_id: str, period: str) -> str:
     role = deps.roles[person.role]
     now = deps.clock.now()
     tz = timezone_of(person)
-    if period not in deps.schedule.answerable_periods(now, tz):
-        return f"The check-in for the {week_label(period)} has already closed."
+    schedule = settings.schedule_for(deps, person)
+    if period not in schedule.answerable_periods(now, tz):
+        if schedule.off_week(period):
+            return _closed(schedule, period, now, tz)
+        return f"The check-in for the {schedule.period_label(period)} has already closed."
     assert person.id is not None  # noqa: S101
     with session_scope(deps.engine) as session:
         checkin = repo.mark_skipped(person.id, period, now, session=session)
         summary = ""
         if checkin.status == CheckinStatus.ANSWERED:
             summary = _summary(role, checkin.quality_value, checkin.output_value, checkin.mood)
-        message = _status_message(deps, person, period, checkin.status, summary, now)
+        message = _status_message(deps, person, period, checkin.status, summary, now, schedule)
         dm = _status_update(person, period, checkin.status, message)
         repo.update_dms(dm, now, session=session)
     deps.wake_sender()
+    label = schedule.period_label(period)
     if checkin.status == CheckinStatus.ANSWERED:
-        return f"You already answered the {week_label(period)}, so nothing was skipped."
-    return f"Skipped the {week_label(period)}. No reminder this week; see you next Friday."
+        return f"You already answered the {label}, so nothing was skipped."
+    then = next_prompt_label(schedule, period, person)
+    if schedule.two_weeks(period):
+        return f"Skipped the {label}. No reminder for them; see you on {then}."
+    return f"Skipped the {label}. No reminder this week; see you {then}."
 
 
 # ------------------------------------------------------------------ App Home
@@ -391,8 +460,16 @@ def _metric_line(metric: Metric, values: list[float | None]) -> str:
     return f"{kind} · {metric.name}: latest {fmt(latest)} {metric.unit} ({bound})"
 
 
-def _week_line(role: Role, period: str, state: WeekState, c: Checkin | None, due: str) -> str:
-    head = f"{ICONS[state]} {week_label(period)}"
+def _week_line(
+    role: Role, schedule: Schedule, period: str, state: WeekState, c: Checkin | None, due: str
+) -> str:
+    if state == WeekState.OFF_WEEK:
+        covered_by = schedule.period_label(schedule.checkin_period(period))
+        return (
+            f"{ICONS[state]} {week_label(period)} · {WORDS[state]}: the check-in for the "
+            f"{covered_by} covers it"
+        )
+    head = f"{ICONS[state]} {schedule.period_label(period)}"
     if state == WeekState.ANSWERED and c is not None and c.quality_value is None:
         return f"{head} · {WORDS[state]} about the team · mood {c.mood}/5"
     if state == WeekState.ANSWERED and c is not None:
@@ -406,16 +483,25 @@ def _week_line(role: Role, period: str, state: WeekState, c: Checkin | None, due
 
 
 def team_completion(
-    deps: Deps, manager: Person, reports: list[Person], now: datetime
+    deps: Deps, manager: Person, reports: list[Person], now: datetime, chosen: settings.Resolved
 ) -> tuple[str, str, list[dict[str, str]]]:
-    """The manager's completion panel: (week label, summary, one line per report). It shows
-    the week the team should answer now (last week's until its Tuesday 12:00 deadline)."""
-    period = deps.schedule.answer_week(now, manager.timezone or "UTC")
+    """The manager's completion panel: (label, summary, one line per report). It shows the
+    week the team should answer now (last week's until its Tuesday 12:00 deadline); when
+    that is an off-week for every report (check-ins every two weeks), their check-in instead.
+    `chosen`: the settings of the manager and the reports."""
+    period = chosen.schedule(manager).answer_week(now, manager.timezone or "UTC")
+    schedules = [chosen.schedule(r) for r in reports]
+    if schedules and all(s.off_week(period) for s in schedules):
+        theirs = {
+            s.answer_week(now, r.timezone or "UTC") for s, r in zip(schedules, reports, strict=True)
+        }
+        period = theirs.pop() if len(theirs) == 1 else period
+    labels = {s.period_label(period) for s in schedules}
+    label = labels.pop() if len(labels) == 1 else week_label(period)
     ids_ = [r.id for r in reports if r.id is not None]
     with read_scope(deps.engine) as session:
         rows = repo.checkins_in(ids_, [period], session=session)
         away = weeks.covered(ids_, [period], session=session)
-        chosen = settings.resolved(deps, session=session)
     stored = {k: c.status for k, c in rows.items()}
     state = weeks.states(chosen.schedule, reports, [period], stored, away, now)
     counts = {s: 0 for s in WeekState}
@@ -435,7 +521,7 @@ def team_completion(
         parts.append(f"{counts[WeekState.OPEN]} still to answer before {due}")
     if counts[WeekState.MISSING]:
         parts.append(f"{counts[WeekState.MISSING]} missing")
-    return week_label(period), " · ".join(parts), lines
+    return label, " · ".join(parts), lines
 
 
 def home_checkin_part(
@@ -455,14 +541,16 @@ def home_checkin_part(
         )
     role = deps.roles[person.role]
     tz = timezone_of(person)
-    period = deps.schedule.answer_week(now, tz)
-    periods = weeks_back(period, HISTORY_WEEKS)
     assert person.id is not None  # noqa: S101
     with read_scope(deps.engine) as session:
+        reports = repo.direct_reports(person.id, session=session)
+        only = [person.id, *(r.id for r in reports if r.id is not None)]
+        chosen = settings.resolved(deps, session=session, only=only)
+        schedule = chosen.schedule(person)
+        period = schedule.answer_week(now, tz)
+        periods = weeks_back(period, HISTORY_WEEKS)
         own = repo.checkins_in([person.id], periods, session=session)
         away = weeks.covered([person.id], periods, session=session)
-        reports = repo.direct_reports(person.id, session=session)
-        chosen = settings.resolved(deps, session=session)
     stored = {k: c.status for k, c in own.items()}
     state = weeks.states(chosen.schedule, [person], periods, stored, away, now)
     history = [own.get((person.id, p)) for p in periods]
@@ -477,18 +565,18 @@ def home_checkin_part(
             read = by_team(deps, mine, ours, session=session)
         q_values, o_values = [w.quality for w in read], [w.output for w in read]
     lines = [
-        {"line": _week_line(role, p, state[(person.id, p)], c, due)}
+        {"line": _week_line(role, schedule, p, state[(person.id, p)], c, due)}
         for p, c in reversed(list(zip(periods, history, strict=True)))
     ]
     team = None
     team_label = team_summary = ""
     if reports:
-        team_label, team_summary, team = team_completion(deps, person, reports, now)
+        team_label, team_summary, team = team_completion(deps, person, reports, now, chosen)
     return deps.renderer.view(
         "home.json.j2",
         registered=True,
         period=period,
-        period_label=week_label(period),
+        period_label=schedule.period_label(period),
         status=state[(person.id, period)].value,
         deadline=due,
         weeks=lines,

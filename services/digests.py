@@ -32,7 +32,15 @@ from cadence.domain.digests import (
     team_role,
     team_week,
 )
-from cadence.domain.periods import at_local, local_now, shift_week, week_day, week_label, weeks_back
+from cadence.domain.periods import (
+    at_local,
+    local_now,
+    shift_week,
+    two_weeks_label,
+    week_day,
+    week_label,
+    weeks_back,
+)
 from cadence.domain.pulse import OUTCOME_WEEKS, ActionFact, action_outcome, outcome_sentence
 from cadence.domain.signals import LABELS, SignalKind
 from cadence.domain.status import CheckinStatus
@@ -266,6 +274,24 @@ def _since(deps: Deps, period: str, tz: str) -> datetime:
     return deps.schedule.digest.for_period(shift_week(period, -1), tz)
 
 
+def _next_line(
+    deps: Deps, manager: Person, team: Sequence[Person], period: str, chosen: settings.Resolved
+) -> str:
+    """When a team with nothing due in `period` (their off-week) checks in next, and when the
+    digest that reads it comes."""
+    schedules = [chosen.schedule(p) for p in team]
+    nexts = {s.checkin_period(shift_week(period, 1)) for s in schedules}
+    labels = {s.period_label(p) for s in schedules for p in nexts}
+    if len(nexts) != 1 or len(labels) != 1:
+        return ""
+    tz = manager.timezone or "UTC"
+    at = local_now(chosen.schedule(manager).digest.for_period(nexts.pop(), tz), tz)
+    return (
+        f"Their next check-ins cover the {labels.pop()}; the digest that reads them comes on "
+        f"{at:%A} {at.day} {at:%b}."
+    )
+
+
 def build_digests(
     deps: Deps,
     org: Org,
@@ -273,8 +299,11 @@ def build_digests(
     now: datetime,
     *,
     everyone: bool = False,
+    chosen: settings.Resolved | None = None,
 ) -> list[Digest]:
-    """The digests of these (manager, period) pairs, reading every week they need in bulk."""
+    """The digests of these (manager, period) pairs, reading every week they need in bulk.
+    `chosen`: everyone's settings, when the caller has read them already."""
+    chosen = chosen or settings.resolved(deps)
     digests: list[Digest] = []
     by_period: dict[str, list[Person]] = {}
     for manager, period in due:
@@ -303,6 +332,16 @@ def build_digests(
         for m in managers:
             assert m.id is not None  # noqa: S101
             direct = [rows[p.id] for p in org.reports.get(m.id, []) if p.id in rows]
+            team = [p for p in org.below(m.id) if p.id in rows]
+            nothing_due = bool(team) and all(
+                rows[p.id or 0].kind == SignalKind.OFF_WEEK for p in team
+            )
+            two_weeks = bool(direct) and all(
+                chosen.schedule(p).two_weeks(period) for p in org.reports.get(m.id, [])
+            )
+            plans_of = [
+                plan_lines[r.report.person_id] for r in direct if r.report.person_id in plan_lines
+            ]
             rollups = [
                 rollup(sub.name, [rows[p.id] for p in org.below(sub.id) if p.id in rows])
                 for sub in org.reports.get(m.id, [])
@@ -313,19 +352,19 @@ def build_digests(
                     manager_slack_id=m.slack_id,
                     manager_name=m.name,
                     period=period,
-                    period_label=week_label(period),
+                    period_label=two_weeks_label(period) if two_weeks else week_label(period),
                     rows=direct,
                     actions=action_inputs.get(m.id, []),
                     since=_since(deps, period, m.timezone or "UTC"),
                     rollups=rollups,
                     recognised=[r.report.name for r in direct if kudos.get(r.report.person_id)],
                     open_until=deps.schedule.answer_deadline.label,
-                    plans=[
-                        plan_lines[r.report.person_id]
-                        for r in direct
-                        if r.report.person_id in plan_lines
-                    ],
+                    plans=[line for line, _ in plans_of],
                     outcomes=outcomes.get(m.id, []),
+                    plans_due=sum(soon for _, soon in plans_of),
+                    nothing_due=nothing_due,
+                    next_line=_next_line(deps, m, team, period, chosen) if nothing_due else "",
+                    two_weeks=two_weeks,
                 )
             )
     return digests
@@ -419,6 +458,19 @@ def _outgoing(deps: Deps, digest: Digest) -> list[repo.OutgoingMessage]:
 
 # ---------------------------------------------------------------- the Monday job
 
+NOTHING_DUE = "no check-ins were due (every two weeks, the off-week) and nothing to act on"
+
+
+def _nothing_due(digest: Digest) -> repo.OutgoingMessage:
+    """The record of a digest deliberately not sent (Digest.silent)."""
+    to = digest.manager_slack_id
+    return repo.OutgoingMessage(
+        key=digest_key(to, digest.period, 1),
+        kind=DIGEST_KIND,
+        recipient=to,
+        payload={"text": f"Team digest for the {digest.period_label}: {NOTHING_DUE}."},
+    )
+
 
 def send_digests(deps: Deps, now: datetime) -> JobReport:
     """Monday 09:00 in each manager's zone: one digest (maybe in several messages) for the
@@ -440,11 +492,16 @@ def send_digests(deps: Deps, now: datetime) -> JobReport:
     if not todo:
         return report
     everyone = len(todo) * 4 >= len(managers)  # most of the org: read the weeks for everyone
-    digests = build_digests(deps, org, todo, now, everyone=everyone)
-    messages = [m for d in digests for m in _outgoing(deps, d)]
+    digests = build_digests(deps, org, todo, now, everyone=everyone, chosen=chosen)
+    sent = [d for d in digests if not d.silent]
+    messages = [m for d in sent for m in _outgoing(deps, d)]
     with session_scope(deps.engine) as session:
+        for d in digests:
+            if d.silent:  # recorded under the digest's key: the next tick does not rebuild it
+                repo.record_not_sent(_nothing_due(d), NOTHING_DUE, now, session=session)
         queued = repo.enqueue(messages, now, session=session)
-    report.add("digests", len(digests))
+    report.add("digests", len(sent))
+    report.add("digests not needed (nothing due)", len(digests) - len(sent))
     report.add("messages queued", queued)
     deps.wake_sender()
     return report
@@ -469,8 +526,12 @@ def team_view(deps: Deps, slack_id: str) -> Outcome:
         return Outcome(message=NOT_A_MANAGER)
     now = deps.clock.now()
     tz = timezone_of(manager)
-    period = deps.schedule.candidate_periods(now, tz)[0]  # the week that ended last
-    [digest] = build_digests(deps, org, [(manager, period)], now)
+    chosen = settings.resolved(deps)
+    period = chosen.schedule(manager).candidate_periods(now, tz)[0]  # the week that ended last
+    team = org.below(manager.id or 0)
+    if all(chosen.schedule(p).off_week(period) for p in team):
+        period = shift_week(period, -1)  # their off-week: the week their last check-in read
+    [digest] = build_digests(deps, org, [(manager, period)], now, chosen=chosen)
     _, groups = deps.renderer.groups(
         "digest.json.j2",
         d=digest,

@@ -70,7 +70,7 @@ def with_states(
     periods = [w.period for w in series]
     stored = {(person.id, w.period): w.status for w in series if w.status != "missing"}
     away = week_states.covered([person.id], periods, session=session)
-    chosen = settings.resolved(deps, session=session)
+    chosen = settings.resolved(deps, session=session, only=[person.id])
     state = week_states.states(chosen.schedule, [person], periods, stored, away, now)
     return [replace(w, status=state[(person.id, w.period)]) for w in series]
 
@@ -199,7 +199,8 @@ def evidence_for(
     today = min(local_now(now, person.timezone or "UTC").date(), quarter_end(quarter))
     weeks = quarter_weeks_for(person, quarter, today)
     first = weeks[0] if weeks else quarter_weeks(quarter)[0]
-    before = [shift_week(first, -i) for i in range(BASELINE_WEEKS, 0, -1)]
+    # Twice the baseline: with every-two-weeks check-ins half of those weeks are off-weeks.
+    before = [shift_week(first, -i) for i in range(2 * BASELINE_WEEKS, 0, -1)]
     series = week_data(deps, [person.id], before + weeks, session=session)[person.id]
     series = with_states(deps, person, series, now, session=session)
     role, series, _ = measured_pair(deps, person, series, session=session)
@@ -223,4 +224,5 @@ def evidence_for(
         kudos=kudos,
         goals=goals,
         joined=joined_week(person, quarter),
+        label=settings.schedule_for(deps, person, session=session).period_label,
     )

@@ -8,7 +8,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from cadence.domain.authz import may_administer
@@ -295,17 +295,23 @@ def checkin_goals(deps: Deps, person: Person) -> list[str]:
     return [f"Quality: {plan.quality_result}", f"Output: {plan.output_result}"]
 
 
-def digest_lines(deps: Deps, people: dict[int, Person], today: date) -> dict[int, str]:
-    """Each of these people's open plan in one line, for their manager's digest."""
+def digest_lines(deps: Deps, people: dict[int, Person], today: date) -> dict[int, tuple[str, bool]]:
+    """Each of these people's open plan in one line, for their manager's digest, and whether
+    it needs the manager before the next digest (a check-in or its end within a week)."""
     with read_scope(deps.engine) as session:
         found = plan_repo.open_plans(list(people), session=session)
     lines = {}
     for plan in found:
         person = people[plan.person_id]
         upcoming = next_checkin([date.fromisoformat(d) for d in json.loads(plan.checkins)], today)
-        lines[plan.person_id] = (
+        line = (
             f"📋 {person.name} · {KINDS.get(plan.kind, 'plan')} · "
             + (f"next check-in {day_label(upcoming)}" if upcoming else "no check-in left")
             + f" · ends {day_label(plan.end_date)}"
+        )
+        soon = today + timedelta(weeks=1)
+        lines[plan.person_id] = (
+            line,
+            (upcoming is not None and upcoming < soon) or plan.end_date < soon,
         )
     return lines

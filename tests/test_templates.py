@@ -64,6 +64,8 @@ CONTEXTS: dict[str, dict[str, object]] = {
         reminder=False,
         deadline_label="Tuesday 24 Nov, 12:00",
         team=False,
+        two_weeks=True,
+        next_prompt="Friday 4 Dec",
     ),
     "checkin_status.json.j2": dict(
         period="2026-W47", period_label="2026-W47", status="answered", can_edit=True, summary=NASTY
@@ -86,6 +88,7 @@ CONTEXTS: dict[str, dict[str, object]] = {
         text_limit=TEXT_LIMIT,
         editing=True,
         team=False,
+        two_weeks=True,
         plan=[NASTY, NASTY],
     ),
     "home.json.j2": dict(
