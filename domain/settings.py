@@ -149,3 +149,10 @@ def anonymity_minimum(values: Mapping[str, str]) -> int:
     round's minimum; a person's (their resolved values) is what the groups about them need in
     a round created from now on, when higher than the round's (domain.rounds.Minimums)."""
     return max(int(values.get("anonymity_minimum") or MIN_RESPONSES), MIN_RESPONSES)
+
+
+def minimum_changes_nothing(value: str, org_minimum: int) -> bool:
+    """Whether a team's or person's anonymity minimum `value` is below the organisation's
+    `org_minimum`: every round already needs the organisation's (it is a new round's floor),
+    so the lower value would have no effect."""
+    return anonymity_minimum({"anonymity_minimum": value}) < org_minimum

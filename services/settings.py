@@ -125,7 +125,8 @@ def _default(deps: Deps, key: rules.Key) -> str:
 
 MEANING = {
     "anonymity_minimum": " The organisation's is the least a new round may ask; a team's or "
-    "person's higher value applies to the rounds about them created from then on.",
+    "person's higher value applies to the rounds about them created from then on (a lower one "
+    "would change nothing, so it is refused).",
 }
 
 
@@ -178,6 +179,7 @@ def submit_settings(deps: Deps, slack_id: str, form: SettingsForm) -> dict[str, 
                     person.id
                 )
                 label = f"{form.scope} of {person.slack_id}"
+                errors.update(_minimum_below_org(deps, changes, session=session))
         if errors:
             return errors
         for name, value in changes.items():
@@ -188,6 +190,22 @@ def submit_settings(deps: Deps, slack_id: str, form: SettingsForm) -> dict[str, 
                     slack_id, settings_repo.AUDIT_ACTION, label, detail, now, session=session
                 )
     return {}
+
+
+def _minimum_below_org(
+    deps: Deps, changes: dict[str, str | None], *, session: Session
+) -> dict[str, str]:
+    """A team's or person's anonymity minimum below the organisation's would be stored with no
+    effect (a round never needs fewer answers than the organisation's): refused, naming it."""
+    value = changes.get("anonymity_minimum")
+    org = resolved(deps, session=session).anonymity_minimum()
+    if value is None or not rules.minimum_changes_nothing(value, org):
+        return {}
+    return {
+        ids.B_SET_KEY.format(key="anonymity_minimum"): f"The organisation's minimum is {org}: "
+        f"every round already needs at least {org} answers per group, so a lower value here "
+        f'would change nothing. Type {org} or more, or "{rules.INHERIT}".'
+    }
 
 
 # ------------------------------------------------------------------ HR's App Home
@@ -202,6 +220,7 @@ def home_context(deps: Deps) -> dict[str, Any]:
         changes = settings_repo.recent_changes(RECENT, session=session)
         by_slack = {p.slack_id: p.name for p in people.values()}
     current = []
+    org_minimum = rules.anonymity_minimum(stored.get(rules.ORG) or {})
     for scope in sorted(stored, key=lambda s: (s != rules.ORG, s)):
         kind, _, ident = scope.partition(":")
         who = "Organisation"
@@ -211,8 +230,13 @@ def home_context(deps: Deps) -> dict[str, Any]:
             who = f"Team of {name}" if kind == "team" else name
         for name, value in sorted(stored[scope].items()):
             key = rules.BY_NAME.get(name)
-            if key is not None:
-                current.append(f"{who} · {key.label}: {rules.shown(key, value)}")
+            if key is None:
+                continue
+            line = f"{who} · {key.label}: {rules.shown(key, value)}"
+            if scope != rules.ORG and name == "anonymity_minimum":
+                if rules.minimum_changes_nothing(value, org_minimum):
+                    line += f" (no effect: the organisation's {org_minimum} applies)"
+            current.append(line)
     recent = [
         f"{e.at:%Y-%m-%d %H:%M} UTC · {by_slack.get(e.actor, e.actor)} · {e.subject} · {e.detail}"
         for e in changes

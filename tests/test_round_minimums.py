@@ -167,3 +167,31 @@ def test_a_person_minimum_wins_over_their_team_and_never_goes_below_three(
     # Cat's own 4 wins over the 6 of Lea's team (everyone); Ana has the team's 6.
     assert "once 4 peers answered" in dm["Cat Closer"][1]
     assert "once 6 peers answered" in dm["Ana Agent"][1]
+
+
+def test_a_team_or_person_minimum_below_the_organisations_is_refused_naming_it(
+    more_org: Deps, fake: FakeSlack, http_app: HttpApp
+) -> None:
+    """A round never needs fewer answers than the organisation's minimum, so a lower team or
+    person value would be stored with no effect: the modal refuses it and says why."""
+    key = ids.B_SET_KEY.format(key="anonymity_minimum")
+    assert saved(submit(http_app, fake, HR, form("org", anonymity_minimum="5")))
+    for scope, who in (("team", "U0BEN"), ("person", "U0CAT")):
+        errors = errors_of(submit(http_app, fake, HR, form(scope, who, anonymity_minimum="4")))
+        assert errors == {
+            key: "The organisation's minimum is 5: every round already needs at least 5 "
+            'answers per group, so a lower value here would change nothing. Type 5 or more, or "'
+            'inherit".'
+        }, scope
+    assert "(new rounds): 4" not in hr_home(http_app, fake)  # nothing stored
+    assert saved(submit(http_app, fake, HR, form("team", "U0BEN", anonymity_minimum="5")))
+    assert saved(submit(http_app, fake, HR, form("person", "U0CAT", anonymity_minimum="6")))
+    # The organisation's raised later: HR's Home says which stored value no longer does anything.
+    assert saved(submit(http_app, fake, HR, form("org", anonymity_minimum="6")))
+    home = hr_home(http_app, fake)
+    assert (
+        "Team of Ben Builder · Anonymity minimum (new rounds): 5 (no effect: the "
+        "organisation's 6 applies)"
+    ) in home
+    assert "Cat Closer · Anonymity minimum (new rounds): 6" in home
+    assert "(new rounds): 6 (no effect" not in home
