@@ -78,6 +78,39 @@ def mentions(text: str, needles: Iterable[str]) -> bool:
     return any(n and n in text for n in needles)
 
 
+def scrub_message(payload: str, identity: Iterable[str], texts: Iterable[str]) -> dict[str, Any]:
+    """A delivered message (its stored JSON) as Slack should show it once someone is erased:
+    a string quoting one of their texts (`texts`: `snippets`) reads "(removed)" whole, since a
+    clipped or quoted copy may hold more of it than any snippet; their Slack ID (mentions
+    too), name and email (`identity`) read "(removed)" wherever they stand. The rest, other
+    people's figures and buttons, stays. Unreadable JSON is removed whole."""
+    try:
+        data = json.loads(payload)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        return {"text": REMOVED}
+    values = {v for v in identity if v}
+    values |= {html.escape(v, quote=False) for v in values}
+    named = identity_pattern(values)
+    mention = (
+        re.compile(r"<@(?:" + "|".join(re.escape(v) for v in values) + r")(?:\|[^>]*)?>")
+        if values
+        else None
+    )
+    needles = sorted({t for t in texts if t}, key=len, reverse=True)
+
+    def clean(text: str) -> str:
+        if mentions(text, needles):
+            return REMOVED
+        if mention is not None:
+            text = mention.sub(REMOVED, text)
+        return named.sub(REMOVED, text) if named is not None else text
+
+    scrubbed: dict[str, Any] = map_strings(data, clean)
+    return scrubbed
+
+
 def identity_pattern(values: Iterable[str]) -> re.Pattern[str] | None:
     """Matches a Slack ID, name or email as a whole (U0AN is not inside U0ANA), or None."""
     words = sorted({v for v in values if v}, key=len, reverse=True)

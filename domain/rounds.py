@@ -423,15 +423,27 @@ class SubjectProgress:
     answered: int
     declined: int
     waiting: int  # asked, no answer (overdue once the deadline has passed)
+    withdrawn: int  # no longer asked (domain.rounds.standing)
     minimum: int  # answers each of their multi-reviewer groups needs (Minimums.of)
     below: tuple[tuple[str, int], ...]  # (perspective label, answers) under the minimum
+
+
+def standing(status: str, reviewer_active: bool) -> str:
+    """A request as it reads now. One still owed by a reviewer who is no longer active in the
+    org chart (left, or deactivated by import-org) reads withdrawn, as deactivated people may
+    do nothing (domain.authz): nobody reminds them, and it is neither owed nor overdue. Read
+    from the org chart at the moment, so it reads pending again if they come back."""
+    if status == RequestStatus.PENDING and not reviewer_active:
+        return RequestStatus.WITHDRAWN
+    return status
 
 
 def round_progress(
     requests: Iterable[tuple[int, str, str]], perspectives: Sequence[str], minimums: Minimums
 ) -> list[SubjectProgress]:
-    """Per subject, from (subject id, perspective, status) of each request: the one reading
-    behind every round summary (closing at the deadline or with Close now)."""
+    """Per subject, from (subject id, perspective, status) of each request (as it stands:
+    `standing`): the one reading behind every round summary (closing at the deadline or with
+    Close now)."""
     by_subject: dict[int, list[tuple[str, str]]] = defaultdict(list)
     for subject, perspective, status in requests:
         by_subject[subject].append((perspective, status))
@@ -455,6 +467,7 @@ def round_progress(
                 declined=statuses.count(RequestStatus.DECLINED)
                 + statuses.count(RequestStatus.REPLACED),
                 waiting=statuses.count(RequestStatus.PENDING),
+                withdrawn=statuses.count(RequestStatus.WITHDRAWN),
                 minimum=minimum,
                 below=below,
             )

@@ -34,6 +34,7 @@ class RequestStatus(StrEnum):
     ANSWERED = "answered"
     DECLINED = "declined"
     REPLACED = "replaced"  # declined, and HR asked someone else instead
+    WITHDRAWN = "withdrawn"  # no longer asked: the person it was about (or asked) was erased
 
 
 class ActionStatus(StrEnum):

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
+from sqlmodel import Session
+
 from cadence.domain.authz import may_administer
 from cadence.domain.rights import confirmation_matches, erased_token, retention_cutoff
 from cadence.domain.rounds import PerspectiveResult
@@ -18,7 +20,14 @@ from cadence.services.common import JobReport, Outcome, caller
 from cadence.services.deps import Deps
 from cadence.services.digests import UPLOAD_METHOD
 from cadence.services.people import first_name
-from cadence.services.rounds import blank_sealed_answers_of, minimum_for, subject_results
+from cadence.services.rounds import (
+    REVIEWER_DM_KINDS,
+    blank_sealed_answers_of,
+    erased_subject_notice,
+    minimum_for,
+    subject_results,
+    withdraw_from_dms,
+)
 from cadence.storage import repo, rights_repo
 from cadence.storage.db import read_scope, session_scope
 from cadence.storage.models import Checkin, Person
@@ -80,6 +89,7 @@ def forget(deps: Deps, slack_id: str, actor: str) -> Forgotten:
             # Without the key no pool opens either: the rounds stay open until it is back.
             log.warning("person erased with anonymous answers pooled under a missing key")
         erased = rights_repo.erase_person(person, token, now, session=session)
+        _update_in_slack(deps, erased, person.slack_id, now, session=session)
         repo.audit(
             token if actor == slack_id else actor,
             ERASE_ACTION,
@@ -96,6 +106,35 @@ def forget(deps: Deps, slack_id: str, actor: str) -> Forgotten:
         texts=erased.texts + blanked,
         messages=erased.messages_deleted + erased.messages_scrubbed,
     )
+
+
+def _update_in_slack(
+    deps: Deps, erased: rights_repo.Erasure, slack_id: str, now: datetime, *, session: Session
+) -> None:
+    """What other people were shown about the erased person stops showing it in Slack too:
+    each delivered message that named them or quoted their text is updated (chat.update,
+    through the outbox, keyed `update:<message>`: erasing is done once, and a second update
+    of the same message replaces the first). Reviewers' round DMs and reminders are rendered
+    again without them, their buttons for others kept; their results and the approval of
+    their nominations lose their buttons; everything else reads as before with their name,
+    Slack ID and email as "(removed)" and any block quoting their text removed whole.
+    Messages to the person themselves and files (charts) stay as Slack has them."""
+    withdraw_from_dms(deps, erased.person_id, now, session=session)
+    for shown in erased.shown:
+        if shown.kind in REVIEWER_DM_KINDS:
+            continue  # rendered again above
+        payload = erased_subject_notice(deps, shown.old_key, slack_id, session=session)
+        repo.update_dms(
+            repo.DmUpdate(
+                originals=[shown.key],
+                kind=f"{shown.kind}-update",
+                recipient=shown.recipient,
+                payload=payload or shown.scrubbed,
+                reason="its subject was erased",
+            ),
+            now,
+            session=session,
+        )
 
 
 def may_erase(deps: Deps, slack_id: str) -> bool:

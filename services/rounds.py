@@ -54,11 +54,12 @@ from cadence.domain.rounds import (
     reminder_moments,
     round_progress,
     sealed_size,
+    standing,
     subject_minimum,
     validate_answer,
     validate_round_form,
 )
-from cadence.domain.status import RequestStatus, RoundStatus
+from cadence.domain.status import DeliveryStatus, RequestStatus, RoundStatus
 from cadence.domain.words import plural
 from cadence.prompts import ids
 from cadence.prompts.render import escape_mrkdwn
@@ -74,8 +75,31 @@ from cadence.storage.sealing import SealError
 log = logging.getLogger(__name__)
 
 HR_ONLY = "Feedback rounds are run by HR admins. Ask your HR team if you'd like one for your team."
+WITHDRAWN = "This request was withdrawn: the round no longer asks about this person. Nothing to do."
+ERASED_RESULTS = (
+    "These results can't be shared: the person they were about has been erased from Cadence. "
+    "Nothing to do."
+)
+ERASED_NOMINATIONS = (
+    "These nominations were withdrawn: the round no longer asks about this person. "
+    "Nothing to approve."
+)
+RESULTS, APPROVE = "round-results", "round-approve"  # kinds, and the first part of their keys
+REVIEWER_DM_KINDS = ("round-request", "round-reminder")  # what _refresh_reviewer_dms renders
+# What their delivered messages read instead (the round's name filled in).
+ERASED_NOTICES = {
+    RESULTS: "The results from “{}” were removed: the person they were about has been "
+    "erased from Cadence. Nothing to share.",
+    APPROVE: "The nominations for “{}” were withdrawn: the round no longer asks about "
+    "this person. Nothing to approve.",
+}
 EXTEND_BY = timedelta(days=7)
 HOME_ROUNDS_DAYS = 60
+
+
+def _key(kind: str, round_id: int, subject: str, *more: object) -> str:
+    """The outbox key of a round message about one subject (their Slack ID in it)."""
+    return ":".join(str(part) for part in (kind, round_id, subject, *more))
 
 
 def question_sets(deps: Deps) -> dict[str, QuestionSet]:
@@ -244,10 +268,17 @@ def _reviewer_dm_key(round_id: int, reviewer: str) -> str:
 
 
 def _refresh_reviewer_dms(
-    deps: Deps, round_: FeedbackRound, reviewer_ids: set[int], now: Any, *, session: Session
+    deps: Deps,
+    round_: FeedbackRound,
+    reviewer_ids: set[int],
+    now: Any,
+    *,
+    reminders: bool = False,
+    session: Session,
 ) -> None:
     """One DM per reviewer per round listing their subjects; later changes (an answer, a new
-    approved nomination) update that same DM instead of sending another."""
+    approved nomination, a withdrawal) update that same DM instead of sending another. With
+    `reminders`, the reminders they were sent (which carry the same buttons) are updated too."""
     assert round_.id is not None  # noqa: S101
     requests = [
         r
@@ -261,6 +292,8 @@ def _refresh_reviewer_dms(
     for r in requests:
         mine[r.reviewer_id].append(r)
     keys = [_reviewer_dm_key(round_.id, people[i].slack_id) for i in mine]
+    if reminders:
+        keys += [k for i in mine for k in _reminder_keys(round_.id, people[i].slack_id).values()]
     existing = repo.deliveries_by_keys(keys, session=session)
     minimums = feedback_repo.minimums(round_, session=session)
     for reviewer_id, reqs in mine.items():
@@ -268,20 +301,91 @@ def _refresh_reviewer_dms(
         payload = _request_payload(deps, round_, reviewer, reqs, people, minimums, reminder=False)
         key = _reviewer_dm_key(round_.id, reviewer.slack_id)
         original = existing.get(key)
-        if original is None or original.status == RequestStatus.PENDING:
+        if original is None and not any(_still_asked(r, people) for r in reqs):
+            continue  # never told about these: nothing to tell now either
+        sent = [
+            k
+            for k in _reminder_keys(round_.id, reviewer.slack_id).values()
+            if k in existing and existing[k].status == DeliveryStatus.SENT
+        ]
+        if sent:
+            nudge = _request_payload(deps, round_, reviewer, reqs, people, minimums, reminder=True)
+            for k in sent:
+                update = _update_of(k, "round-reminder-update", reviewer.slack_id, nudge)
+                repo.replace_pending(update, now, session=session)
+        if original is None or original.status == DeliveryStatus.PENDING:
             # Not sent yet: send the current version (replacing the queued payload).
-            message = _message(key, "round-request", reviewer.slack_id, payload)
+            message = _message(key, REVIEWER_DM_KINDS[0], reviewer.slack_id, payload)
             repo.replace_pending(message, now, session=session)
         else:
-            update = repo.OutgoingMessage(
-                key=f"update:{key}",
-                kind="round-request-update",
-                recipient=reviewer.slack_id,
-                payload=payload,
-                method="chat.update",
-                update_of=key,
-            )
+            update = _update_of(key, "round-request-update", reviewer.slack_id, payload)
             repo.replace_pending(update, now, session=session)
+
+
+def _update_of(key: str, kind: str, to: str, payload: dict[str, Any]) -> repo.OutgoingMessage:
+    """The chat.update that turns the delivered message `key` into `payload`."""
+    return repo.OutgoingMessage(
+        key=f"update:{key}",
+        kind=kind,
+        recipient=to,
+        payload=payload,
+        method="chat.update",
+        update_of=key,
+    )
+
+
+def _reminder_keys(round_id: int, reviewer: str) -> dict[str, str]:
+    """The reminders one reviewer may get in a round, by when: halfway and the last day."""
+    return {w: f"round-reminder:{round_id}:{reviewer}:{w}" for w in ("half", "last")}
+
+
+def _active(people: Mapping[int, Person], person_id: int) -> bool:
+    found = people.get(person_id)
+    return found is not None and found.active
+
+
+def _owed(request: RoundRequest, people: Mapping[int, Person]) -> bool:
+    """Whether the reviewer still owes this answer (domain.rounds.standing: not when they have
+    left)."""
+    return standing(request.status, _active(people, request.reviewer_id)) == RequestStatus.PENDING
+
+
+def _still_asked(request: RoundRequest, people: Mapping[int, Person]) -> bool:
+    """Whether a reviewer's DM lists this request: not withdrawn, and not about someone
+    erased since (even answered: their name is gone)."""
+    subject = people.get(request.subject_id)
+    return request.status != RequestStatus.WITHDRAWN and (
+        subject is not None and subject.erased_at is None
+    )
+
+
+def withdraw_from_dms(deps: Deps, subject_id: int, now: datetime, *, session: Session) -> None:
+    """After an erasure (services.rights.forget, in its transaction, once the person's
+    requests are withdrawn): in every round that asked about them, each reviewer's DM and
+    the reminders they were sent are rendered again without them; what is still asked of the
+    reviewer keeps its buttons."""
+    for round_id, reviewers in feedback_repo.reviewers_about(subject_id, session=session).items():
+        round_ = feedback_repo.round_by_id(round_id, session=session)
+        if round_ is not None:
+            reviewers.discard(subject_id)
+            _refresh_reviewer_dms(deps, round_, reviewers, now, reminders=True, session=session)
+
+
+def erased_subject_notice(
+    deps: Deps, key: str, slack_id: str, *, session: Session
+) -> dict[str, Any] | None:
+    """What a delivered round message about a subject erased since should read instead (its
+    outbox key `key` as it was, naming their Slack ID `slack_id`): their results (with the
+    Share button) and the approval of their nominations (with Approve) lose their buttons
+    and say why, in words that tell nothing about them. None for other messages."""
+    kind, _, rest = key.partition(":")
+    round_id, _, rest = rest.partition(":")
+    subject = rest.split(":")[0]
+    if kind not in ERASED_NOTICES or subject != slack_id or not round_id.isdigit():
+        return None
+    round_ = feedback_repo.round_by_id(int(round_id), session=session)
+    name = round_.name if round_ is not None else "a feedback round"
+    return deps.renderer.message("round_notice.json.j2", text=ERASED_NOTICES[kind].format(name))
 
 
 def _request_payload(
@@ -295,7 +399,8 @@ def _request_payload(
     reminder: bool,
 ) -> dict[str, Any]:
     subjects = []
-    for r in requests:
+    asked = [r for r in requests if _still_asked(r, people)]
+    for r in asked:
         own = r.subject_id == reviewer.id
         name = reviewer.name if own else people[r.subject_id].name
         short, _ = promise(r.perspective, round_.anonymous, minimums.of(r.subject_id), name)
@@ -316,6 +421,7 @@ def _request_payload(
         deadline_label=_deadline_label(deps, round_, reviewer),
         reminder=reminder,
         subjects=subjects,
+        withdrawn=len(requests) - len(asked),
     )
 
 
@@ -351,6 +457,8 @@ def _own_request(
         or not may_answer_request(person, reviewer_id=request.reviewer_id)
     ):
         return "That feedback request isn't yours."
+    if request.status == RequestStatus.WITHDRAWN or subject.erased_at is not None:
+        return WITHDRAWN
     if round_.status != RoundStatus.OPEN:
         return f"The round “{round_.name}” has closed; thank you all the same."
     if request.status == RequestStatus.ANSWERED:
@@ -718,8 +826,8 @@ def submit_nominations(deps: Deps, slack_id: str, nominations: Nominations) -> d
         repo.enqueue(
             [
                 _message(
-                    f"round-approve:{round_.id}:{subject.slack_id}:{revision}",
-                    "round-approve",
+                    _key(APPROVE, round_.id, subject.slack_id, revision),
+                    APPROVE,
                     approver.slack_id,
                     deps.renderer.message(
                         "round_approve.json.j2",
@@ -780,6 +888,8 @@ def approve_nominations(deps: Deps, slack_id: str, value: str) -> str:
             "(HR admins, when they have no manager)."
         )
     assert approver is not None and approver.id is not None  # noqa: S101 - may_… checked
+    if subject.erased_at is not None:
+        return ERASED_NOMINATIONS
     if round_.status != RoundStatus.OPEN:
         return "That round has closed."
     if nomination.approved_at is not None:
@@ -852,7 +962,9 @@ def home_section(deps: Deps, person: Person) -> dict[str, Any] | None:
         )
     rows = []
     for r in rounds:
-        c = counts.get(r.id or 0, Counter())
+        c: Counter[str] = Counter()
+        for (status, active), n in counts.get(r.id or 0, Counter()).items():
+            c[standing(status, active)] += n
         late = r.deadline <= now
         rows.append(
             {
@@ -866,6 +978,7 @@ def home_section(deps: Deps, person: Person) -> dict[str, Any] | None:
                     f"answered {c['answered']} · declined {c['declined'] + c['replaced']} · "
                     f"overdue {c['pending'] if late else 0}"
                     + (f" · awaiting approval {c['nominated']}" if c["nominated"] else "")
+                    + (f" · withdrawn {c['withdrawn']}" if c["withdrawn"] else "")
                     + (" · anonymous" if r.anonymous else "")
                     + _minimum_line(minimums.get(r.id or 0))
                 ),
@@ -990,11 +1103,9 @@ def extend_round(deps: Deps, slack_id: str, round_id: int) -> str:
         )
         # The reviewers who still owe answers read the new deadline in their request DM.
         round_.deadline = new
-        owing = {
-            r.reviewer_id
-            for r in feedback_repo.requests_of(round_id, session=session)
-            if r.status == RequestStatus.PENDING
-        }
+        requests = feedback_repo.requests_of(round_id, session=session)
+        reviewers = repo.people_by_ids({r.reviewer_id for r in requests}, session=session)
+        owing = {r.reviewer_id for r in requests if _owed(r, reviewers)}
         _refresh_reviewer_dms(deps, round_, owing, now, session=session)
     deps.wake_sender()
     label = _deadline_label(deps, round_, hr)
@@ -1136,7 +1247,7 @@ def _results_messages(
         ],
     )
     return [
-        _message(key if n == 1 else f"{key}:part{n}", "round-results", to, payload)
+        _message(key if n == 1 else f"{key}:part{n}", RESULTS, to, payload)
         for n, payload in enumerate(parts, start=1)
     ]
 
@@ -1156,9 +1267,11 @@ def _close(
         _open_pool(deps, round_, minimums, session=session)
         requests = feedback_repo.requests_of(round_.id, session=session)
         subject_ids = sorted({r.subject_id for r in requests})
-        people = repo.people_by_ids(subject_ids, session=session)
+        people = repo.people_by_ids(
+            {*subject_ids, *(r.reviewer_id for r in requests)}, session=session
+        )
         managers = repo.people_by_ids(
-            [p.manager_id for p in people.values() if p.manager_id], session=session
+            {m for s in subject_ids if (m := people[s].manager_id) is not None}, session=session
         )
         creator = repo.people_by_ids([round_.created_by_id], session=session)[round_.created_by_id]
         messages = []
@@ -1172,7 +1285,7 @@ def _close(
                 deps,
                 round_,
                 subject,
-                f"round-results:{round_.id}:{subject.slack_id}",
+                _key(RESULTS, round_.id, subject.slack_id),
                 to.slack_id,
                 for_manager=True,
                 session=session,
@@ -1209,7 +1322,10 @@ def _summary_payload(
 ) -> dict[str, Any]:
     """What HR reads when a round closes, at its deadline or with Close now (one builder)."""
     progress = round_progress(
-        [(r.subject_id, r.perspective, r.status) for r in requests],
+        [
+            (r.subject_id, r.perspective, standing(r.status, _active(people, r.reviewer_id)))
+            for r in requests
+        ],
         round_.perspectives.split(","),
         minimums,
     )
@@ -1221,7 +1337,8 @@ def _summary_payload(
             "counts": "erased: no results"
             if p.subject_id in erased
             else f"answered {p.answered} · declined {p.declined} · "
-            f"{'overdue' if late else 'unanswered'} {p.waiting}",
+            f"{'overdue' if late else 'unanswered'} {p.waiting}"
+            + (f" · withdrawn {p.withdrawn}" if p.withdrawn else ""),
             "minimum": p.minimum,
             "below": ""
             if p.subject_id in erased
@@ -1258,6 +1375,13 @@ def release_results(deps: Deps, slack_id: str, value: str) -> str:
         return "Those results aren't ready."
     if not may_release_results(manager, recipient_id=sent.manager_id):
         return f"Only {escape_mrkdwn(subject.name)}'s manager can share these results."
+    if subject.erased_at is not None:
+        return ERASED_RESULTS
+    if not subject.active:
+        return (
+            f"{escape_mrkdwn(subject.name)} is no longer active in Cadence (they left, or are "
+            "not in the org chart any more), so there is nobody to share these results with."
+        )
     with session_scope(deps.engine) as session:
         if not feedback_repo.release(round_id, subject_id, manager.id, now, session=session):
             return f"Only {escape_mrkdwn(subject.name)}'s manager can share these results, once."
@@ -1325,18 +1449,21 @@ def _remind(deps: Deps, round_: FeedbackRound, now: Any, report: JobReport) -> N
     for r in requests:
         if r.status != RequestStatus.NOMINATED:
             owing[r.reviewer_id].append(r)
-    owing = {k: v for k, v in owing.items() if any(r.status == RequestStatus.PENDING for r in v)}
-    keys = {
-        rid: [f"round-reminder:{round_.id}:{people[rid].slack_id}:{w}" for w in ("half", "last")]
-        for rid in owing
+    owing = {
+        k: v
+        for k, v in owing.items()
+        if any(_owed(r, people) for r in v)  # nobody who has left is reminded
     }
+    keys = {rid: _reminder_keys(round_.id, people[rid].slack_id) for rid in owing}
     with read_scope(deps.engine) as session:
-        done = repo.deliveries_by_keys([k for ks in keys.values() for k in ks], session=session)
+        done = repo.deliveries_by_keys(
+            [k for ks in keys.values() for k in ks.values()], session=session
+        )
     todo = []
     for rid in owing:
         person = people[rid]
-        key = f"round-reminder:{round_.id}:{person.slack_id}:{which}"
-        if key in done or (which == "half" and keys[rid][1] in done):
+        key = keys[rid][which]
+        if key in done or (which == "half" and keys[rid]["last"] in done):
             continue
         if not is_working_hours(now, timezone_of(person)):
             continue  # waits for the next tick in their working hours
@@ -1349,7 +1476,7 @@ def _remind(deps: Deps, round_: FeedbackRound, now: Any, report: JobReport) -> N
         for person, key in todo:
             message = _message(
                 key,
-                "round-reminder",
+                REVIEWER_DM_KINDS[1],
                 person.slack_id,
                 _request_payload(
                     deps, round_, person, owing[person.id or 0], people, minimums, reminder=True

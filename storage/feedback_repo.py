@@ -258,19 +258,36 @@ def request_by_id(request_id: int, *, session: Session) -> RoundRequest | None:
     return session.get(RoundRequest, request_id)
 
 
-def progress(round_ids: Iterable[int], *, session: Session) -> dict[int, Counter[str]]:
+def progress(round_ids: Iterable[int], *, session: Session) -> dict[int, Counter[tuple[str, bool]]]:
+    """Round id → how many requests per (status, whether their reviewer is active now)."""
     ids = list(set(round_ids))
     if not ids:
         return {}
     stmt = (
-        select(col(RoundRequest.round_id), col(RoundRequest.status), func.count())
+        select(
+            col(RoundRequest.round_id), col(RoundRequest.status), col(Person.active), func.count()
+        )
+        .join(Person, col(Person.id) == RoundRequest.reviewer_id)
         .where(col(RoundRequest.round_id).in_(ids))
-        .group_by(col(RoundRequest.round_id), col(RoundRequest.status))
+        .group_by(col(RoundRequest.round_id), col(RoundRequest.status), col(Person.active))
     )
-    counts: dict[int, Counter[str]] = defaultdict(Counter)
-    for round_id, status, n in session.execute(stmt):
-        counts[round_id][status] += int(n)
+    counts: dict[int, Counter[tuple[str, bool]]] = defaultdict(Counter)
+    for round_id, status, active, n in session.execute(stmt):
+        counts[round_id][(status, bool(active))] += int(n)
     return dict(counts)
+
+
+def reviewers_about(subject_id: int, *, session: Session) -> dict[int, set[int]]:
+    """Round id → who was asked about `subject_id` in it (any status but nominated: those
+    were never told)."""
+    stmt = select(col(RoundRequest.round_id), col(RoundRequest.reviewer_id)).where(
+        col(RoundRequest.subject_id) == subject_id,
+        col(RoundRequest.status) != RequestStatus.NOMINATED,
+    )
+    found: dict[int, set[int]] = defaultdict(set)
+    for round_id, reviewer_id in session.execute(stmt):
+        found[round_id].add(reviewer_id)
+    return dict(found)
 
 
 def declined_requests(round_ids: Iterable[int], *, session: Session) -> list[RoundRequest]:

@@ -29,6 +29,7 @@ from cadence.domain.rights import (
     json_texts,
     mentions,
     scrub_json,
+    scrub_message,
     snippets,
 )
 from cadence.domain.status import DeliveryStatus, RequestStatus, RoundStatus
@@ -53,6 +54,19 @@ from cadence.storage.models import (
 
 REMOVED_PAYLOAD = '{"text":"(removed)"}'
 UNSENT = (DeliveryStatus.PENDING, DeliveryStatus.SENDING)
+GIVEN_UP = (DeliveryStatus.SKIPPED, DeliveryStatus.FAILED)
+
+
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """A message delivered to someone else (a DM, a channel post) that named an erased person
+    or quoted their text, in its newest version, and what it should read in Slack now."""
+
+    key: str  # its outbox key now
+    old_key: str  # as it was before the erasure (their Slack ID where a key held it)
+    kind: str
+    recipient: str
+    scrubbed: dict[str, Any]  # domain.rights.scrub_message of its newest version
 
 
 @dataclass
@@ -63,6 +77,7 @@ class Erasure:
     messages_deleted: int = 0
     messages_scrubbed: int = 0
     mentions: dict[str, int] = field(default_factory=dict)  # table → cells rewritten
+    shown: list[Shown] = field(default_factory=list)  # to update in Slack (services.rights)
 
 
 def _texts_of(person_id: int, *, session: Session) -> list[str]:
@@ -207,10 +222,22 @@ def erase_person(person: Person, token: str, now: datetime, *, session: Session)
     result.texts = t
     _leave_open_rounds(pid, session=session)
 
-    # The outbox: nothing unsent to or about them goes out; what was sent keeps no trace.
-    for row_id, recipient, status, payload in session.execute(
+    # The outbox: nothing unsent to or about them goes out; what was sent keeps no trace. What
+    # others were shown about them is collected to be updated in Slack (services.rights).
+    identity = [old_id, name, email, *name.split()[:1]]  # greetings use the first name
+    originals: list[tuple[int, str, str, str, str, bool]] = []
+    latest: dict[str, tuple[str, bool]] = {}  # original key → its newest version, and about?
+    for row_id, key, kind, recipient, method, status, payload, update_of, ts in session.execute(
         select(
-            col(Delivery.id), col(Delivery.recipient), col(Delivery.status), col(Delivery.payload)
+            col(Delivery.id),
+            col(Delivery.key),
+            col(Delivery.kind),
+            col(Delivery.recipient),
+            col(Delivery.method),
+            col(Delivery.status),
+            col(Delivery.payload),
+            col(Delivery.update_of),
+            col(Delivery.slack_ts),
         )
     ):
         about = (
@@ -218,6 +245,11 @@ def erase_person(person: Person, token: str, now: datetime, *, session: Session)
             or (named is not None and named.search(payload) is not None)
             or mentions(payload, known)
         )
+        if method == "chat.update" and update_of and status not in GIVEN_UP:
+            latest[update_of] = (payload, about)
+        elif method == "chat.postMessage" and status == DeliveryStatus.SENT and ts:
+            if recipient != old_id:
+                originals.append((row_id, key, kind, recipient, payload, about))
         if not about:
             continue
         if status in UNSENT:
@@ -228,6 +260,11 @@ def erase_person(person: Person, token: str, now: datetime, *, session: Session)
                 update(Delivery).where(col(Delivery.id) == row_id).values(payload=REMOVED_PAYLOAD)
             )
             result.messages_scrubbed += 1
+    shown: dict[int, tuple[str, str, str, dict[str, Any]]] = {}
+    for row_id, key, kind, recipient, payload, about in originals:
+        newest, newest_about = latest.get(key, (payload, False))
+        if about or newest_about:
+            shown[row_id] = (key, kind, recipient, scrub_message(newest, identity, known))
 
     session.execute(
         update(Person)
@@ -248,22 +285,39 @@ def erase_person(person: Person, token: str, now: datetime, *, session: Session)
     result.mentions = replace_everywhere(
         {old: new for old, new in pairs.items() if old}, session=session
     )
+    # Their Slack ID in an outbox key became the token: the updates go to the keys as they are.
+    keys_now = dict(
+        session.execute(
+            select(col(Delivery.id), col(Delivery.key)).where(col(Delivery.id).in_(list(shown)))
+        ).all()
+    )
+    result.shown = [
+        Shown(keys_now.get(row_id, key), key, kind, recipient, scrubbed)
+        for row_id, (key, kind, recipient, scrubbed) in shown.items()
+    ]
     return result
 
 
 def _leave_open_rounds(pid: int, *, session: Session) -> None:
     """Anonymous answers about them waiting sealed in a pool are deleted unread (no results
     about them go out: services.rounds), and nobody is asked any more about them or asks
-    them: their unanswered requests in open rounds go. Answers they gave stay counted
-    (services.rounds.blank_sealed_answers_of removed their text)."""
+    them: in open rounds their unanswered requests are withdrawn (kept, so that a click on
+    one says so) and nominations not yet approved (never shown to anyone) deleted. Answers
+    they gave stay counted (services.rounds.blank_sealed_answers_of removed their text)."""
     session.execute(delete(SealedAnswer).where(col(SealedAnswer.subject_id) == pid))
-    still_open = select(col(FeedbackRound.id)).where(col(FeedbackRound.status) == RoundStatus.OPEN)
+    theirs = or_(col(RoundRequest.reviewer_id) == pid, col(RoundRequest.subject_id) == pid)
+    still_open = col(RoundRequest.round_id).in_(
+        select(col(FeedbackRound.id)).where(col(FeedbackRound.status) == RoundStatus.OPEN)
+    )
     session.execute(
         delete(RoundRequest).where(
-            or_(col(RoundRequest.reviewer_id) == pid, col(RoundRequest.subject_id) == pid),
-            col(RoundRequest.status).in_((RequestStatus.PENDING, RequestStatus.NOMINATED)),
-            col(RoundRequest.round_id).in_(still_open),
+            theirs, still_open, col(RoundRequest.status) == RequestStatus.NOMINATED
         )
+    )
+    session.execute(
+        update(RoundRequest)
+        .where(theirs, still_open, col(RoundRequest.status) == RequestStatus.PENDING)
+        .values(status=RequestStatus.WITHDRAWN)
     )
 
 

@@ -8,6 +8,7 @@ import csv
 import io
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,6 +24,7 @@ from cadence.storage.db import read_scope
 from cadence.storage.models import Delivery, FeedbackRound, RoundAnswer, RoundRequest
 from tests.conftest import ORG, HttpApp, button_click, load_org, view_submission
 from tests.fakeslack import FakeSlack
+from tests.test_cli import env, run  # noqa: F401  (env: the CLI fixture)
 from tests.test_home_and_privacy import home_event
 
 PEERS = ["U0BEN", "U0DAN", "U0EVE", "U0FIN"]
@@ -454,3 +456,48 @@ def test_a_decline_reaches_hr_who_asks_someone_else_and_hr_work_leads_the_home(
     # Someone who is not HR cannot use the button.
     http_app.interactive(button_click("U0ANA", ids.ROUND_REPLACE_OPEN, "1"))
     assert "HR admins" in fake.wait_for("chat.postEphemeral", 1)[-1].args["text"]
+
+
+def leaves(folder: Path, org: str, slack_id: str) -> str:
+    """`slack_id` leaves: `import-org` (run in `folder`) of the org CSV `org` without their
+    line; its output."""
+    (folder / "org.csv").write_text(
+        "".join(f"{line}\n" for line in org.splitlines() if not line.startswith(slack_id))
+    )
+    code, out, err = run("import-org", "org.csv")
+    assert code == 0, err
+    return out
+
+
+def test_reviewers_who_left_are_not_reminded_and_their_requests_read_withdrawn(
+    big_org: Deps,
+    fake: FakeSlack,
+    http_app: HttpApp,
+    sender: OutboxSender,
+    clock: FixedClock,
+    env: Path,  # noqa: F811
+) -> None:
+    """Fin leaves (the next org import no longer lists him) while he still owes an answer:
+    deactivated people may do nothing, so nobody reminds him and HR reads his request as
+    withdrawn, neither owed nor overdue."""
+    start_round(http_app, fake, round_values(["U0ANA"], ["peer"], PEERS))
+    sender.drain()
+    assert "1 deactivated" in leaves(env, BIG_ORG, "U0FIN")
+
+    # Halfway (Monday 09:30 Paris): Eve and Fin are in working hours; only Eve is reminded.
+    fake.clear()
+    clock.set(datetime(2026, 11, 30, 8, 30, tzinfo=UTC))
+    assert run_rounds(big_org, clock.now()).counts == {"reminders queued": 1}
+    sender.drain()
+    assert [c.args["channel"] for c in fake.calls("chat.postMessage")] == ["U0EVE"]
+
+    http_app.event(home_event("U0LEAD"))
+    home = json.dumps(fake.wait_for("views.publish", 1)[-1].args["view"], ensure_ascii=False)
+    assert "requested 3 · answered 0 · declined 0 · overdue 0 · withdrawn 1" in home
+
+    clock.set(datetime(2026, 12, 4, 17, 5, tzinfo=UTC))
+    assert run_rounds(big_org, clock.now()).counts == {"results queued": 1, "rounds closed": 1}
+    sender.drain()
+    summary = next(m for m in fake.messages_to("U0LEAD") if "is closed" in m.args["text"])
+    told = json.dumps(summary.args["blocks"], ensure_ascii=False)
+    assert "*Ana Agent* · answered 0 · declined 0 · overdue 3 · withdrawn 1" in told

@@ -203,6 +203,7 @@ CONTEXTS: dict[str, dict[str, object]] = {
             }
             for i, s in enumerate(["pending", "answered", "declined"] * 8)
         ],
+        withdrawn=2,
     ),
     "round_answer_modal.json.j2": dict(
         request=7,
