@@ -198,7 +198,7 @@ def _minimum_below_org(
     """A team's or person's anonymity minimum below the organisation's would be stored with no
     effect (a round never needs fewer answers than the organisation's): refused, naming it."""
     value = changes.get("anonymity_minimum")
-    org = resolved(deps, session=session).anonymity_minimum()
+    org = resolved(deps, session=session, only=()).anonymity_minimum()  # the org's alone
     if value is None or not rules.minimum_changes_nothing(value, org):
         return {}
     return {
