@@ -40,9 +40,10 @@ from cadence.services import nudges, plans, settings, weeks
 from cadence.services.common import NOT_REGISTERED, JobReport, Outcome, audit_export, caller
 from cadence.services.deps import Deps
 from cadence.services.evidence import by_team, week_data
+from cadence.services.pairs import reads_by_team
 from cadence.services.people import away_ids, first_name, resolve_timezones, timezone_of
 from cadence.storage import repo
-from cadence.storage.db import one_read, read_scope, session_scope
+from cadence.storage.db import read_scope, session_scope
 from cadence.storage.models import Checkin, Person
 
 log = logging.getLogger(__name__)
@@ -240,15 +241,6 @@ def send_reminders(deps: Deps, now: datetime) -> JobReport:
 
 
 # ------------------------------------------------------------------ interactive
-
-
-def reads_by_team(deps: Deps, person: Person) -> bool:
-    """Whether `person` manages others and is read by their team's pair (their check-in asks
-    about the team, with no numbers of their own)."""
-    assert person.id is not None  # noqa: S101
-    with one_read(deps.engine) as conn:
-        roles = repo.report_roles(person.id, session=conn)
-    return reads_team(deps.roles[person.role], manages=any(r in deps.roles for r in roles))
 
 
 def _modal(
@@ -551,18 +543,18 @@ def home_checkin_part(
         periods = weeks_back(period, HISTORY_WEEKS)
         own = repo.checkins_in([person.id], periods, session=session)
         away = weeks.covered([person.id], periods, session=session)
+        team_read = reads_by_team(deps, person, session=session)
     stored = {k: c.status for k, c in own.items()}
     state = weeks.states(chosen.schedule, [person], periods, stored, away, now)
     history = [own.get((person.id, p)) for p in periods]
     due = deadline_label(deps, period, tz)
     q_values, o_values = _metric_values(history, role.quality), _metric_values(history, role.output)
     pair = role
-    ours = [r for r in reports if r.role in deps.roles]
-    if reads_team(role, manages=bool(ours)):  # a manager's pair is their team's
+    if team_read:  # a manager's pair is their team's
         pair = team_role(role)
         with read_scope(deps.engine) as session:
             mine = week_data(deps, [person.id], periods, session=session)[person.id]
-            read = by_team(deps, mine, ours, session=session)
+            read = by_team(deps, mine, reports, session=session)
         q_values, o_values = [w.quality for w in read], [w.output for w in read]
     lines = [
         {"line": _week_line(role, schedule, p, state[(person.id, p)], c, due)}

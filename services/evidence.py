@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlmodel import Session
 
-from cadence.domain.digests import NO_WEEK, Week, reads_team, team_role, team_week
+from cadence.domain.digests import NO_WEEK, Week, team_role, team_week
 from cadence.domain.goals import (
     NO_TEAM,
     NOT_READ_BY_TEAM,
@@ -26,6 +26,7 @@ from cadence.domain.status import CheckinStatus
 from cadence.services import settings
 from cadence.services import weeks as week_states
 from cadence.services.deps import Deps
+from cadence.services.pairs import reads_by_team
 from cadence.storage import digest_repo, feedback_repo, repo, review_repo
 from cadence.storage.models import Person
 
@@ -79,7 +80,9 @@ def by_team(
     deps: Deps, series: Sequence[WeekData], reports: Sequence[Person], *, session: Session
 ) -> list[WeekData]:
     """A team-read manager's weeks (domain.digests.team_week): their own state, wins and
-    check-ins, with the pair read from their direct reports' answered weeks."""
+    check-ins, with the pair read from their direct reports' answered weeks (a report whose
+    role roles.toml does not know is left out)."""
+    reports = [r for r in reports if r.role in deps.roles]
     periods = [w.period for w in series]
     theirs = week_data(deps, [r.id for r in reports if r.id], periods, session=session)
 
@@ -100,17 +103,15 @@ def measured_pair(
     deps: Deps, person: Person, series: Sequence[WeekData], *, session: Session
 ) -> tuple[Role, list[WeekData], bool]:
     """The pair `person` is measured by over `series` (their own weeks, oldest first): their
-    role's, or for a manager read by their team (domain.digests.reads_team) the team's pair
+    role's, or for a manager read by their team (services.pairs.reads_by_team) the team's pair
     (team_role) read from their direct reports' weeks (by_team), as the digest reads them.
     The flag says whether it is the team's."""
     assert person.id is not None  # noqa: S101
     role = deps.roles[person.role]
-    reports = [
-        r for r in repo.direct_reports(person.id, session=session) if r.role in deps.roles and r.id
-    ]
-    if reads_team(role, manages=bool(reports)):
-        return team_role(role), by_team(deps, series, reports, session=session), True
-    return role, list(series), False
+    if not reads_by_team(deps, person, session=session):
+        return role, list(series), False
+    reports = repo.direct_reports(person.id, session=session)
+    return team_role(role), by_team(deps, series, reports, session=session), True
 
 
 def joined_week(person: Person, quarter: str) -> str | None:

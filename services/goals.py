@@ -21,10 +21,10 @@ from cadence.domain.quarters import (
 )
 from cadence.domain.roles import fmt
 from cadence.prompts import ids
-from cadence.services.checkins import reads_by_team
 from cadence.services.common import Outcome, caller
 from cadence.services.deps import Deps
 from cadence.services.evidence import goal_lines
+from cadence.services.pairs import reads_by_team
 from cadence.services.people import timezone_of
 from cadence.storage import review_repo
 from cadence.storage.db import read_scope, session_scope

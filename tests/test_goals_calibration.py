@@ -248,3 +248,38 @@ def test_a_team_read_managers_goals_read_the_team_pair_and_say_when_they_cannot(
     assert "Team below the floor: 100 → 0 % (now 100; due 31 Dec)" in home
     assert "Team output: 80 → 100 % of target (now 100; due 31 Dec)" in home
     assert "Review pass rate: 80 → 90 % (no individual numbers: read by your team" in home
+
+
+def _ben_reads(http: HttpApp, fake: FakeSlack) -> dict[str, str]:
+    """What Ben is shown on each surface that reads his pair: the check-in modal, his App
+    Home, the goals modal and his evidence pack (the self-assessment modal)."""
+    assert http.command("/checkin", "U0BEN").status == 200
+    checkin = fake.wait_for("views.open", fake.count("views.open"))[-1].args["view"]
+    return {
+        "check-in": json.dumps(checkin, ensure_ascii=False),
+        "home": home_text(http, fake, "U0BEN"),
+        "goals": json.dumps(open_by_command(http, fake, "U0BEN", "goals"), ensure_ascii=False),
+        "evidence": json.dumps(
+            open_view(http, fake, "U0BEN", ids.REVIEW_SELF_OPEN, "2026-Q4"), ensure_ascii=False
+        ),
+    }
+
+
+def test_every_surface_reads_a_manager_by_the_same_pair_whatever_their_reports_roles(
+    org: Deps, fake: FakeSlack, http_app: HttpApp, clock: FixedClock
+) -> None:
+    """Whether a manager is read by their team's pair is one test (services.pairs): Ben's
+    check-in, Home, goals and evidence pack agree while his only report's role is unknown to
+    roles.toml (his own numbers) and once it is known again (his team's)."""
+    clock.set(REVIEW_TIME)
+    _team_quarter(org)
+    seed_quarter(org, "U0BEN", [50], quality=90, output=3)  # numbers of his own one week
+    sales = org.roles.pop("sales")  # Cat's role left roles.toml: nobody Cadence reads
+    for surface, shown in _ben_reads(http_app, fake).items():
+        assert "Review pass rate" in shown, surface
+        assert "Team below the floor" not in shown and "team's week" not in shown, surface
+    org.roles["sales"] = sales
+    for surface, shown in _ben_reads(http_app, fake).items():
+        team = "How did your team's week go?" if surface == "check-in" else "Team below the floor"
+        assert team in shown, surface
+        assert "Review pass rate" not in shown or surface == "home", surface

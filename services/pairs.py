@@ -1,0 +1,31 @@
+"""Which pair a person is measured by: whether a manager is read by their team's pair
+(domain.digests.reads_team) with the data read here, the one test the check-in (its prompt
+aside, which reads the whole org chart at once), the App Home, goals, calibration and the
+quarter's evidence ask. It imports only domain and storage, so every service can use it."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Connection
+from sqlmodel import Session
+
+from cadence.domain.digests import reads_team
+from cadence.services.deps import Deps
+from cadence.storage import repo
+from cadence.storage.db import one_read
+from cadence.storage.models import Person
+
+
+def reads_by_team(
+    deps: Deps, person: Person, *, session: Session | Connection | None = None
+) -> bool:
+    """Whether `person` manages someone with a known role and is read by their team's pair
+    (their check-in asks about the team, with no numbers of their own). One Core read of the
+    reports' roles, in the caller's `session` when given: the check-in modal and its
+    submission ask it on every request."""
+    assert person.id is not None  # noqa: S101
+    if session is None:
+        with one_read(deps.engine) as conn:
+            roles = repo.report_roles(person.id, session=conn)
+    else:
+        roles = repo.report_roles(person.id, session=session)
+    return reads_team(deps.roles[person.role], manages=any(r in deps.roles for r in roles))
