@@ -19,7 +19,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from cadence.domain.digests import HEALTHY, LOW, STALL, STRAIN
+from cadence.domain.digests import HEALTHY, LOW, MAX_OUTPUT_SHARE, STALL, STRAIN
+from cadence.domain.roles import fmt
 from cadence.domain.signals import SignalKind
 
 _KINDS = frozenset(k.value for k in SignalKind)
@@ -113,7 +114,9 @@ class ChartError(Exception):
 
 def _dots(items: list[dict[str, Any]]) -> list[Dot]:
     """The dots with a point now, in the payload's order. A payload without `named` (the
-    digest's) names the first MAX_NAMED; names never go beyond MAX_NAMED."""
+    digest's) names the first MAX_NAMED; names never go beyond MAX_NAMED. Output beyond
+    MAX_OUTPUT_SHARE % of target is drawn on that edge (one far outlier would squeeze everyone
+    else into a corner); a named dot drawn there says its true figure after its name."""
     dots: list[Dot] = []
     named = 0
     for p in items:
@@ -121,13 +124,16 @@ def _dots(items: list[dict[str, Any]]) -> list[Dot]:
         if not points or points[-1] is None:
             continue
         wanted = bool(p["named"]) if "named" in p else len(dots) < MAX_NAMED
+        notes = [str(p.get("note") or "")]
+        if points[-1][0] > MAX_OUTPUT_SHARE:
+            notes.append(f"{fmt(round(points[-1][0]))} % of target")
         dots.append(
             Dot(
                 str(p["name"]),
                 str(p.get("signal") or ""),
-                points,
+                [None if pt is None else (min(pt[0], MAX_OUTPUT_SHARE), pt[1]) for pt in points],
                 wanted and named < MAX_NAMED,
-                str(p.get("note") or ""),
+                " · ".join(n for n in notes if n),
             )
         )
         named += dots[-1].named

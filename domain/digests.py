@@ -209,7 +209,9 @@ TRAIL_WEEKS = 4  # the chart's trail: each report's last weeks, this one include
 # The chart's four quadrants, split by the output target (x = 100 %) and the quality floor (y = 0).
 HEALTHY, STRAIN, STALL, LOW = "healthy", "strain", "stall", "below floor"
 QUADRANTS = (HEALTHY, STRAIN, STALL, LOW)
-MAX_OUTPUT_SHARE = 300.0  # % of target: a lower-is-better output of 0 is drawn here
+# % of target: the team pair's scale, and how far right the pictures draw (a point beyond sits
+# on the edge; its true figure is in the text). Never a cap on the figure itself.
+MAX_OUTPUT_SHARE = 300.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,15 +256,16 @@ def pair_point(role: Role, week: Week) -> PairPoint | None:
     return PairPoint(round(share, 1), round(above, 2))
 
 
-def output_share(metric: Metric, value: float) -> float | None:
-    """Output as % of the target, more is better whatever the metric's direction (capped)."""
-    if not metric.target:
+def output_share(metric: Metric, value: float | None) -> float | None:
+    """Output as % of the target, more is better whatever the metric's direction: the one rule
+    every reader of the pair uses (the digest, a team-read manager's pair, HR's lens and its
+    picture). The true figure, never capped (400 % reads 400 %); None without a value or a
+    target, and for a lower-is-better output of 0, which has no share to state."""
+    if value is None or not metric.target:
         return None
     if metric.higher_is_better:
-        share = 100 * value / metric.target
-    else:
-        share = 100 * metric.target / value if value else MAX_OUTPUT_SHARE
-    return min(share, MAX_OUTPUT_SHARE)
+        return 100 * value / metric.target
+    return 100 * metric.target / value if value > 0 else None
 
 
 def pair_trails(rows: Sequence[ReportRow]) -> list[PairTrail]:

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from cadence.domain.digests import Week, week_signal
+from cadence.domain.digests import Week, output_share, week_signal
 from cadence.domain.roles import Metric, Role, fmt
 from cadence.domain.rounds import MIN_RESPONSES
 from cadence.domain.signals import FLAGGED, LABELS, SignalKind, below_floor, read_metric
@@ -32,7 +32,7 @@ from cadence.domain.words import plural
 
 HISTORY = 4  # weeks before the window that the first week's baseline reads
 OUTCOME_WEEKS = 4
-OUTPUT_BAND = 0.05  # a team's output index moves when it changes by more than 5 %
+OUTPUT_BAND = 0.05  # a team's output (% of target) moves when it changes by more than 5 %
 QUALITY_BAND = 0.02  # a team's quality index (value / floor) moves beyond 2 %
 SPAN = 4  # weeks: the team reading compares the last SPAN weeks with the SPAN before
 
@@ -135,13 +135,15 @@ class TeamPulse:
         return f"{self.label} ({plural(self.people, 'person')}): " + " · ".join(parts)
 
 
-def _index(metric: Metric, value: float | None, bound: float | None) -> float | None:
-    """Value against a bound (target or floor) as a ratio where above 1 is better."""
-    if value is None or bound is None or bound == 0:
+def _quality_index(metric: Metric, value: float | None) -> float | None:
+    """Quality against the floor as a ratio where above 1 is better (output against its
+    target is domain.digests.output_share, in %)."""
+    floor = metric.floor
+    if value is None or floor is None or floor == 0:
         return None
     if metric.higher_is_better:
-        return value / bound
-    return bound / value if value > 0 else None
+        return value / floor
+    return floor / value if value > 0 else None
 
 
 def _mean(values: Sequence[float]) -> float | None:
@@ -161,9 +163,10 @@ def _trend(now: float | None, before: float | None, band: float) -> str:
 def team_spans(
     members: Sequence[PersonSeries], window: int, spans: int
 ) -> list[tuple[float | None, float | None]]:
-    """The team's mean output index and mean quality index (each answer against its role's
-    target and floor, above 1 better) over each of the last `spans` SPAN-week spans of the
-    window, oldest first (None: no value in that span)."""
+    """The team's mean output as % of target (domain.digests.output_share, each answer against
+    its role's target) and mean quality index (each answer against its role's floor, above 1
+    better) over each of the last `spans` SPAN-week spans of the window, oldest first (None:
+    no value in that span)."""
     out = []
     for k in range(spans, 0, -1):
         start, end = -k * SPAN, -(k - 1) * SPAN or None
@@ -171,8 +174,8 @@ def team_spans(
         qualities: list[float] = []
         for m in members:
             for w in list(m.weeks[-window:])[start:end]:
-                o = _index(m.role.output, w.output, m.role.output.target)
-                q = _index(m.role.quality, w.quality, m.role.quality.floor)
+                o = output_share(m.role.output, w.output)
+                q = _quality_index(m.role.quality, w.quality)
                 if o is not None:
                     outputs.append(o)
                 if q is not None:
@@ -198,7 +201,7 @@ def _reading(spans: Sequence[tuple[float | None, float | None]]) -> TeamReading:
         and q_now >= 1
         and q_trend in {"up", "flat"}
         and o_trend in {"down", "flat"}
-        and o_now < 1 - OUTPUT_BAND
+        and o_now < 100 * (1 - OUTPUT_BAND)
     ):
         return "stall"
     return ""
@@ -209,8 +212,7 @@ def team_trail(spans: Sequence[tuple[float | None, float | None]]) -> list[list[
     target and quality in % above (+) or below (−) the floor, as the team reading reads them
     (None: no pair in that span)."""
     return [
-        None if o is None or q is None else [round(100 * o, 1), round(100 * (q - 1), 1)]
-        for o, q in spans
+        None if o is None or q is None else [round(o, 1), round(100 * (q - 1), 1)] for o, q in spans
     ]
 
 
@@ -242,7 +244,7 @@ def person_figures(m: PersonSeries, window: int) -> PersonFigures:
         if w.quality is not None:
             f.qualities += 1
             f.below += below_floor(m.role.quality, w.quality)
-        o = _index(m.role.output, w.output, m.role.output.target)
+        o = output_share(m.role.output, w.output)
         if o is not None:
             f.output_sum += o
             f.outputs += 1
@@ -290,7 +292,7 @@ def pulse(
         off_week=total.states["off-week"],
         mood=round(total.mood_sum / total.moods, 1) if total.moods else None,
         below_floor_pct=round(100 * total.below / total.qualities, 1) if total.qualities else None,
-        output_pct=round(100 * total.output_sum / total.outputs) if total.outputs else None,
+        output_pct=round(total.output_sum / total.outputs) if total.outputs else None,
         signals={k: n for k, n in total.signals.items() if n},
         actions=len(actions),
         closed=len(closed),

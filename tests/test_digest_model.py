@@ -12,7 +12,6 @@ from cadence.domain.digests import (
     BLOCKERS_SHOWN,
     HEALTHY,
     LOW,
-    MAX_OUTPUT_SHARE,
     NO_WEEK,
     STALL,
     STRAIN,
@@ -223,7 +222,8 @@ def test_lower_is_better_metrics_turn_so_that_right_and_up_stay_better() -> None
         output=replace(SUPPORT.output, higher_is_better=False, target=10),
     )
     assert pair_point(lower, wk(3, 5)) == PairPoint(200, 2)  # half the target, 2 under the cap
-    assert pair_point(lower, wk(8, 0)) == PairPoint(MAX_OUTPUT_SHARE, -3)
+    assert pair_point(lower, wk(3, 2)) == PairPoint(500, 2)  # the true figure: never capped
+    assert pair_point(lower, wk(8, 0)) is None  # 0 against a lower-is-better target: no share
 
 
 def test_the_picture_has_a_trail_per_report_with_a_pair_this_week() -> None:

@@ -372,3 +372,45 @@ def test_the_teams_picture_stays_readable_with_a_thousand_teams(
     # Strain orange, stall yellow, the rest grey: as the digest reads them.
     for colour in (SIGNAL_COLOURS[SignalKind.STRAIN], SIGNAL_COLOURS[SignalKind.STALL], OTHER):
         assert _has_colour(image, colour)
+
+
+# ---------------------------------------------------------------- output far above target
+
+
+def test_a_team_at_400_percent_of_target_reads_400_for_hr_and_for_the_managers(
+    deps: Deps, fake: FakeSlack, sender: OutboxSender, clock: FixedClock, http_app: HttpApp
+) -> None:
+    """Output as % of target is one rule, never capped: Tom's team closes 4 times its target
+    (240 tickets of 60) on average over HR's 12 weeks and in the last 4 (the strain HR is
+    shown: 440 % then 360 % then 400 % while CSAT falls). HR's lens, HR's picture, Tom's
+    manager's digest and the picture of Tom's own digest all say 400 %, none 300 %."""
+    from tests.test_digests import MANAGERS, MONDAY_PARIS_9, PERIOD, run_digests
+
+    hr = "U0HR,hr@example.com,Hana HR,,support,Europe/Paris,true\n"
+    seed_org(deps, fake, MANAGERS + "\n" + hr)
+    assert last_closed_week(WEDNESDAY) == PERIOD
+    for sid in ("U0R1", "U0R2", "U0R3"):
+        _weeks(deps, sid, [(93, 264)] * 4 + [(93, 216)] * 4 + [(86, 240)] * 4, PERIOD)
+    fake.fail_next("files.getUploadURLExternal", 10, status=200, error="not_allowed")
+    run_digests(deps, sender, clock, MONDAY_PARIS_9)
+    maya = json.dumps([c.args for c in fake.messages_to("U0MAYA")], ensure_ascii=False)
+    assert "Tom Lead: healthy quadrant (digest: Healthy) · output 400 % of target" in maya
+    tom = "\n".join(json.dumps(c.args, ensure_ascii=False) for c in fake.messages_to("U0TOM"))
+    assert tom.count("output 400 % of target") == 3  # each report on his picture, as text
+    assert "300 %" not in maya + tom
+
+    run_lens(deps, WEDNESDAY)
+    home = _home(fake, http_app, "U0HR", 1)
+    assert "*Tom Lead's team* · strain" in home
+    assert "output 400 % of target" in home  # the team's 12 weeks
+    fake.fail_next("files.getUploadURLExternal", 10, status=200, error="not_allowed")
+    clock.set(FIRST_MONDAY)
+    send_hr_digests(deps, FIRST_MONDAY)
+    sender.drain()
+    _, picture = fake.messages_to("U0HR")
+    text = json.dumps(picture.args, ensure_ascii=False)
+    assert (
+        "Tom Lead's team: healthy quadrant (reads as strain) · output 400 % of target · quality "
+        "+1.2 % vs floor · last 3 spans of 4 weeks: 440%/+9.4 → 360%/+9.4 → 400%/+1.2"
+    ) in text
+    assert "300 %" not in home + text
