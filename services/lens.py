@@ -301,6 +301,7 @@ def send_hr_digests(deps: Deps, now: datetime) -> JobReport:
     todo = [(s, m) for s, m in due if hr_digest_key(s, m) not in done]
     if not todo:
         return report
+    _with_trails(deps, now)
     context = home_context(deps)
     flagged_total = len(context["flagged"]) + context["more_flagged"]
     context.update(
@@ -344,6 +345,21 @@ def send_hr_digests(deps: Deps, now: datetime) -> JobReport:
 
 
 # ---------------------------------------------------------------- HR's picture of the teams
+
+
+def _with_trails(deps: Deps, now: datetime) -> None:
+    """A pulse stored before the teams had trails (a team without one: the weekly run before
+    HR's picture existed) is computed again for the same week, as of `now`, and stored in its
+    place: the monthly digest then has its picture, and its text and HR's Home read the same
+    figures as the picture. Computed once: the next digests find the trails."""
+    with read_scope(deps.engine) as session:
+        row = lens_repo.latest_snapshot(PULSE, session=session)
+    if row is None or all("trail" in t for t in json.loads(row.payload)["teams"]):
+        return
+    figures = organisation_pulse(deps, row.period, now)
+    with session_scope(deps.engine) as session:
+        lens_repo.replace_snapshot(PULSE, row.period, json.dumps(figures), now, session=session)
+    log.info("lens: the pulse up to %s computed again with the teams' trails", row.period)
 
 
 def hr_chart_key(slack_id: str, month: date) -> str:

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import select as core_select
 from sqlalchemy.orm import aliased
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, select, update
 
 from cadence.storage.models import Action, Checkin, LensSnapshot, Person
 
@@ -58,6 +58,17 @@ def save_snapshot(kind: str, period: str, payload: str, now: datetime, *, sessio
     if has_snapshot(kind, period, session=session):
         return
     session.add(LensSnapshot(kind=kind, period=period, payload=payload, computed_at=now))
+
+
+def replace_snapshot(
+    kind: str, period: str, payload: str, now: datetime, *, session: Session
+) -> None:
+    """The (kind, period) snapshot computed again: its payload and time replaced."""
+    session.execute(
+        update(LensSnapshot)
+        .where(col(LensSnapshot.kind) == kind, col(LensSnapshot.period) == period)
+        .values(payload=payload, computed_at=now)
+    )
 
 
 def actions_since(since: datetime, *, session: Session) -> list[Action]:

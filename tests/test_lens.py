@@ -27,7 +27,7 @@ from cadence.services.deps import Deps
 from cadence.services.lens import last_closed_week, run_lens, send_hr_digests
 from cadence.storage import lens_repo, repo
 from cadence.storage.db import read_scope, session_scope
-from cadence.storage.models import Action, Delivery
+from cadence.storage.models import Action, Delivery, LensSnapshot
 from tests.conftest import ORG_HEADER, HttpApp, seed_org
 from tests.fakeslack import FakeSlack
 from tests.test_digest_screen import _has_colour
@@ -414,3 +414,30 @@ def test_a_team_at_400_percent_of_target_reads_400_for_hr_and_for_the_managers(
         "+1.2 % vs floor · last 3 spans of 4 weeks: 440%/+9.4 → 360%/+9.4 → 400%/+1.2"
     ) in text
     assert "300 %" not in home + text
+
+
+def test_a_pulse_stored_before_the_teams_had_trails_still_gets_hr_its_picture(
+    lens_org: Deps, fake: FakeSlack, sender: OutboxSender, clock: FixedClock
+) -> None:
+    """The last weekly run stored the pulse as it was before HR's picture (no team has a
+    trail): the monthly digest computes that week's figures again rather than going without
+    the picture until the next weekly run."""
+    run_lens(lens_org, WEDNESDAY)
+    with session_scope(lens_org.engine) as s:
+        [row] = [r for r in s.exec(select(LensSnapshot)) if r.kind == "pulse"]
+        figures = json.loads(row.payload)
+        for team in [figures["org"], *figures["teams"]]:
+            del team["trail"]
+        row.payload = json.dumps(figures)
+    clock.set(FIRST_MONDAY)
+    assert send_hr_digests(lens_org, FIRST_MONDAY).counts == {"messages queued": 2}
+    sender.drain()
+    [digest] = fake.messages_to("U0HR")
+    assert "The picture that follows puts each team of 3 or more" in json.dumps(digest.args)
+    [(channel, title, alt)] = _uploads(fake)
+    assert (channel, title) == ("D0HR", TEAMS_TITLE)
+    assert "Kenji Lead's team: reads as stall" in alt
+    # Stored with its trails: the next digest (another admin, a re-run) reads them as they are.
+    with read_scope(lens_org.engine) as s:
+        [row] = [r for r in s.exec(select(LensSnapshot)) if r.kind == "pulse"]
+    assert all("trail" in t for t in json.loads(row.payload)["teams"])
