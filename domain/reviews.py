@@ -315,21 +315,28 @@ def review_status_line(
     submitted: date | None,
     released: date | None,
     acknowledged: date | None,
-    manager: str,
+    manager: str | None,
 ) -> str:
     """One sentence for the employee, from the stored state: acknowledged, released,
-    submitted, a draft, open, or nothing due."""
+    submitted, a draft, open, or nothing due. `manager`: who assesses them (None: nobody, they
+    have no manager in Cadence)."""
 
     def day(d: date) -> str:
         return f"{d.day} {d:%b}"
 
+    who = manager or "your manager"
     if acknowledged and released:
         return (
-            f"{quarter}: {manager} released your review on {day(released)} and you "
+            f"{quarter}: {who} released your review on {day(released)} and you "
             f"acknowledged it on {day(acknowledged)}."
         )
     if released:
-        return f"{quarter}: {manager} released your review on {day(released)}; read it below."
+        return f"{quarter}: {who} released your review on {day(released)}; read it below."
+    if submitted and manager is None:
+        return (
+            f"{quarter}: you submitted your self-assessment on {day(submitted)}; you have no "
+            "manager in Cadence, so no manager's assessment follows."
+        )
     if submitted:
         return (
             f"{quarter}: you submitted your self-assessment on {day(submitted)}; "

@@ -348,14 +348,22 @@ def attributed(perspective: str, anonymous: bool) -> bool:
     return not anonymous or not threshold_applies(perspective)
 
 
-def promise(perspective: str, anonymous: bool, minimum: int, subject: str) -> tuple[str, str]:
+def promise(
+    perspective: str, anonymous: bool, minimum: int, subject: str, *, to_hr: bool = False
+) -> tuple[str, str]:
     """(short, full) sentences telling a reviewer what happens to *their* answer, matching
-    what `aggregate` and the results do with it."""
+    what `aggregate` and the results do with it. `to_hr`: the subject has no active manager,
+    so the results go to the HR admin who ran the round."""
     minimum = max(minimum, MIN_RESPONSES)
     if perspective == "self":
+        to = (
+            "the HR admin who ran the round (you have no manager in Cadence)"
+            if to_hr
+            else "your manager"
+        )
         return (
             "with your name, as your own view",
-            "Not anonymous: this is your own view, shown with your name to your manager.",
+            f"Not anonymous: this is your own view, shown with your name to {to}.",
         )
     if perspective == "manager":
         return (

@@ -10,6 +10,7 @@ from typing import Any
 
 from cadence.domain.periods import local_now
 from cadence.domain.weeks import check_absence, day_label, parse_absence
+from cadence.domain.words import who_sees_away
 from cadence.prompts import ids
 from cadence.services.common import NOT_REGISTERED, Outcome, caller
 from cadence.services.deps import Deps
@@ -76,8 +77,8 @@ def command(deps: Deps, slack_id: str, text: str) -> str:
     if problem:
         return f"{problem} {USAGE}"
     return (
-        f"Noted: away {_span(start, end)}. No check-in prompts or reminders for those weeks, "
-        "and your manager sees *away* for them."
+        f"Noted: away {_span(start, end)}. No check-in prompts or reminders for those weeks. "
+        + who_sees_away(person.manager_id is not None)
     )
 
 
@@ -97,7 +98,11 @@ def open_modal(deps: Deps, slack_id: str) -> Outcome:
     person = caller(deps, slack_id)
     if person is None:
         return Outcome(message=NOT_REGISTERED)
-    view = deps.renderer.view("away_modal.json.j2", today=_today(deps, person).isoformat())
+    view = deps.renderer.view(
+        "away_modal.json.j2",
+        today=_today(deps, person).isoformat(),
+        who_sees=who_sees_away(person.manager_id is not None),
+    )
     return Outcome(view=view)
 
 

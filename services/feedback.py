@@ -87,6 +87,7 @@ def submit_feedback(
         strengths=draft.strengths,
         improvements=draft.improvements,
         link=link,
+        has_manager=manager is not None,
     )
     with session_scope(deps.engine) as session:
         row = feedback_repo.add_feedback(

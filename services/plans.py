@@ -26,6 +26,7 @@ from cadence.domain.plans import (
 )
 from cadence.domain.reviews import manager_chain
 from cadence.domain.weeks import day_label
+from cadence.domain.words import who_sees_plan
 from cadence.prompts import ids
 from cadence.prompts.render import escape_mrkdwn
 from cadence.services.common import NOT_REGISTERED, Outcome, caller
@@ -65,6 +66,7 @@ class PlanView:
     next_label: str
     body: str
     hr_line: str
+    seen_by: str  # who sees it, as the person reads it (domain.words.who_sees_plan)
 
 
 def _today(deps: Deps, person: Person) -> date:
@@ -215,6 +217,7 @@ def _view(plan: Plan, person: Person, opener: Person | None, today: date) -> Pla
             f"{person.name} · {KINDS.get(plan.kind, 'plan')} · until {end_label}"
             + (f" · next check-in {next_label}" if next_label else " · no check-in left")
         ),
+        seen_by=who_sees_plan(person.manager_id is not None),
     )
 
 

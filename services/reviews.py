@@ -33,6 +33,7 @@ from cadence.domain.reviews import (
     validate_assessment,
 )
 from cadence.domain.roles import Role
+from cadence.domain.words import after_self_assessment, who_reads_self_assessment
 from cadence.prompts import ids
 from cadence.prompts.render import clip, escape_mrkdwn
 from cadence.services.common import JobReport, Outcome, audit_export, caller
@@ -289,8 +290,8 @@ def open_self_assessment(
         if review is not None and review.self_submitted_at is not None:
             return Outcome(
                 message=f"You submitted your self-assessment for {quarter} on "
-                f"{local_now(review.self_submitted_at, tz):%d %b}. Your manager writes theirs "
-                "next; you'll get a DM when it is released."
+                f"{local_now(review.self_submitted_at, tz):%d %b}. "
+                + after_self_assessment(person.manager_id is not None)
             )
         blocks = _evidence_blocks(deps, person, quarter, "Your", now, session=session)
     role = deps.roles[person.role]
@@ -304,6 +305,8 @@ def open_self_assessment(
         current=_answers(review.self_answers) if review is not None else None,
         limit=ANSWER_LIMIT,
         saved_line=saved_line,
+        has_manager=person.manager_id is not None,
+        who_reads=who_reads_self_assessment(person.manager_id is not None),
     )
     return Outcome(view=view)
 
@@ -367,8 +370,8 @@ def save_self_assessment(
                 deps,
                 self_prompt_key(slack_id, quarter),
                 slack_id,
-                f"✅ Self-assessment for {quarter_label(quarter)} submitted. Your manager "
-                "writes theirs next; you'll get a DM when it is released.",
+                f"✅ Self-assessment for {quarter_label(quarter)} submitted. "
+                + after_self_assessment(person.manager_id is not None),
                 now,
                 session=session,
             )
@@ -483,7 +486,9 @@ def save_draft(
     if callback_id == ids.REVIEW_MANAGER_MODAL:
         line = f"💾 Draft saved {when}. They see nothing until you release it."
         return open_manager_assessment(deps, slack_id, f"{report}|{quarter}", saved_line=line)
-    line = f"💾 Draft saved {when}. Only you see it until you submit it to your manager."
+    line = f"💾 Draft saved {when}. Only you see it until you submit it" + (
+        " to your manager." if person is not None and person.manager_id is not None else "."
+    )
     return open_self_assessment(deps, slack_id, quarter, saved_line=line)
 
 
@@ -663,7 +668,7 @@ def home_context(deps: Deps, person: Person, now: datetime) -> dict[str, Any]:
         submitted=day(review.self_submitted_at) if review else None,
         released=day(review.released_at) if review else None,
         acknowledged=day(review.acknowledged_at) if review else None,
-        manager=manager.name if manager else "your manager",
+        manager=manager.name if manager else None,
     )
     if shown in open_now and (review is None or review.self_submitted_at is None):
         button = {

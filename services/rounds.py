@@ -225,8 +225,10 @@ def create_round(deps: Deps, slack_id: str, form: RoundForm) -> dict[str, str]:
             now,
             session=session,
         )
+        nominating = [by_id[s] for s in plan.nominating if s in by_id]
+        to_hr = _hr_stands_in(nominating, session=session)
         messages = [
-            _nomination_message(deps, round_, by_id[s]) for s in plan.nominating if s in by_id
+            _nomination_message(deps, round_, p, hr_approves=p.id in to_hr) for p in nominating
         ]
         summary = (
             f"Round “{spec.name}” started: {plural(len(subject_ids), 'person')}, "
@@ -478,6 +480,7 @@ def open_answer(deps: Deps, slack_id: str, request_id: int) -> Outcome:
     competencies, questions = _questions(deps, round_, subject)
     with read_scope(deps.engine) as session:
         minimum = minimum_for(round_, request.subject_id, session=session)
+        to_hr = bool(_hr_stands_in([subject], session=session))
     return Outcome(
         view=deps.renderer.view(
             "round_answer_modal.json.j2",
@@ -485,7 +488,9 @@ def open_answer(deps: Deps, slack_id: str, request_id: int) -> Outcome:
             round_name=round_.name,
             subject_name="yourself" if subject.id == person.id else subject.name,
             answer_as=AS_REVIEWER[request.perspective],
-            promise=promise(request.perspective, round_.anonymous, minimum, subject.name)[1],
+            promise=promise(
+                request.perspective, round_.anonymous, minimum, subject.name, to_hr=to_hr
+            )[1],
             deadline_label=_deadline_label(deps, round_, person),
             competencies=competencies,
             questions=questions,
@@ -670,7 +675,21 @@ def submit_decline(deps: Deps, slack_id: str, decline: Decline) -> dict[str, str
 # ------------------------------------------------------------------ peer nominations
 
 
-def _nomination_message(deps: Deps, round_: FeedbackRound, subject: Person) -> repo.OutgoingMessage:
+def _hr_stands_in(subjects: Sequence[Person], *, session: Session) -> set[int]:
+    """The ids of `subjects` with no active manager: HR stands in for one in a round
+    (approves their nominations, receives their results)."""
+    ids_ = [p.manager_id for p in subjects if p.manager_id]
+    managers = repo.people_by_ids(ids_, session=session) if ids_ else {}
+    return {
+        p.id
+        for p in subjects
+        if p.id is not None and nominations_approver_is_hr(managers.get(p.manager_id or 0))
+    }
+
+
+def _nomination_message(
+    deps: Deps, round_: FeedbackRound, subject: Person, *, hr_approves: bool
+) -> repo.OutgoingMessage:
     return _message(
         f"round-nominate:{round_.id}:{subject.slack_id}",
         "round-nominate",
@@ -680,6 +699,7 @@ def _nomination_message(deps: Deps, round_: FeedbackRound, subject: Person) -> r
             first_name=first_name(subject),
             round_name=round_.name,
             round_id=round_.id,
+            hr_approves=hr_approves,
         ),
     )
 
@@ -725,12 +745,14 @@ def open_nominate(deps: Deps, slack_id: str, round_id: int) -> Outcome:
             if r.subject_id == subject.id and r.status == RequestStatus.NOMINATED
         ]
         current = [p.slack_id for p in repo.people_by_ids(waiting, session=session).values()]
+        to_hr = bool(_hr_stands_in([subject], session=session))
     return Outcome(
         view=deps.renderer.view(
             "round_nominate_modal.json.j2",
             round_id=round_.id,
             round_name=round_.name,
             current=sorted(current),
+            hr_approves=to_hr,
         )
     )
 
@@ -1220,6 +1242,7 @@ def _results_messages(
     *,
     for_manager: bool,
     session: Session,
+    shared_by: str = "",
 ) -> list[repo.OutgoingMessage]:
     """The results DM: one message, or several when the comments do not fit one (never cut);
     parts after the first have keys `KEY:part2`, .... Read in the caller's transaction: at
@@ -1234,6 +1257,7 @@ def _results_messages(
         anonymous=round_.anonymous,
         min_responses=minimum,
         for_manager=for_manager,
+        shared_by=shared_by,
         release_value=f"{round_.id}:{subject.id}",
         results=[
             {
@@ -1394,6 +1418,7 @@ def release_results(deps: Deps, slack_id: str, value: str) -> str:
                 subject.slack_id,
                 for_manager=False,
                 session=session,
+                shared_by="Your manager" if manager.id == subject.manager_id else manager.name,
             ),
             now,
             session=session,

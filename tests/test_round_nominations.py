@@ -106,7 +106,9 @@ def test_one_set_editable_until_approved_and_the_approval_approves_what_it_showe
     people: Deps, fake: FakeSlack, http_app: HttpApp, sender: OutboxSender
 ) -> None:
     round_id = nominate_round(http_app, fake, ["U0ANA"], sender)
+    assert "your manager approves the list." in json.dumps(fake.messages_to("U0ANA")[0].args)
     assert nominate(http_app, fake, "U0ANA", round_id, ["U0BEN", "U0DAN", "U0EVE", "U0FIN"]) is None
+    assert fake.calls("views.open")[-1].args["view"]["submit"]["text"] == "Send to manager"
     assert nominate(http_app, fake, "U0ANA", round_id, ["U0CAT", "U0DAN", "U0HAL"]) is None
     # One set: the second replaced the first (never 7 people where the cap is 5).
     assert requests_about(people, "U0ANA") == {
@@ -142,6 +144,11 @@ def test_a_subject_without_a_manager_has_hr_approve(
 ) -> None:
     # Lea has no manager; she ran the round herself, so the other HR admin approves.
     round_id = nominate_round(http_app, fake, ["U0LEAD"], sender)
+    asked = json.dumps([c.args for c in fake.messages_to("U0LEAD")], ensure_ascii=False)
+    assert "HR approves the list (you have no manager in Cadence)." in asked
+    assert "your manager approves" not in asked
+    http_app.interactive(button_click("U0LEAD", ids.ROUND_NOMINATE_OPEN, str(round_id)))
+    assert fake.wait_for("views.open", 1)[-1].args["view"]["submit"]["text"] == "Send to HR"
     assert nominate(http_app, fake, "U0LEAD", round_id, ["U0ANA", "U0BEN", "U0DAN"]) is None
     assert requests_about(people, "U0LEAD") == dict.fromkeys(
         ["U0ANA", "U0BEN", "U0DAN"], "nominated"

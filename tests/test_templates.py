@@ -23,6 +23,7 @@ from cadence.domain.roles import load_roles
 from cadence.domain.rounds import PEER_MODES, PERSPECTIVES
 from cadence.domain.rounds import RATINGS as ROUND_RATINGS
 from cadence.domain.signals import LABELS
+from cadence.domain.words import who_reads_self_assessment, who_sees_away, who_sees_plan
 from cadence.prompts.render import TEMPLATES, Renderer, RenderError, escape_mrkdwn
 from cadence.services.lens import ThemeLine
 from cadence.services.plans import PlanView
@@ -52,6 +53,7 @@ PLAN_VIEW = PlanView(
     next_label="Fri 11 Dec 2026",
     body="• Quality: " + escape_mrkdwn(NASTY) + "\n• Output: " + escape_mrkdwn(NASTY),
     hr_line=NASTY,
+    seen_by=who_sees_plan(False),
 )
 
 CONTEXTS: dict[str, dict[str, object]] = {
@@ -133,7 +135,7 @@ CONTEXTS: dict[str, dict[str, object]] = {
         ],
         calibration_quarter="2026-Q4",
     ),
-    "away_modal.json.j2": dict(today="2026-11-20"),
+    "away_modal.json.j2": dict(today="2026-11-20", who_sees=who_sees_away(False)),
     "hr_erase.json.j2": dict(),
     "erase_modal.json.j2": dict(),
     "my_data.json.j2": dict(
@@ -152,6 +154,7 @@ CONTEXTS: dict[str, dict[str, object]] = {
         strengths=NASTY,
         improvements=NASTY * 10,
         link="https://test.slack.com/archives/C1/p1",
+        has_manager=True,
     ),
     "kudos_post.json.j2": dict(
         giver="U0LEAD", recipients=["U0ANA", "U0BEN"], message=NASTY, reason="not in channel"
@@ -217,8 +220,12 @@ CONTEXTS: dict[str, dict[str, object]] = {
         ratings=ROUND_RATINGS,
     ),
     "round_decline_modal.json.j2": dict(request=7, round_name=NASTY, subject_name=NASTY),
-    "round_nominate.json.j2": dict(first_name=NASTY, round_name=NASTY, round_id=3),
-    "round_nominate_modal.json.j2": dict(round_id=3, round_name=NASTY, current=["U0BEN"]),
+    "round_nominate.json.j2": dict(
+        first_name=NASTY, round_name=NASTY, round_id=3, hr_approves=True
+    ),
+    "round_nominate_modal.json.j2": dict(
+        round_id=3, round_name=NASTY, current=["U0BEN"], hr_approves=True
+    ),
     "round_approve.json.j2": dict(
         round_name=NASTY, subject_name=NASTY, nominees=[NASTY, "Ben"], as_hr=True, value="3:4:1"
     ),
@@ -228,6 +235,7 @@ CONTEXTS: dict[str, dict[str, object]] = {
         anonymous=True,
         min_responses=3,
         for_manager=True,
+        shared_by=NASTY,
         release_value="3:4",
         results=[
             {
@@ -262,6 +270,8 @@ CONTEXTS: dict[str, dict[str, object]] = {
         current=Assessment({"Problem solving": 4}, NASTY, NASTY, NASTY),
         limit=3000,
         saved_line=NASTY,
+        has_manager=False,
+        who_reads=who_reads_self_assessment(False),
     ),
     "review_manager_modal.json.j2": dict(
         quarter="2026-Q4",
