@@ -6,13 +6,15 @@ check-ins (about 500,000 rows, a tenth of them with the same blocker).
 Prints: the weekly `lens` job (recurring blockers over 12 weeks, the pulse of every team and of
 the organisation, outcomes of the quarter's closed actions; computed once a week and stored),
 HR's view (App Home's lens section read from what the job stored, rendered and validated), the
-monthly HR digest job (one DM per HR admin, queued), and peak RSS. Targets: the view and the
+monthly HR digest job (one DM per HR admin, queued), the digest's teams picture (drawn by the
+outbox sender when it uploads it), and peak RSS. Targets: the view and the
 digest <= 5 s, <= 300 MB. A script, not a test: it prints numbers and asserts nothing.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from datetime import UTC, datetime
 
@@ -20,6 +22,7 @@ from sqlalchemy import text
 
 from benchmarks.digests import bench_deps, bench_engine, load_checkins, load_people, rss_mb
 from cadence.config import PROJECT_ROOT
+from cadence.delivery.charts import render_png
 from cadence.domain.periods import weeks_back
 from cadence.domain.roles import load_roles
 from cadence.services import lens
@@ -64,6 +67,18 @@ def main() -> None:
         print(
             f"monthly HR digest job: {(time.perf_counter() - t3) * 1000:.0f} ms, {digest.summary()}"
         )
+        with engine.connect() as conn:
+            payload = conn.execute(
+                text("SELECT payload FROM delivery WHERE key LIKE :k LIMIT 1"),
+                {"k": lens.HR_CHART_KIND + ":%"},
+            ).scalar_one_or_none()
+        if payload is not None:  # drawn by the sender at send time: the same for each HR admin
+            t4 = time.perf_counter()
+            png = render_png(json.loads(payload))
+            print(
+                f"its teams picture (drawn at send time, once per HR admin): "
+                f"{(time.perf_counter() - t4) * 1000:.0f} ms, {len(png) // 1024} KB PNG"
+            )
         print(f"peak RSS {rss_mb():.0f} MB (targets: view and digest <= 5 s, <= 300 MB)")
 
 
