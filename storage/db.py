@@ -217,15 +217,17 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 
 
 class _Job:
-    __slots__ = ("writes", "probe", "found", "finished", "error")
+    __slots__ = ("writes", "probe", "order", "found", "finished", "error")
 
     def __init__(
         self,
         writes: Sequence[tuple[Any, dict[str, Any]]],
         probe: tuple[Any, dict[str, Any]] | None = None,
+        order: str = "",
     ) -> None:
         self.writes = writes
         self.probe = probe
+        self.order = order
         self.found = False
         self.finished = False
         self.error: BaseException | None = None
@@ -235,9 +237,12 @@ class GroupCommit:
     """Short writes of concurrent requests, committed together: a request queues its writes
     (statements with their parameters); whoever holds the turn runs everything queued (up to
     `max_batch`) in one transaction, one executemany per statement, statement by statement in
-    order of first use, parameters in queue order, then each request's probe (a statement run
-    on its own, whose first row the request gets back), and each caller returns once the
-    transaction holding its writes has committed. A failing batch is retried request by
+    order of first use, then each request's probe (a statement run on its own, whose first row
+    the request gets back), and each caller returns once the transaction holding its writes
+    has committed. Requests run in the order of their `order` key (what they write, such as
+    the person and week), queue order among equal keys: two processes' batches then lock the
+    same rows in the same order, and never wait on each other in a cycle (PostgreSQL would
+    break the deadlock only after a second). A failing batch is retried request by
     request, so a bad write fails only its own request. Use it for writes whose effects do not
     depend on other requests' writes of the same batch, except that a later request's values
     win."""
@@ -253,18 +258,19 @@ class GroupCommit:
     def dialect(self) -> str:
         return self._engine.dialect.name
 
-    def execute(self, writes: Sequence[tuple[Any, dict[str, Any]]]) -> None:
-        self._run(_Job(writes))
+    def execute(self, writes: Sequence[tuple[Any, dict[str, Any]]], order: str = "") -> None:
+        self._run(_Job(writes, order=order))
 
     def probe(
         self,
         statement: Any,
         params: dict[str, Any],
         writes: Sequence[tuple[Any, dict[str, Any]]] = (),
+        order: str = "",
     ) -> bool:
         """`writes`, then `statement` (for example an INSERT ... ON CONFLICT DO NOTHING
         RETURNING) in the next batch: whether it returned a row."""
-        job = _Job(writes, (statement, params))
+        job = _Job(writes, (statement, params), order)
         self._run(job)
         return job.found
 
@@ -283,6 +289,7 @@ class GroupCommit:
             raise job.error
 
     def _commit(self, batch: list[_Job]) -> None:
+        batch = sorted(batch, key=lambda job: job.order)  # stable: queue order among equals
         statements: dict[Any, list[dict[str, Any]]] = {}  # statement -> parameter sets
         for job in batch:
             for statement, params in job.writes:

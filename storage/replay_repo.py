@@ -42,4 +42,4 @@ def first_sighting(writes: GroupCommit, signature: str, request_ts: int, now_ts:
         _last_purge[0] = now_ts // 60
         purge.append((_PURGE, {"before": now_ts - KEEP_SECONDS}))
     params = {"signature": signature, "request_ts": request_ts}
-    return writes.probe(_record(writes.dialect), params, purge)
+    return writes.probe(_record(writes.dialect), params, purge, order=f"seen:{signature}")

@@ -568,7 +568,8 @@ def submit_answers(
         [
             answers_write(person_id, period, answers, now, dialect=dialect),
             *dm_update_writes(dm, now, dialect=dialect),
-        ]
+        ],
+        order=f"checkin:{person_id}:{period}",
     )
 
 
