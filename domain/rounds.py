@@ -436,12 +436,14 @@ class SubjectProgress:
     below: tuple[tuple[str, int], ...]  # (perspective label, answers) under the minimum
 
 
-def standing(status: str, reviewer_active: bool) -> str:
-    """A request as it reads now. One still owed by a reviewer who is no longer active in the
-    org chart (left, or deactivated by import-org) reads withdrawn, as deactivated people may
-    do nothing (domain.authz): nobody reminds them, and it is neither owed nor overdue. Read
-    from the org chart at the moment, so it reads pending again if they come back."""
-    if status == RequestStatus.PENDING and not reviewer_active:
+def standing(status: str, both_here: bool) -> str:
+    """A request as it reads now. One still owed while its reviewer or its subject is no
+    longer active in the org chart (left, or deactivated by import-org) reads withdrawn:
+    deactivated people may do nothing (domain.authz), and nobody is asked about someone who
+    left (no results about them are sent either). Nobody is reminded of it, and it is neither
+    owed nor overdue. `both_here`: whether reviewer and subject are both active, read from the
+    org chart at the moment, so it reads pending again if they come back."""
+    if status == RequestStatus.PENDING and not both_here:
         return RequestStatus.WITHDRAWN
     return status
 

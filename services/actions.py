@@ -250,13 +250,8 @@ def _update_message(
         for b in message.get("blocks") or []
     ]
     repo.replace_pending(
-        repo.OutgoingMessage(
-            key=key,
-            kind=f"{original.kind}-update",
-            recipient=closer.slack_id,
-            payload={**message, "blocks": blocks},
-            method="chat.update",
-            update_of=original.key,
+        repo.update_of(
+            original.key, f"{original.kind}-update", closer.slack_id, {**message, "blocks": blocks}
         ),
         now,
         session=session,

@@ -25,8 +25,8 @@ from cadence.services.rounds import (
     blank_sealed_answers_of,
     erased_subject_notice,
     minimum_for,
+    refresh_dms_about,
     subject_results,
-    withdraw_from_dms,
 )
 from cadence.storage import repo, rights_repo
 from cadence.storage.db import read_scope, session_scope
@@ -119,7 +119,7 @@ def _update_in_slack(
     their nominations lose their buttons; everything else reads as before with their name,
     Slack ID and email as "(removed)" and any block quoting their text removed whole.
     Messages to the person themselves and files (charts) stay as Slack has them."""
-    withdraw_from_dms(deps, erased.person_id, now, session=session)
+    refresh_dms_about(deps, [erased.person_id], now, open_only=False, session=session)
     for shown in erased.shown:
         if shown.kind in REVIEWER_DM_KINDS:
             continue  # rendered again above

@@ -8,7 +8,7 @@ import json
 import logging
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -41,6 +41,7 @@ from cadence.domain.rounds import (
     PerspectiveResult,
     QuestionSet,
     RoundForm,
+    SubjectProgress,
     aggregate,
     attributed,
     check_nominations,
@@ -313,27 +314,15 @@ def _refresh_reviewer_dms(
         if sent:
             nudge = _request_payload(deps, round_, reviewer, reqs, people, minimums, reminder=True)
             for k in sent:
-                update = _update_of(k, "round-reminder-update", reviewer.slack_id, nudge)
+                update = repo.update_of(k, "round-reminder-update", reviewer.slack_id, nudge)
                 repo.replace_pending(update, now, session=session)
         if original is None or original.status == DeliveryStatus.PENDING:
             # Not sent yet: send the current version (replacing the queued payload).
             message = _message(key, REVIEWER_DM_KINDS[0], reviewer.slack_id, payload)
             repo.replace_pending(message, now, session=session)
         else:
-            update = _update_of(key, "round-request-update", reviewer.slack_id, payload)
+            update = repo.update_of(key, "round-request-update", reviewer.slack_id, payload)
             repo.replace_pending(update, now, session=session)
-
-
-def _update_of(key: str, kind: str, to: str, payload: dict[str, Any]) -> repo.OutgoingMessage:
-    """The chat.update that turns the delivered message `key` into `payload`."""
-    return repo.OutgoingMessage(
-        key=f"update:{key}",
-        kind=kind,
-        recipient=to,
-        payload=payload,
-        method="chat.update",
-        update_of=key,
-    )
 
 
 def _reminder_keys(round_id: int, reviewer: str) -> dict[str, str]:
@@ -341,36 +330,60 @@ def _reminder_keys(round_id: int, reviewer: str) -> dict[str, str]:
     return {w: f"round-reminder:{round_id}:{reviewer}:{w}" for w in ("half", "last")}
 
 
+def _left(person: Person) -> str:
+    """Why nothing more happens about someone who left (mrkdwn, their name escaped)."""
+    return (
+        f"{escape_mrkdwn(person.name)} is no longer active in Cadence (they left, or are not in "
+        "the org chart any more)"
+    )
+
+
 def _active(people: Mapping[int, Person], person_id: int) -> bool:
     found = people.get(person_id)
     return found is not None and found.active
 
 
+def _here(request: RoundRequest, people: Mapping[int, Person]) -> bool:
+    """Whether the request's reviewer and subject are both active in the org chart now."""
+    return _active(people, request.reviewer_id) and _active(people, request.subject_id)
+
+
 def _owed(request: RoundRequest, people: Mapping[int, Person]) -> bool:
-    """Whether the reviewer still owes this answer (domain.rounds.standing: not when they have
-    left)."""
-    return standing(request.status, _active(people, request.reviewer_id)) == RequestStatus.PENDING
+    """Whether the reviewer still owes this answer (domain.rounds.standing: not when they or
+    the person it is about have left)."""
+    return standing(request.status, _here(request, people)) == RequestStatus.PENDING
 
 
 def _still_asked(request: RoundRequest, people: Mapping[int, Person]) -> bool:
-    """Whether a reviewer's DM lists this request: not withdrawn, and not about someone
-    erased since (even answered: their name is gone)."""
-    subject = people.get(request.subject_id)
-    return request.status != RequestStatus.WITHDRAWN and (
-        subject is not None and subject.erased_at is None
-    )
+    """Whether a reviewer's DM lists this request: not withdrawn, and about someone still
+    active (even answered: no results about someone who left or was erased go out, and an
+    erased person's name is gone). Read at the moment: someone re-imported is listed again."""
+    return request.status != RequestStatus.WITHDRAWN and _active(people, request.subject_id)
 
 
-def withdraw_from_dms(deps: Deps, subject_id: int, now: datetime, *, session: Session) -> None:
-    """After an erasure (services.rights.forget, in its transaction, once the person's
-    requests are withdrawn): in every round that asked about them, each reviewer's DM and
-    the reminders they were sent are rendered again without them; what is still asked of the
-    reviewer keeps its buttons."""
-    for round_id, reviewers in feedback_repo.reviewers_about(subject_id, session=session).items():
+def refresh_dms_about(
+    deps: Deps,
+    subject_ids: Collection[int],
+    now: datetime,
+    *,
+    open_only: bool,
+    session: Session,
+) -> None:
+    """Once people stopped or started being asked about (in the caller's transaction: an
+    erasure once their requests are withdrawn, services.rights.forget; an org import that
+    deactivated or brought back someone, services.org): in every round that asked about them
+    (`open_only`: still open), each active reviewer's DM and the reminders they were sent are
+    rendered again as the requests read now (_still_asked); what is still asked of the
+    reviewer keeps its buttons. Nobody who left is sent anything."""
+    if not subject_ids:
+        return
+    asked = feedback_repo.reviewers_about(subject_ids, open_only=open_only, session=session)
+    reviewers = repo.people_by_ids({r for rs in asked.values() for r in rs}, session=session)
+    for round_id, ids_ in asked.items():
         round_ = feedback_repo.round_by_id(round_id, session=session)
-        if round_ is not None:
-            reviewers.discard(subject_id)
-            _refresh_reviewer_dms(deps, round_, reviewers, now, reminders=True, session=session)
+        here = {r for r in ids_ if _active(reviewers, r)}
+        if round_ is not None and here:
+            _refresh_reviewer_dms(deps, round_, here, now, reminders=True, session=session)
 
 
 def erased_subject_notice(
@@ -459,8 +472,8 @@ def _own_request(
         or not may_answer_request(person, reviewer_id=request.reviewer_id)
     ):
         return "That feedback request isn't yours."
-    if request.status == RequestStatus.WITHDRAWN or subject.erased_at is not None:
-        return WITHDRAWN
+    if request.status == RequestStatus.WITHDRAWN or not subject.active:
+        return WITHDRAWN  # also about someone who left or was erased
     if round_.status != RoundStatus.OPEN:
         return f"The round “{round_.name}” has closed; thank you all the same."
     if request.status == RequestStatus.ANSWERED:
@@ -599,17 +612,25 @@ def _without_text(plaintext: bytes) -> bytes:
     return json.dumps(data, ensure_ascii=False).encode("utf-8")
 
 
-def _open_pool(deps: Deps, round_: FeedbackRound, minimums: Minimums, *, session: Session) -> None:
-    """At close: every pooled group that reached its subject's minimum is opened and written
-    as answers (no reviewer, no time) in this one transaction, in shuffled order; every sealed
-    row is deleted, those of smaller groups unread."""
+def _open_pool(
+    deps: Deps,
+    round_: FeedbackRound,
+    minimums: Minimums,
+    shown: set[int],
+    *,
+    session: Session,
+) -> None:
+    """At close: every pooled group about a subject whose results are `shown` that reached
+    their minimum is opened and written as answers (no reviewer, no time) in this one
+    transaction, in shuffled order; every sealed row is deleted, those of smaller groups and
+    about anyone else (someone who left) unread."""
     assert round_.id is not None  # noqa: S101
     groups: dict[tuple[int, str], list[bytes]] = defaultdict(list)
     for row in feedback_repo.sealed_of(round_.id, session=session):
         groups[(row.subject_id, row.perspective)].append(row.sealed)
     opened: list[tuple[int, str, dict[str, int], dict[str, str]]] = []
     for (subject_id, perspective), sealed in groups.items():
-        if not group_opens(len(sealed), minimums.of(subject_id)):
+        if subject_id not in shown or not group_opens(len(sealed), minimums.of(subject_id)):
             continue
         group = _group(round_.id, subject_id, perspective)
         for blob in sealed:
@@ -912,6 +933,8 @@ def approve_nominations(deps: Deps, slack_id: str, value: str) -> str:
     assert approver is not None and approver.id is not None  # noqa: S101 - may_… checked
     if subject.erased_at is not None:
         return ERASED_NOMINATIONS
+    if not subject.active:
+        return f"{_left(subject)}, so the round no longer asks about them. Nothing to approve."
     if round_.status != RoundStatus.OPEN:
         return "That round has closed."
     if nomination.approved_at is not None:
@@ -972,6 +995,8 @@ def home_section(deps: Deps, person: Person) -> dict[str, Any] | None:
         )
     declines: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for d in declined:
+        if not people[d.subject_id].active:
+            continue  # nobody is asked about someone who left: nobody to ask instead
         declines[d.round_id].append(
             {
                 "request": str(d.id),
@@ -985,8 +1010,8 @@ def home_section(deps: Deps, person: Person) -> dict[str, Any] | None:
     rows = []
     for r in rounds:
         c: Counter[str] = Counter()
-        for (status, active), n in counts.get(r.id or 0, Counter()).items():
-            c[standing(status, active)] += n
+        for (status, here), n in counts.get(r.id or 0, Counter()).items():
+            c[standing(status, here)] += n
         late = r.deadline <= now
         rows.append(
             {
@@ -1105,6 +1130,8 @@ def _declined(
         return f"“{round_.name}” has closed."
     if request.status != RequestStatus.DECLINED:
         return "Someone else has already been asked instead."
+    if not people[request.subject_id].active:
+        return f"{_left(people[request.subject_id])}: the round no longer asks about them."
     return request, round_, people[request.reviewer_id], people[request.subject_id]
 
 
@@ -1126,8 +1153,10 @@ def extend_round(deps: Deps, slack_id: str, round_id: int) -> str:
         # The reviewers who still owe answers read the new deadline in their request DM.
         round_.deadline = new
         requests = feedback_repo.requests_of(round_id, session=session)
-        reviewers = repo.people_by_ids({r.reviewer_id for r in requests}, session=session)
-        owing = {r.reviewer_id for r in requests if _owed(r, reviewers)}
+        people = repo.people_by_ids(
+            {r.reviewer_id for r in requests} | {r.subject_id for r in requests}, session=session
+        )
+        owing = {r.reviewer_id for r in requests if _owed(r, people)}
         _refresh_reviewer_dms(deps, round_, owing, now, session=session)
     deps.wake_sender()
     label = _deadline_label(deps, round_, hr)
@@ -1281,25 +1310,26 @@ def _close(
 ) -> bool:
     """Close the round once (compare-and-set) and queue each subject's results to their
     manager (to the HR admin who ran it when the subject has no manager); nothing about a
-    subject erased meanwhile."""
+    subject who has left (inactive in the org chart now) or was erased meanwhile: their
+    sealed answers are deleted unread."""
     assert round_.id is not None  # noqa: S101
     now = deps.clock.now()
     with session_scope(deps.engine) as session:
         if not feedback_repo.close_round(round_.id, now, session=session):
             return False
         minimums = feedback_repo.minimums(round_, session=session)
-        _open_pool(deps, round_, minimums, session=session)
         requests = feedback_repo.requests_of(round_.id, session=session)
         subject_ids = sorted({r.subject_id for r in requests})
         people = repo.people_by_ids(
             {*subject_ids, *(r.reviewer_id for r in requests)}, session=session
         )
+        shown = [s for s in subject_ids if people[s].active]
+        _open_pool(deps, round_, minimums, set(shown), session=session)
         managers = repo.people_by_ids(
             {m for s in subject_ids if (m := people[s].manager_id) is not None}, session=session
         )
         creator = repo.people_by_ids([round_.created_by_id], session=session)[round_.created_by_id]
         messages = []
-        shown = [s for s in subject_ids if people[s].erased_at is None]
         for subject_id in shown:
             subject = people[subject_id]
             manager = managers.get(subject.manager_id or 0)
@@ -1346,27 +1376,32 @@ def _summary_payload(
 ) -> dict[str, Any]:
     """What HR reads when a round closes, at its deadline or with Close now (one builder)."""
     progress = round_progress(
-        [
-            (r.subject_id, r.perspective, standing(r.status, _active(people, r.reviewer_id)))
-            for r in requests
-        ],
+        [(r.subject_id, r.perspective, standing(r.status, _here(r, people))) for r in requests],
         round_.perspectives.split(","),
         minimums,
     )
-    erased = {i for i, p in people.items() if p.erased_at is not None}
     late = now >= round_.deadline
+
+    def counts(p: SubjectProgress) -> str:
+        subject = people[p.subject_id]
+        if subject.erased_at is not None:
+            return "erased: no results"
+        if not subject.active:
+            return "left: no results"
+        return (
+            f"answered {p.answered} · declined {p.declined} · "
+            f"{'overdue' if late else 'unanswered'} {p.waiting}"
+            + (f" · withdrawn {p.withdrawn}" if p.withdrawn else "")
+        )
+
     subjects = [
         {
             "name": people[p.subject_id].name,
-            "counts": "erased: no results"
-            if p.subject_id in erased
-            else f"answered {p.answered} · declined {p.declined} · "
-            f"{'overdue' if late else 'unanswered'} {p.waiting}"
-            + (f" · withdrawn {p.withdrawn}" if p.withdrawn else ""),
+            "counts": counts(p),
             "minimum": p.minimum,
-            "below": ""
-            if p.subject_id in erased
-            else ", ".join(f"{label} ({n})" for label, n in p.below),
+            "below": ", ".join(f"{label} ({n})" for label, n in p.below)
+            if people[p.subject_id].active
+            else "",
         }
         for p in sorted(progress, key=lambda p: people[p.subject_id].name.casefold())
     ]
@@ -1402,10 +1437,7 @@ def release_results(deps: Deps, slack_id: str, value: str) -> str:
     if subject.erased_at is not None:
         return ERASED_RESULTS
     if not subject.active:
-        return (
-            f"{escape_mrkdwn(subject.name)} is no longer active in Cadence (they left, or are "
-            "not in the org chart any more), so there is nobody to share these results with."
-        )
+        return f"{_left(subject)}, so there is nobody to share these results with."
     with session_scope(deps.engine) as session:
         if not feedback_repo.release(round_id, subject_id, manager.id, now, session=session):
             return f"Only {escape_mrkdwn(subject.name)}'s manager can share these results, once."

@@ -9,7 +9,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from cadence.domain.rounds import Assignment, Minimums
@@ -259,31 +260,41 @@ def request_by_id(request_id: int, *, session: Session) -> RoundRequest | None:
 
 
 def progress(round_ids: Iterable[int], *, session: Session) -> dict[int, Counter[tuple[str, bool]]]:
-    """Round id → how many requests per (status, whether their reviewer is active now)."""
+    """Round id → how many requests per (status, whether their reviewer and their subject are
+    both active now)."""
     ids = list(set(round_ids))
     if not ids:
         return {}
+    reviewer, subject = aliased(Person), aliased(Person)
+    both = and_(col(reviewer.active), col(subject.active))
     stmt = (
-        select(
-            col(RoundRequest.round_id), col(RoundRequest.status), col(Person.active), func.count()
-        )
-        .join(Person, col(Person.id) == RoundRequest.reviewer_id)
+        select(col(RoundRequest.round_id), col(RoundRequest.status), both, func.count())
+        .join(reviewer, col(reviewer.id) == RoundRequest.reviewer_id)
+        .join(subject, col(subject.id) == RoundRequest.subject_id)
         .where(col(RoundRequest.round_id).in_(ids))
-        .group_by(col(RoundRequest.round_id), col(RoundRequest.status), col(Person.active))
+        .group_by(col(RoundRequest.round_id), col(RoundRequest.status), both)
     )
     counts: dict[int, Counter[tuple[str, bool]]] = defaultdict(Counter)
-    for round_id, status, active, n in session.execute(stmt):
-        counts[round_id][(status, bool(active))] += int(n)
+    for round_id, status, here, n in session.execute(stmt):
+        counts[round_id][(status, bool(here))] += int(n)
     return dict(counts)
 
 
-def reviewers_about(subject_id: int, *, session: Session) -> dict[int, set[int]]:
-    """Round id → who was asked about `subject_id` in it (any status but nominated: those
-    were never told)."""
+def reviewers_about(
+    subject_ids: Iterable[int], *, open_only: bool = False, session: Session
+) -> dict[int, set[int]]:
+    """Round id → who was asked about any of `subject_ids` in it (any status but nominated:
+    those were never told); with `open_only`, in open rounds only."""
     stmt = select(col(RoundRequest.round_id), col(RoundRequest.reviewer_id)).where(
-        col(RoundRequest.subject_id) == subject_id,
+        col(RoundRequest.subject_id).in_(list(set(subject_ids))),
         col(RoundRequest.status) != RequestStatus.NOMINATED,
     )
+    if open_only:
+        stmt = stmt.where(
+            col(RoundRequest.round_id).in_(
+                select(col(FeedbackRound.id)).where(col(FeedbackRound.status) == RoundStatus.OPEN)
+            )
+        )
     found: dict[int, set[int]] = defaultdict(set)
     for round_id, reviewer_id in session.execute(stmt):
         found[round_id].add(reviewer_id)

@@ -136,12 +136,14 @@ class ImportResult:
     unchanged: int
     deactivated: int
     reactivated: int
+    came_or_went: frozenset[int] = frozenset()  # ids of those deactivated or reactivated
 
 
 def upsert_people(rows: Sequence[OrgRow], now: datetime, *, session: Session) -> ImportResult:
     """Upsert everyone in `rows`; deactivate (never delete) active people missing from them."""
     existing = {p.slack_id: p for p in session.execute(select(Person)).scalars()}
     created = updated = unchanged = reactivated = 0
+    moved: set[int] = set()  # deactivated or reactivated
     by_slack: dict[str, Person] = {}
     for row in rows:
         person = existing.get(row.slack_id)
@@ -176,6 +178,7 @@ def upsert_people(rows: Sequence[OrgRow], now: datetime, *, session: Session) ->
             ) != (row.email, row.name, row.role, tz, row.hr_admin, country, True)
             if not person.active:
                 reactivated += 1
+                moved.add(person.id or 0)
             person.email, person.name, person.role = row.email, row.name, row.role
             person.timezone, person.hr_admin, person.active = tz, row.hr_admin, True
             person.country = country
@@ -199,8 +202,11 @@ def upsert_people(rows: Sequence[OrgRow], now: datetime, *, session: Session) ->
             person.active = False
             person.updated_at = now
             deactivated += 1
+            moved.add(person.id or 0)
     session.flush()
-    return ImportResult(created, updated - reactivated, unchanged, deactivated, reactivated)
+    return ImportResult(
+        created, updated - reactivated, unchanged, deactivated, reactivated, frozenset(moved)
+    )
 
 
 # ---------------------------------------------------------------- check-ins
@@ -404,6 +410,19 @@ class OutgoingMessage:
     payload: dict[str, Any]
     method: str = "chat.postMessage"
     update_of: str | None = None
+
+
+def update_of(key: str, kind: str, to: str, payload: dict[str, Any]) -> OutgoingMessage:
+    """The chat.update (key `update:<key>`) that turns the delivered message `key` into
+    `payload`; queue it with replace_pending (a later one replaces it)."""
+    return OutgoingMessage(
+        key=f"update:{key}",
+        kind=kind,
+        recipient=to,
+        payload=payload,
+        method="chat.update",
+        update_of=key,
+    )
 
 
 def _insert_ignore(rows: list[dict[str, Any]], *, session: Session) -> int:
