@@ -71,7 +71,12 @@ def kudos_counts(deps: Deps, person_ids: Sequence[int], period: str) -> Mapping[
 
 
 def digest_key(slack_id: str, period: str, part: int) -> str:
-    return f"digest:{slack_id}:{period}:{part}"
+    return f"{_parts_of(slack_id, period)}{part}"
+
+
+def _parts_of(slack_id: str, period: str) -> str:
+    """What the keys of every part of one digest start with."""
+    return f"digest:{slack_id}:{period}:"
 
 
 def chart_key(slack_id: str, period: str) -> str:
@@ -505,6 +510,42 @@ def send_digests(deps: Deps, now: datetime) -> JobReport:
     report.add("messages queued", queued)
     deps.wake_sender()
     return report
+
+
+RENDERED_AGAIN = "rendered again without someone erased: fewer parts"
+
+
+def render_again(deps: Deps, keys: Iterable[str], now: datetime) -> int:
+    """Digests queued but not sent yet, rendered again from stored data as they read now
+    (after an erasure, once it committed: services.rights.forget). For each (manager, week)
+    among these outbox keys (digest parts, team pictures) whose messages are all still
+    waiting, they are replaced by the digest as it reads now (a part no longer needed is
+    recorded not sent); otherwise, or when the manager has left or nothing would be said,
+    they go as they are. How many digests were rendered again."""
+    pairs: set[tuple[str, str]] = set()
+    for key in keys:
+        kind, _, rest = key.partition(":")
+        slack_id, _, rest = rest.partition(":")
+        if kind in (DIGEST_KIND, CHART_KIND) and rest:
+            pairs.add((slack_id, rest.split(":")[0]))
+    org = load_org(deps)
+    due = [(org.by_slack[m], period) for m, period in sorted(pairs) if m in org.by_slack]
+    if not due:
+        return 0
+    done = 0
+    for digest in build_digests(deps, org, due, now):
+        if digest.silent:
+            continue
+        to, period = digest.manager_slack_id, digest.period
+        with session_scope(deps.engine) as session:
+            old = repo.keys_starting(_parts_of(to, period), session=session)
+            old.append(chart_key(to, period))
+            done += repo.replace_unsent(
+                old, _outgoing(deps, digest), RENDERED_AGAIN, now, session=session
+            )
+    if done:
+        deps.wake_sender()
+    return done
 
 
 # ---------------------------------------------------------------- /cadence team

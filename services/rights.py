@@ -14,8 +14,9 @@ from sqlmodel import Session
 from cadence.domain.authz import may_administer
 from cadence.domain.rights import confirmation_matches, erased_token, retention_cutoff
 from cadence.domain.rounds import PerspectiveResult
+from cadence.domain.status import DeliveryStatus
 from cadence.prompts import ids
-from cadence.services import kudos
+from cadence.services import digests, kudos
 from cadence.services.common import JobReport, Outcome, caller
 from cadence.services.deps import Deps
 from cadence.services.digests import UPLOAD_METHOD
@@ -90,6 +91,7 @@ def forget(deps: Deps, slack_id: str, actor: str) -> Forgotten:
             log.warning("person erased with anonymous answers pooled under a missing key")
         erased = rights_repo.erase_person(person, token, now, session=session)
         _update_in_slack(deps, erased, person.slack_id, now, session=session)
+        _keep_for_others(deps, erased, person.slack_id, now, session=session)
         repo.audit(
             token if actor == slack_id else actor,
             ERASE_ACTION,
@@ -98,6 +100,8 @@ def forget(deps: Deps, slack_id: str, actor: str) -> Forgotten:
             now,
             session=session,
         )
+    # Read once the erasure is committed: the digests then read without them.
+    digests.render_again(deps, [k.key for k in erased.kept], now)
     log.info("person #%d erased", erased.person_id)
     deps.wake_sender()
     return Forgotten(
@@ -135,6 +139,29 @@ def _update_in_slack(
             now,
             session=session,
         )
+
+
+def _keep_for_others(
+    deps: Deps, erased: rights_repo.Erasure, slack_id: str, now: datetime, *, session: Session
+) -> None:
+    """Every message to someone else not sent yet that named the erased person still goes,
+    once, without them (a scheduled send never drops a message): scrubbed as Slack's copy of
+    a delivered one is (rights_repo.erase_person); reviewers' round DMs and reminders are
+    rendered again (refresh_dms_about, above), and so are digests, once this commits
+    (digests.render_again); results about them and the approval of their nominations say
+    they were removed instead, as delivered ones do. One a sender may be posting right now,
+    as it read before, is then updated in Slack as a delivered one is."""
+    for kept in erased.kept:
+        if kept.kind in REVIEWER_DM_KINDS:
+            continue  # rendered again, and updated if already going out
+        payload = erased_subject_notice(deps, kept.old_key, slack_id, session=session)
+        if payload is not None:
+            repo.set_unsent_payload(kept.key, payload, session=session)
+        if kept.status == DeliveryStatus.SENDING and kept.method == "chat.postMessage":
+            update = repo.update_of(
+                kept.key, f"{kept.kind}-update", kept.recipient, payload or kept.scrubbed
+            )
+            repo.replace_pending(update, now, session=session)
 
 
 def may_erase(deps: Deps, slack_id: str) -> bool:

@@ -490,6 +490,58 @@ def replace_pending(message: OutgoingMessage, now: datetime, *, session: Session
     )
 
 
+def set_unsent_payload(key: str, payload: dict[str, Any], *, session: Session) -> None:
+    """Change what a message not sent yet says, leaving its place in the queue (and a
+    sender's claim on it) as they are."""
+    session.execute(
+        update(Delivery)
+        .where(
+            col(Delivery.key) == key,
+            col(Delivery.status).in_((DeliveryStatus.PENDING, DeliveryStatus.SENDING)),
+        )
+        .values(payload=json.dumps(payload, ensure_ascii=False, separators=(",", ":")))
+    )
+
+
+def keys_starting(prefix: str, *, session: Session) -> list[str]:
+    """The outbox keys that start with `prefix` (the parts of one message), in order."""
+    stmt = select(col(Delivery.key)).where(col(Delivery.key).startswith(prefix, autoescape=True))
+    return list(session.execute(stmt.order_by(col(Delivery.id))).scalars())
+
+
+def replace_unsent(
+    old_keys: Sequence[str],
+    messages: Sequence[OutgoingMessage],
+    reason: str,
+    now: datetime,
+    *,
+    session: Session,
+) -> bool:
+    """Put `messages` in the place of the recorded messages `old_keys` (one message in parts,
+    say) when every one of them is still waiting: each new message replaces the one with its
+    key (or is queued), and each old one not among them is recorded not sent with `reason`.
+    False, and nothing changed, when one of them has gone or is going out. The rows are
+    locked first (PostgreSQL; a sender's claim skips them meanwhile)."""
+    stmt = select(col(Delivery.key), col(Delivery.status)).where(
+        col(Delivery.key).in_(list(old_keys))
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    found = dict(session.execute(stmt).all())
+    if not found or any(status != DeliveryStatus.PENDING for status in found.values()):
+        return False
+    for message in messages:
+        replace_pending(message, now, session=session)
+    gone = [key for key in found if key not in {m.key for m in messages}]
+    if gone:
+        session.execute(
+            update(Delivery)
+            .where(col(Delivery.key).in_(gone))
+            .values(status=DeliveryStatus.SKIPPED, last_error=reason[:500])
+        )
+    return True
+
+
 @functools.cache
 def _dm_update_stmts(dialect: str, originals: int) -> tuple[Any, Any]:
     """The two statements of `dm_update_writes` for a number of originals, built once per

@@ -69,6 +69,21 @@ class Shown:
     scrubbed: dict[str, Any]  # domain.rights.scrub_message of its newest version
 
 
+@dataclass(frozen=True, slots=True)
+class Kept:
+    """A message to someone else not sent yet that named an erased person or quoted their
+    text: kept, its stored payload scrubbed (domain.rights.scrub_message, as Slack's copy of
+    a delivered one), for services.rights to render again where it can."""
+
+    key: str  # its outbox key now
+    old_key: str  # as it was before the erasure (their Slack ID where a key held it)
+    kind: str
+    recipient: str
+    method: str
+    status: str  # pending, or sending: a sender may be posting the old payload right now
+    scrubbed: dict[str, Any]
+
+
 @dataclass
 class Erasure:
     person_id: int
@@ -78,6 +93,7 @@ class Erasure:
     messages_scrubbed: int = 0
     mentions: dict[str, int] = field(default_factory=dict)  # table → cells rewritten
     shown: list[Shown] = field(default_factory=list)  # to update in Slack (services.rights)
+    kept: list[Kept] = field(default_factory=list)  # others' unsent messages, scrubbed
 
 
 def _texts_of(person_id: int, *, session: Session) -> list[str]:
@@ -222,10 +238,13 @@ def erase_person(person: Person, token: str, now: datetime, *, session: Session)
     result.texts = t
     _leave_open_rounds(pid, session=session)
 
-    # The outbox: nothing unsent to or about them goes out; what was sent keeps no trace. What
-    # others were shown about them is collected to be updated in Slack (services.rights).
+    # The outbox: nothing unsent goes to them; what others are still to get keeps no trace of
+    # them (scrubbed as Slack's copy of a delivered message is); what was sent keeps no trace.
+    # What others were shown or are still to get about them is collected to be updated in
+    # Slack or rendered again (services.rights).
     identity = [old_id, name, email, *name.split()[:1]]  # greetings use the first name
     originals: list[tuple[int, str, str, str, str, bool]] = []
+    kept: dict[int, tuple[str, str, str, str, str, dict[str, Any]]] = {}
     latest: dict[str, tuple[str, bool]] = {}  # original key → its newest version, and about?
     for row_id, key, kind, recipient, method, status, payload, update_of, ts in session.execute(
         select(
@@ -252,9 +271,18 @@ def erase_person(person: Person, token: str, now: datetime, *, session: Session)
                 originals.append((row_id, key, kind, recipient, payload, about))
         if not about:
             continue
-        if status in UNSENT:
+        if status in UNSENT and recipient == old_id:
             session.execute(delete(Delivery).where(col(Delivery.id) == row_id))
             result.messages_deleted += 1
+        elif status in UNSENT:
+            clean = scrub_message(payload, identity, known)
+            session.execute(
+                update(Delivery)
+                .where(col(Delivery.id) == row_id)
+                .values(payload=json.dumps(clean, ensure_ascii=False, separators=(",", ":")))
+            )
+            kept[row_id] = (key, kind, recipient, method, status, clean)
+            result.messages_scrubbed += 1
         elif payload != REMOVED_PAYLOAD:
             session.execute(
                 update(Delivery).where(col(Delivery.id) == row_id).values(payload=REMOVED_PAYLOAD)
@@ -288,12 +316,16 @@ def erase_person(person: Person, token: str, now: datetime, *, session: Session)
     # Their Slack ID in an outbox key became the token: the updates go to the keys as they are.
     keys_now = dict(
         session.execute(
-            select(col(Delivery.id), col(Delivery.key)).where(col(Delivery.id).in_(list(shown)))
+            select(col(Delivery.id), col(Delivery.key)).where(col(Delivery.id).in_([*shown, *kept]))
         ).all()
     )
     result.shown = [
         Shown(keys_now.get(row_id, key), key, kind, recipient, scrubbed)
         for row_id, (key, kind, recipient, scrubbed) in shown.items()
+    ]
+    result.kept = [
+        Kept(keys_now.get(row_id, key), key, kind, recipient, method, status, scrubbed)
+        for row_id, (key, kind, recipient, method, status, scrubbed) in kept.items()
     ]
     return result
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlmodel import col, select
 
 from cadence.delivery.sender import OutboxSender
@@ -20,7 +21,7 @@ from cadence.services.deps import Deps
 from cadence.services.digests import send_digests
 from cadence.services.rounds import run_rounds
 from cadence.storage.db import read_scope
-from cadence.storage.models import RoundRelease
+from cadence.storage.models import Delivery, RoundRelease
 from tests.conftest import HttpApp, button_click, view_submission
 from tests.fakeslack import FakeSlack
 from tests.test_cli import env, run  # noqa: F401  (env: the CLI fixture)
@@ -155,25 +156,52 @@ def test_erasing_a_subject_mid_round_updates_each_reviewers_dm_and_reminder_once
     assert updates_since(fake, before) == []
 
 
+def close_about_ana_and_cat(
+    deps: Deps, fake: FakeSlack, http: HttpApp, sender: OutboxSender, clock: FixedClock
+) -> list[str]:
+    """A round about Ana and Cat, three peers answering about both, closed at its deadline
+    (the results queued, not sent yet); the peers."""
+    peers = ["U0DAN", "U0FIN", "U0GIA"]
+    assert not start_round(http, fake, round_values(["U0ANA", "U0CAT"], ["peer"], peers)).body
+    sender.drain()
+    for i, peer in enumerate(peers):
+        answer_about(http, fake, peer, "Ana Agent", "4", f"ABOUT-ANA-{i}")
+        answer_about(http, fake, peer, "Cat Closer", "5", f"ABOUT-CAT-{i}")
+    sender.drain()
+    clock.set(CLOSE_AT)
+    assert run_rounds(deps, clock.now()).counts == {"results queued": 2, "rounds closed": 1}
+    return peers
+
+
+def queued_results(deps: Deps) -> dict[str, dict[str, Any]]:
+    """The results messages waiting in the outbox, by recipient (as Slack would show them)."""
+    with read_scope(deps.engine) as s:
+        rows = s.execute(
+            select(col(Delivery.recipient), col(Delivery.payload)).where(
+                col(Delivery.kind) == "round-results"
+            )
+        ).all()
+    return {to: json.loads(payload) for to, payload in rows}
+
+
+@pytest.mark.parametrize("delivered", [True, False], ids=["delivered", "still-queued"])
 def test_results_about_someone_erased_after_the_round_lose_their_share_button(
     more_org: Deps,  # noqa: F811
     fake: FakeSlack,
     http_app: HttpApp,
     sender: OutboxSender,
     clock: FixedClock,
+    delivered: bool,
 ) -> None:
-    peers = ["U0DAN", "U0FIN", "U0GIA"]
-    assert not start_round(http_app, fake, round_values(["U0ANA", "U0CAT"], ["peer"], peers)).body
-    sender.drain()
-    for i, peer in enumerate(peers):
-        answer_about(http_app, fake, peer, "Ana Agent", "4", f"ABOUT-ANA-{i}")
-        answer_about(http_app, fake, peer, "Cat Closer", "5", f"ABOUT-CAT-{i}")
-    clock.set(CLOSE_AT)
-    assert run_rounds(more_org, clock.now()).counts == {"results queued": 2, "rounds closed": 1}
-    sender.drain()
-    [notice, ana_results, summary] = [m for m in as_shown(fake) if m["to"] == HR]
-    assert "Share with Ana Agent" in blob(ana_results) and "is closed" in summary["text"]
-    [cat_results] = [m for m in as_shown(fake) if m["to"] == "U0BEN"]  # Cat's manager
+    """Whether the results went out before Ana is erased or were still queued, Lea reads (once)
+    that they were removed, without a Share button; Cat's results are Ben's as before."""
+    peers = close_about_ana_and_cat(more_org, fake, http_app, sender, clock)
+    queued = queued_results(more_org)
+    if delivered:
+        sender.drain()
+        [notice, ana_results, summary] = [m for m in as_shown(fake) if m["to"] == HR]
+        assert "Share with Ana Agent" in blob(ana_results) and "is closed" in summary["text"]
+        [cat_results] = [m for m in as_shown(fake) if m["to"] == "U0BEN"]  # Cat's manager
 
     erase(http_app, fake, "U0ANA", "Ana Agent")
     sender.drain()
@@ -183,7 +211,8 @@ def test_results_about_someone_erased_after_the_round_lose_their_share_button(
         for secret in ("Ana Agent", "U0ANA", "ABOUT-ANA"):
             assert secret not in blob(message), (secret, message["to"])
     [notice_now, ana_now, summary_now] = [m for m in shown if m["to"] == HR]
-    assert notice_now == notice  # it named nobody
+    if delivered:
+        assert notice_now == notice  # it named nobody
     assert ana_now["text"] == (
         "The results from “Winter 360” were removed: the person they were about has been "
         "erased from Cadence. Nothing to share."
@@ -191,14 +220,17 @@ def test_results_about_someone_erased_after_the_round_lose_their_share_button(
     assert all(b["type"] != "actions" for b in ana_now["blocks"])  # no Share button
     assert "*(removed)* · answered 3" in blob(summary_now)
     assert "*Cat Closer* · answered 3" in blob(summary_now)
-    assert [m for m in shown if m["to"] == "U0BEN"] == [cat_results]  # untouched
+    [cat_now] = [m for m in shown if m["to"] == "U0BEN"]
+    if delivered:
+        assert cat_now == cat_results  # untouched
+    assert "ABOUT-CAT-0" in blob(cat_now) and "Share with Cat Closer" in blob(cat_now)
     # The reviewers' DMs of the closed round list Cat only.
     for peer in peers:
         assert list(requests_in_dm(fake, peer)) == ["Cat Closer"]
 
-    # Lea clicks Share on the results as Slack showed them before: refused, nothing sent.
+    # Lea clicks Share on Ana's results as they read before: refused, nothing sent.
     posts = fake.count("chat.postMessage")
-    reply = click(http_app, fake, HR, ids.ROUND_RELEASE, share_value(ana_results))
+    reply = click(http_app, fake, HR, ids.ROUND_RELEASE, share_value(queued[HR]))
     assert reply == (
         "These results can't be shared: the person they were about has been erased from "
         "Cadence. Nothing to do."
@@ -208,7 +240,7 @@ def test_results_about_someone_erased_after_the_round_lose_their_share_button(
         released = s.execute(select(col(RoundRelease.released_at))).scalars().all()
     assert released == [None, None]
     # Cat's results are still Ben's to share.
-    reply = click(http_app, fake, "U0BEN", ids.ROUND_RELEASE, share_value(cat_results))
+    reply = click(http_app, fake, "U0BEN", ids.ROUND_RELEASE, share_value(cat_now))
     assert reply.startswith("Shared with Cat Closer")
 
 
@@ -310,4 +342,55 @@ def test_feedback_kudos_and_digests_naming_someone_erased_read_removed_in_slack(
     assert "(removed)" in blob(kudos)
     updated = updates_since(fake, start)
     assert len(updated) == len(set(updated))
+    assert sender.drain() == 0
+
+
+def test_a_digest_queued_when_a_report_is_erased_still_goes_once_without_them(
+    org: Deps, fake: FakeSlack, http_app: HttpApp, sender: OutboxSender, clock: FixedClock
+) -> None:
+    """Others' messages not sent yet are kept: Lea's Monday digest, queued but not sent when
+    Ana is erased, is rendered again from stored data and delivered once without her; Ben's
+    kudos post to Ana, also still queued, goes with her name as "(removed)"."""
+    for i in range(1, 5):
+        answer(org, "U0ANA", shift_week(PERIOD, -i), 90, 20)
+        answer(org, "U0BEN", shift_week(PERIOD, -i), 80, 4)
+    answer(org, "U0ANA", PERIOD, 60, 10, blockers=ANA_BLOCKERS)
+    answer(org, "U0BEN", PERIOD, 81, 5, wins="BEN-WINS the release train")
+    http_app.command("/kudos", "U0BEN", "<@U0ANA|ana> KUDOS-FROM-BEN for the demo", channel_id="C7")
+    clock.set(MONDAY_PARIS_9)
+    assert send_digests(org, MONDAY_PARIS_9).counts["digests"] == 1  # Lea's (Paris)
+    with read_scope(org.engine) as s:
+        queued = s.execute(
+            select(col(Delivery.payload)).where(
+                col(Delivery.recipient) == HR, col(Delivery.kind) == "digest"
+            )
+        ).scalars()
+        assert any("Ana Agent" in p and "ANA-BLOCKERS" in p for p in queued)
+    assert fake.calls("chat.postMessage") == []  # nothing sent yet
+
+    erase(http_app, fake, "U0ANA", "Ana Agent")
+    sender.drain()
+
+    digests = [m for m in fake.messages_to(HR) if "digest" in m.args["text"].lower()]
+    assert digests, "Lea's digest was not delivered"
+    with read_scope(org.engine) as s:
+        parts = (
+            s.execute(
+                select(col(Delivery.status)).where(
+                    col(Delivery.recipient) == HR, col(Delivery.kind) == "digest"
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert len(digests) == len(parts) and set(parts) == {"sent"}  # each part once
+    for message in digests:
+        for secret in ("Ana Agent", "U0ANA", "ana@example.com", "ANA-BLOCKERS"):
+            assert secret not in blob(message.args), secret
+        assert "(removed)" not in blob(message.args)  # rendered again, not just scrubbed
+    assert "Ben Builder" in json.dumps([m.args for m in digests], ensure_ascii=False)
+    [kudos] = fake.messages_to("C7")
+    assert "KUDOS-FROM-BEN for the demo" in blob(kudos.args) and "(removed)" in blob(kudos.args)
+    assert "U0ANA" not in blob(kudos.args)
+    assert fake.calls("chat.update") == []  # delivered once, as they now read
     assert sender.drain() == 0
