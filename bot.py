@@ -40,6 +40,7 @@ from cadence.domain.rounds import QuestionSetError, load_question_sets
 from cadence.prompts.render import Renderer
 from cadence.services.deps import Deps
 from cadence.services.jobs import JOBS
+from cadence.storage.db import Checkpointer
 from cadence.storage.sealing import SealError, missing_key
 
 if TYPE_CHECKING:
@@ -235,7 +236,9 @@ def _run(command: str, settings: Settings, clock: Clock | None = None) -> int:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    sender = scheduler = None
+    sender = scheduler = checkpointer = None
+    if Checkpointer.applies(deps.engine):
+        checkpointer = Checkpointer(deps.engine).start()
     if command in {"run", "scheduler"}:
         from cadence.scheduler import build_scheduler
 
@@ -255,6 +258,8 @@ def _run(command: str, settings: Settings, clock: Clock | None = None) -> int:
             scheduler.shutdown(wait=True)
         if sender is not None:
             sender.stop()
+        if checkpointer is not None:
+            checkpointer.stop()
     return 0
 
 

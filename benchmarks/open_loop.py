@@ -76,6 +76,7 @@ from cadence.config import PROJECT_ROOT
 from cadence.delivery.sender import OutboxSender
 from cadence.domain.schedule import DEFAULT_SCHEDULE
 from cadence.services.deps import Deps
+from cadence.storage.db import Checkpointer
 from cadence.web import CadenceWSGI
 
 CAP = 50.0  # the fake's chat.postMessage limit during the fan-out
@@ -271,6 +272,7 @@ def in_process(args: argparse.Namespace, out: Results) -> None:
         real = CadenceWSGI(
             build_app(deps), engine, SIGNING_SECRET, foreground=deps.foreground, writes=deps.writes
         )
+        checkpointer = Checkpointer(engine).start()  # as bot.py's long-running commands do
         with serve(bare) as bare_port, serve(real) as port:
             for name, p in (("bare", bare_port), ("cadence", port)):
                 gen.run(name, p, bodies, 50, 3)  # warm-up: connections, caches
@@ -293,6 +295,7 @@ def in_process(args: argparse.Namespace, out: Results) -> None:
                     f"{span(held['bare'], '/s')}, Cadence {span(held['cadence'], '/s')}; "
                     f"Cadence / bare = {span(ratios) if ratios else 'n/a'} (target >= 0.5)"
                 )
+        checkpointer.stop()
     gen.stop()
     fake.stop()
 
