@@ -43,11 +43,13 @@ from cadence.domain.rounds import MIN_RESPONSES
 from cadence.domain.signals import SignalKind
 from cadence.domain.themes import BlockerNote, Theme, find_themes
 from cadence.domain.words import plural
+from cadence.services import settings
 from cadence.services.common import JobReport
 from cadence.services.deps import Deps
 from cadence.services.digests import UPLOAD_METHOD, load_org, person_weeks
 from cadence.storage import lens_repo, repo
 from cadence.storage.db import read_scope, session_scope
+from cadence.storage.models import Person
 
 log = logging.getLogger(__name__)
 
@@ -283,17 +285,20 @@ def send_hr_digests(deps: Deps, now: datetime) -> JobReport:
     report = JobReport(HR_DIGEST_KIND, now)
     with read_scope(deps.engine) as session:
         admins = [p for p in repo.active_people(session=session) if p.hr_admin]
-    due: list[tuple[str, date]] = []
+    window: list[tuple[Person, date]] = []
     for admin in admins:
         tz = admin.timezone or "UTC"
-        today = local_now(now, tz).date()
-        monday = first_monday(today)
+        monday = first_monday(local_now(now, tz).date())
         # Due from 09:00 that Monday; a missed tick catches up that week, never at night.
         catch_up_until = at_local(monday + timedelta(days=7), time(0, 0), tz)
-        if at_local(
-            monday, HR_DIGEST_AT, tz
-        ) <= now < catch_up_until and not deps.schedule.is_quiet(now, tz):
-            due.append((admin.slack_id, monday))
+        if at_local(monday, HR_DIGEST_AT, tz) <= now < catch_up_until:
+            window.append((admin, monday))
+    chosen = settings.resolved(deps, only=[a.id for a, _ in window if a.id]) if window else None
+    due = [  # never in the admin's own quiet hours
+        (a.slack_id, monday)
+        for a, monday in window
+        if chosen is not None and not chosen.schedule(a).is_quiet(now, a.timezone or "UTC")
+    ]
     if not due:
         return report
     with read_scope(deps.engine) as session:

@@ -36,6 +36,7 @@ from cadence.domain.roles import Role
 from cadence.domain.words import after_self_assessment, who_reads_self_assessment
 from cadence.prompts import ids
 from cadence.prompts.render import clip, escape_mrkdwn
+from cadence.services import settings
 from cadence.services.common import JobReport, Outcome, audit_export, caller
 from cadence.services.deps import Deps
 from cadence.services.evidence import evidence_for
@@ -118,11 +119,17 @@ def send_review_prompts(deps: Deps, now: datetime) -> JobReport:
     with read_scope(deps.engine) as session:
         people = [p for p in repo.active_people(session=session) if p.role in deps.roles]
     people = resolve_timezones(deps, people, now)
-    due: list[tuple[Person, str]] = []
-    for p in people:
-        quarter = review_quarter_on(local_now(now, p.timezone).date())
-        if quarter and not deps.schedule.is_quiet(now, p.timezone):
-            due.append((p, quarter))
+    window = [
+        (p, quarter)
+        for p in people
+        if (quarter := review_quarter_on(local_now(now, p.timezone).date()))
+    ]
+    chosen = settings.resolved(deps) if window else None
+    due = [  # never in the person's own quiet hours
+        (p, quarter)
+        for p, quarter in window
+        if chosen is not None and not chosen.schedule(p).is_quiet(now, p.timezone)
+    ]
     if due:
         with read_scope(deps.engine) as session:
             done = repo.deliveries_by_keys(
@@ -177,13 +184,14 @@ def _queue_manager_prompts(deps: Deps, now: datetime, only: int | None = None) -
             m for r in pending if (m := manager_of.get(r.person_id)) is not None
         }
         people = repo.people_by_ids(ids_needed, session=session)
+        chosen = settings.resolved(deps, session=session, only=ids_needed)
         pairs = []
         for r in pending:
             report_person = people.get(r.person_id)
             manager = people.get(manager_of.get(r.person_id) or 0)
             if report_person is None or manager is None or not manager.active:
                 continue
-            if deps.schedule.is_quiet(now, manager.timezone or "UTC"):
+            if chosen.schedule(manager).is_quiet(now, manager.timezone or "UTC"):
                 continue
             pairs.append((manager, report_person, r.quarter))
         done = repo.deliveries_by_keys(
