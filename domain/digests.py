@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from cadence.domain.checkins import metric_sparkline
+from cadence.domain.periods import two_weeks_label
 from cadence.domain.roles import Metric, Role, fmt
 from cadence.domain.signals import (
     LABELS,
@@ -84,6 +85,7 @@ class Week:
     output_source: str = ""
     mood: int | None = None
     blockers: str = ""
+    weeks: int = 1  # what its check-in covers: 1, or 2 (the off-week before it too)
 
 
 NO_WEEK = Week()
@@ -346,15 +348,28 @@ class Digest:
         """Flagged reports only: each gets its own row with a Plan action button."""
         return [r for r in self.rows if r.signal.flagged]
 
+    def span_note(self, row: ReportRow) -> str:
+        """What `row`'s check-in covers when it covers two weeks in a team whose check-ins
+        cover different spans ("two weeks of 23 Nov – 6 Dec"); "" when the header says it
+        for everyone, or the row is one week's."""
+        if self.two_weeks or row.week.weeks != 2 or row.week.status == WeekState.OFF_WEEK:
+            return ""
+        return two_weeks_label(self.period)
+
     @property
     def folded(self) -> list[str]:
-        """Everyone else, one line per kind of week ("Nora, Mia and 3 more are on track");
+        """Everyone else, one line per kind of week ("Nora, Mia and 3 more are on track"; a
+        name whose check-in covered two weeks among one-week ones says so: "Cat (two weeks)");
         none when nothing was due (the digest says so in one line instead)."""
         if self.nothing_due:
             return []
         lines = []
         for kinds, icon, one, many in FOLDS:
-            names = [r.report.name for r in self.rows if r.kind in kinds]
+            names = [
+                r.report.name + (" (two weeks)" if self.span_note(r) else "")
+                for r in self.rows
+                if r.kind in kinds
+            ]
             if names:
                 words = (one if len(names) == 1 else many).format(until=self.open_until)
                 lines.append(f"{icon} {name_list(names)} {words}")

@@ -42,6 +42,7 @@ class WeekData:
     quality: float | None = None
     output: float | None = None
     wins: str = ""
+    weeks: int | None = None  # what its check-in covered, as stored (storage Checkin.weeks)
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,6 +41,12 @@ def off_week(cadence: str, period: str) -> bool:
     return False
 
 
+def span_label(period: str, weeks: int) -> str:
+    """What a check-in stored under `period` covers, from its `weeks` (1, or 2: the off-week
+    before it too): 'week of 16 Nov', or 'two weeks of 16 Nov – 29 Nov'."""
+    return two_weeks_label(period) if weeks == 2 else week_label(period)
+
+
 @dataclass(frozen=True, slots=True)
 class WeeklySlot:
     """A weekly moment: `weekday` 1=Monday..7=Sunday at `at`, `week_offset` weeks after the
@@ -120,6 +126,11 @@ class Schedule:
         off-week reads "off-week", not due; the due week carries the answer)."""
         return self.cadence != WEEKLY and not self.off_week(period)
 
+    def weeks_covered(self, period: str) -> int:
+        """How many weeks a check-in for `period` covers: 2 (the off-week before it and the
+        due week) every two weeks, else 1. Stored on the check-in when it is written."""
+        return 2 if self.two_weeks(period) else 1
+
     def checkin_period(self, week: str) -> str:
         """The period whose check-in covers `week`: the week itself, or for an off-week the
         due week after it."""
@@ -128,7 +139,7 @@ class Schedule:
     def period_label(self, period: str) -> str:
         """What a check-in for `period` covers, as people say it: 'week of 16 Nov', or
         'two weeks of 16 Nov – 29 Nov' with every-two-weeks check-ins."""
-        return two_weeks_label(period) if self.two_weeks(period) else week_label(period)
+        return span_label(period, self.weeks_covered(period))
 
     def next_prompt(self, period: str, tz: str, country: str = "") -> datetime:
         """When the check-in after `period`'s is asked (the next due week's Friday DM, moved

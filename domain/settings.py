@@ -4,14 +4,20 @@ applies to a person — the organisation's, then each team's above them from the
 
 Pure: the stored rows and the management chain come in, a Schedule, a nudge budget and an
 anonymity minimum go out.
-When nothing is stored the organisation default comes back unchanged (the same object)."""
+When nothing is stored the organisation default comes back unchanged (the same object).
+
+A past week reads by the settings in force when it closed (its answer deadline), not today's:
+every change is kept with its time (Change), and the values stored at a moment are today's
+with the later changes undone (stored_at). An open or future week reads today's: no change
+comes after it yet."""
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import time
+from datetime import datetime, time
 
 from cadence.domain.periods import shift_week, week_day
 from cadence.domain.rounds import MIN_RESPONSES, NUDGES_PER_WEEK
@@ -156,3 +162,38 @@ def minimum_changes_nothing(value: str, org_minimum: int) -> bool:
     `org_minimum`: every round already needs the organisation's (it is a new round's floor),
     so the lower value would have no effect."""
     return anonymity_minimum({"anonymity_minimum": value}) < org_minimum
+
+
+# ------------------------------------------------------------------ the settings' history
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One change to a stored value: `old` before it, `new` after it (None: not set at this
+    scope, the wider one applied), at `at`."""
+
+    scope: str
+    key: str
+    old: str | None
+    new: str | None
+    at: datetime
+
+
+def changes_until(changes: Sequence[Change], when: datetime) -> int:
+    """How many of `changes` (oldest first) were made by `when`."""
+    return bisect_right(changes, when, key=lambda c: c.at)
+
+
+def stored_at(
+    stored: Mapping[str, Mapping[str, str]], changes: Sequence[Change], count: int
+) -> dict[str, dict[str, str]]:
+    """The values stored after the first `count` of `changes` (oldest first): today's
+    (`stored`) with every later change undone, newest first."""
+    then = {scope: dict(values) for scope, values in stored.items()}
+    for change in reversed(changes[count:]):
+        values = then.setdefault(change.scope, {})
+        if change.old is None:
+            values.pop(change.key, None)
+        else:
+            values[change.key] = change.old
+    return {scope: values for scope, values in then.items() if values}

@@ -17,6 +17,7 @@ from cadence.domain.signals import ACTIONS, LABELS, SignalKind
 from cadence.domain.status import ActionStatus
 from cadence.prompts import ids
 from cadence.prompts.render import escape_mrkdwn
+from cadence.services import weeks
 from cadence.services.common import Outcome
 from cadence.services.deps import Deps
 from cadence.services.people import timezone_of
@@ -71,12 +72,14 @@ def open_plan(deps: Deps, slack_id: str, value: str) -> Outcome:
     manager, report = pair
     now = deps.clock.now()
     today = local_now(now, timezone_of(manager)).date()
+    with read_scope(deps.engine) as session:
+        label = weeks.checkin_labels(deps, [report], [period], session=session)
     view = deps.renderer.view(
         "action_modal.json.j2",
         meta={"r": report_id, "p": period, "s": signal.value},
         report_name=report.name,
         signal_label=LABELS[signal],
-        period_label=week_label(period),
+        period_label=label[(report.id or 0, period)],
         suggested=ACTIONS[signal],
         due=(today + timedelta(days=7)).isoformat(),
         text_limit=ACTION_TEXT_LIMIT,
@@ -139,7 +142,9 @@ def submit_action(
             # The signal is read from the report's check-ins: told to their manager chain
             # only (DESIGN.md section 6); someone else learns the action and the week.
             signal_label=LABELS[signal].lower() if tell_signal else "",
-            week=week_label(period),
+            week=weeks.checkin_labels(deps, [report], [period], session=session)[
+                (report.id, period)
+            ],
             text=planned.text,
             due_label=f"{planned.due:%A} {planned.due.day} {planned.due:%b}",
         )
@@ -279,6 +284,8 @@ def home_lines(deps: Deps, person: Person) -> list[str]:
         people = repo.people_by_ids(
             {a.manager_id for a in owned} | {a.report_id for a in owned}, session=session
         )
+        reports = [people[i] for i in {a.report_id for a in owned} if i in people]
+        labels = weeks.checkin_labels(deps, reports, {a.period for a in owned}, session=session)
     lines = []
     for a in owned:
         report = people.get(a.report_id)
@@ -294,7 +301,8 @@ def home_lines(deps: Deps, person: Person) -> list[str]:
             else (planner.name if planner else "a former manager")
         )
         lines.append(
-            f"☐ {a.text[:200]} — about {about}, {week_label(a.period)} · planned by {by} · "
+            f"☐ {a.text[:200]} — about {about}, "
+            f"{labels.get((a.report_id, a.period)) or week_label(a.period)} · planned by {by} · "
             f"{due_phrase(a.due, a.status, today)}"
         )
     return lines

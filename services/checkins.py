@@ -30,7 +30,7 @@ from cadence.domain.periods import (
     weeks_back,
 )
 from cadence.domain.roles import Metric, Role, fmt
-from cadence.domain.schedule import Schedule
+from cadence.domain.schedule import DAY_NAMES, WEEKLY, Schedule, span_label
 from cadence.domain.status import CheckinStatus, DeliveryStatus
 from cadence.domain.weeks import ICONS, WORDS, WeekState, covers_week
 from cadence.domain.weeks import Absence as AbsenceSpan
@@ -72,6 +72,47 @@ def next_prompt_label(schedule: Schedule, period: str, person: Person) -> str:
     if not schedule.two_weeks(period) and at.isoweekday() == schedule.checkin.weekday:
         return f"next {at:%A}"
     return f"{at:%A} {at.day} {at:%b}"
+
+
+# ------------------------------------------------------------------ /cadence help
+
+ANY_RHYTHM = (
+    "Check-ins come by DM, every week or every two weeks, on the day and at the time your "
+    "organisation set; if you miss one, one reminder follows."
+)
+
+
+def rhythm(deps: Deps, slack_id: str) -> tuple[str, str]:
+    """What `/checkin` answers and when check-ins come, for the person asking: their own
+    cadence, day and times (services.settings), as `/cadence help` says them."""
+    person = caller(deps, slack_id, with_role=True)
+    if person is None:
+        return "answer your check-in", ANY_RHYTHM
+    schedule = settings.schedule_for(deps, person)
+    tz = timezone_of(person)
+    day, at = DAY_NAMES[schedule.checkin.weekday - 1], f"{schedule.checkin.at:%H:%M}"
+    reminder = f"{DAY_NAMES[schedule.reminder.weekday - 1]} at {schedule.reminder.at:%H:%M}"
+    until = schedule.answer_deadline.label.replace(" 12:00", " noon")
+    if schedule.cadence == WEEKLY:
+        return (
+            f"answer this week's check-in (or last week's until {until})",
+            f"Every {day} at {at} (your time) you get a DM with a button for your weekly "
+            f"check-in; if you miss it, one reminder follows on {reminder}.",
+        )
+    now = deps.clock.now()
+    due = schedule.checkin_period(current_week(now, tz))
+    asked = schedule.prompt_at(due, tz, person.country)
+    if asked is None or asked <= now:
+        asked = schedule.next_prompt(due, tz, person.country)
+    next_at = local_now(asked, tz)
+    parity = schedule.cadence.removeprefix("fortnightly-")
+    return (
+        f"answer your current check-in, which covers two weeks (or the one before until {until})",
+        f"Every two weeks, on the {day} of {parity} ISO weeks at {at} (your time; next on "
+        f"{next_at:%A} {next_at.day} {next_at:%b}), you get a DM with a button for your "
+        "check-in: it covers two weeks, the week before (not due on its own) and the week it "
+        f"is asked in. If you miss it, one reminder follows on the {reminder} after.",
+    )
 
 
 # ------------------------------------------------------------------ scheduled jobs
@@ -166,8 +207,9 @@ def send_weekly_checkins(deps: Deps, now: datetime) -> JobReport:
     with session_scope(deps.engine) as session:
         for person, period in todo:
             assert person.id is not None  # noqa: S101
+            schedule = chosen.schedule(person, period)
             message = _prompt_message(
-                deps, person, period, reminder=False, leads=leads, schedule=chosen.schedule(person)
+                deps, person, period, reminder=False, leads=leads, schedule=schedule
             )
             if (person.id, period) in answered:
                 repo.record_not_sent(message, "answered before the prompt", now, session=session)
@@ -177,7 +219,8 @@ def send_weekly_checkins(deps: Deps, now: datetime) -> JobReport:
                 report.add("away")
             elif person.slack_id in away:
                 repo.record_not_sent(message, "away (Slack status)", now, session=session)
-                repo.mark_away(person.id, period, now, session=session)
+                weeks_covered = schedule.weeks_covered(period)
+                repo.mark_away(person.id, period, now, session=session, weeks=weeks_covered)
                 report.add("away")
             else:
                 messages.append(message)
@@ -395,7 +438,8 @@ def submit_checkin(deps: Deps, slack_id: str, period: str, raw: RawAnswers) -> d
     summary = _summary(role, answers.quality, answers.output, answers.mood)
     message = _status_message(deps, person, period, CheckinStatus.ANSWERED, summary, now, schedule)
     dm = _status_update(person, period, CheckinStatus.ANSWERED, message)
-    repo.submit_answers(deps.writes, person.id, period, answers, dm, now)
+    weeks_covered = schedule.weeks_covered(period)
+    repo.submit_answers(deps.writes, person.id, period, answers, dm, now, weeks=weeks_covered)
     deps.wake_sender()
     return {}
 
@@ -415,7 +459,8 @@ def skip_week(deps: Deps, slack_id: str, period: str) -> str:
         return f"The check-in for the {schedule.period_label(period)} has already closed."
     assert person.id is not None  # noqa: S101
     with session_scope(deps.engine) as session:
-        checkin = repo.mark_skipped(person.id, period, now, session=session)
+        weeks_covered = schedule.weeks_covered(period)
+        checkin = repo.mark_skipped(person.id, period, now, session=session, weeks=weeks_covered)
         summary = ""
         if checkin.status == CheckinStatus.ANSWERED:
             summary = _summary(role, checkin.quality_value, checkin.output_value, checkin.mood)
@@ -453,15 +498,14 @@ def _metric_line(metric: Metric, values: list[float | None]) -> str:
 
 
 def _week_line(
-    role: Role, schedule: Schedule, period: str, state: WeekState, c: Checkin | None, due: str
+    role: Role, period: str, label: str, state: WeekState, c: Checkin | None, due: str, by: str
 ) -> str:
+    """One week of the Home history. `label`: what the check-in under `period` covers; `by`:
+    for an off-week, what the check-in that covers it covers ("" when none did)."""
     if state == WeekState.OFF_WEEK:
-        covered_by = schedule.period_label(schedule.checkin_period(period))
-        return (
-            f"{ICONS[state]} {week_label(period)} · {WORDS[state]}: the check-in for the "
-            f"{covered_by} covers it"
-        )
-    head = f"{ICONS[state]} {schedule.period_label(period)}"
+        line = f"{ICONS[state]} {week_label(period)} · {WORDS[state]}"
+        return f"{line}: the check-in for the {by} covers it" if by else line
+    head = f"{ICONS[state]} {label}"
     if state == WeekState.ANSWERED and c is not None and c.quality_value is None:
         return f"{head} · {WORDS[state]} about the team · mood {c.mood}/5"
     if state == WeekState.ANSWERED and c is not None:
@@ -472,6 +516,30 @@ def _week_line(
     if state == WeekState.OPEN:
         return f"{head} · open until {due}"
     return f"{head} · {WORDS[state]}"
+
+
+def _history_labels(
+    chosen: settings.Resolved,
+    person: Person,
+    periods: list[str],
+    rows: dict[tuple[int, str], Checkin],
+) -> tuple[dict[str, str], dict[str, str]]:
+    """For a person's weeks: what the check-in under each covers ('week of 16 Nov', 'two
+    weeks of 16 Nov – 29 Nov'), as stored on it or as the cadence then made it; and for each
+    week an off-week then, what the check-in after it covers when that covers it too ("" when
+    it covered only its own week: the cadence changed in between)."""
+    pid = person.id or 0
+
+    def span(p: str) -> int:
+        c = rows.get((pid, p))
+        return weeks.weeks_covered(chosen.schedule(person, p), p, c.weeks if c else None)
+
+    labels = {p: span_label(p, span(p)) for p in periods}
+    covering = {}
+    for p in periods:
+        after = shift_week(p, 1)
+        covering[p] = span_label(after, 2) if span(after) == 2 else ""
+    return labels, covering
 
 
 def team_completion(
@@ -547,6 +615,7 @@ def home_checkin_part(
     stored = {k: c.status for k, c in own.items()}
     state = weeks.states(chosen.schedule, [person], periods, stored, away, now)
     history = [own.get((person.id, p)) for p in periods]
+    labels, covering = _history_labels(chosen, person, periods, own)
     due = deadline_label(deps, period, tz)
     q_values, o_values = _metric_values(history, role.quality), _metric_values(history, role.output)
     pair = role
@@ -557,7 +626,7 @@ def home_checkin_part(
             read = by_team(deps, mine, reports, session=session)
         q_values, o_values = [w.quality for w in read], [w.output for w in read]
     lines = [
-        {"line": _week_line(role, schedule, p, state[(person.id, p)], c, due)}
+        {"line": _week_line(role, p, labels[p], state[(person.id, p)], c, due, covering[p])}
         for p, c in reversed(list(zip(periods, history, strict=True)))
     ]
     team = None
@@ -568,7 +637,7 @@ def home_checkin_part(
         "home.json.j2",
         registered=True,
         period=period,
-        period_label=schedule.period_label(period),
+        period_label=labels[period],
         status=state[(person.id, period)].value,
         deadline=due,
         weeks=lines,
@@ -606,18 +675,23 @@ EXPORT_HEADER = [
     "source",
     "submitted_at",
     "updated_at",
+    "weeks_covered",
 ]
 
 
 def export_checkins(deps: Deps, out: TextIO, actor: str = "cli") -> int:
     """CSV of every check-in, one row per person and week (state answered, skipped or away),
-    and one row per week a declared absence covers without a check-in (state away). Audited."""
+    and one row per week a declared absence covers without a check-in (state away). Each row
+    says what it covers (`weeks_covered`: 1, or 2 for an every-two-weeks check-in, the
+    off-week before `period` too), as stored on the check-in or, for rows from before that
+    was stored, as the cadence in force when the week closed made it. Audited."""
     audit_export(deps, "checkins", actor)
     writer = csv.writer(out)
     writer.writerow(EXPORT_HEADER)
     rows = 0
     seen: set[tuple[str, str]] = set()
     with read_scope(deps.engine) as session:
+        chosen = settings.resolved(deps, session=session)
         for c, p in repo.iter_checkins_for_export(session=session):
             seen.add((p.slack_id, c.period))
             role = deps.roles.get(p.role)
@@ -641,6 +715,7 @@ def export_checkins(deps: Deps, out: TextIO, actor: str = "cli") -> int:
                     c.source,
                     c.submitted_at.isoformat(),
                     c.updated_at.isoformat(),
+                    weeks.weeks_covered(chosen.schedule(p, c.period), c.period, c.weeks),
                 ]
             )
             rows += 1
@@ -652,7 +727,7 @@ def export_checkins(deps: Deps, out: TextIO, actor: str = "cli") -> int:
                 ):
                     seen.add((p.slack_id, period))
                     writer.writerow(
-                        [p.slack_id, csv_safe(p.name), period, "away", p.role] + [""] * 13
+                        [p.slack_id, csv_safe(p.name), period, "away", p.role] + [""] * 13 + [1]
                     )
                     rows += 1
                 period = shift_week(period, 1)

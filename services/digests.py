@@ -157,10 +157,11 @@ def person_weeks(
         if pid is None:
             continue
         # Only the last week can still be open: earlier deadlines have all passed.
-        schedule = chosen.schedule(person)
-        open_now = not schedule.deadline_passed(last, now, person.timezone or "UTC")
+        tz = person.timezone or "UTC"
+        open_now = not deps.schedule.deadline_passed(last, now, tz)
         series = []
         for p in periods:
+            schedule = chosen.schedule(person, p)  # the one in force when the week closed
             c = by_key.get((pid, p))
             answered = c is not None and c[2] == CheckinStatus.ANSWERED
             q = c[3] if c is not None and answered else None
@@ -180,7 +181,7 @@ def person_weeks(
                 status = "away"
             elif schedule.off_week(p):
                 status = "off-week"
-            elif schedule.holiday_week(p, person.timezone or "UTC", person.country):
+            elif schedule.holiday_week(p, tz, person.country):
                 status = "holiday"
             elif q is not None and o is not None:
                 status = "answered"  # imported from a system of record
@@ -195,6 +196,7 @@ def person_weeks(
                     output_source=o_source,
                     mood=c[5] if c is not None and answered else None,
                     blockers=blockers.get(pid, "") if answered and p == blockers_of else "",
+                    weeks=weeks.weeks_covered(schedule, p, c[6] if c is not None else None),
                 )
             )
         out[pid] = series
@@ -274,9 +276,12 @@ def _action_inputs(
     return by_manager
 
 
-def _since(deps: Deps, period: str, tz: str) -> datetime:
-    """When the previous digest was due: 'last week's actions' are those open then."""
-    return deps.schedule.digest.for_period(shift_week(period, -1), tz)
+def _since(chosen: settings.Resolved, manager: Person, period: str) -> datetime:
+    """When the manager's previous digest was due (their digest time then, in their zone):
+    'last week's actions' are those open then."""
+    before = shift_week(period, -1)
+    digest = chosen.schedule(manager, before).digest
+    return digest.for_period(before, manager.timezone or "UTC")
 
 
 def _next_line(
@@ -320,7 +325,7 @@ def build_digests(
                 concerned[p.id or 0] = p
         rows = read_rows(deps, list(concerned.values()), period, now, everyone=everyone)
         read_teams(org, rows)
-        since = min(_since(deps, period, m.timezone or "UTC") for m in managers)
+        since = min(_since(chosen, m, period) for m in managers)
         manager_ids = [m.id for m in managers if m.id is not None]
         with read_scope(deps.engine) as session:
             actions = digest_repo.actions_for_digests(manager_ids, since, session=session)
@@ -341,9 +346,7 @@ def build_digests(
             nothing_due = bool(team) and all(
                 rows[p.id or 0].kind == SignalKind.OFF_WEEK for p in team
             )
-            two_weeks = bool(direct) and all(
-                chosen.schedule(p).two_weeks(period) for p in org.reports.get(m.id, [])
-            )
+            two_weeks = bool(direct) and all(r.week.weeks == 2 for r in direct)
             plans_of = [
                 plan_lines[r.report.person_id] for r in direct if r.report.person_id in plan_lines
             ]
@@ -360,10 +363,10 @@ def build_digests(
                     period_label=two_weeks_label(period) if two_weeks else week_label(period),
                     rows=direct,
                     actions=action_inputs.get(m.id, []),
-                    since=_since(deps, period, m.timezone or "UTC"),
+                    since=_since(chosen, m, period),
                     rollups=rollups,
                     recognised=[r.report.name for r in direct if kudos.get(r.report.person_id)],
-                    open_until=deps.schedule.answer_deadline.label,
+                    open_until=chosen.schedule(m, period).answer_deadline.label,
                     plans=[line for line, _ in plans_of],
                     outcomes=outcomes.get(m.id, []),
                     plans_due=sum(soon for _, soon in plans_of),
@@ -570,7 +573,7 @@ def team_view(deps: Deps, slack_id: str) -> Outcome:
     chosen = settings.resolved(deps)
     period = chosen.schedule(manager).candidate_periods(now, tz)[0]  # the week that ended last
     team = org.below(manager.id or 0)
-    if all(chosen.schedule(p).off_week(period) for p in team):
+    if all(chosen.schedule(p, period).off_week(period) for p in team):
         period = shift_week(period, -1)  # their off-week: the week their last check-in read
     [digest] = build_digests(deps, org, [(manager, period)], now, chosen=chosen)
     _, groups = deps.renderer.groups(

@@ -21,6 +21,7 @@ from cadence.domain.periods import at_local, local_now, shift_week, week_day, we
 from cadence.domain.quarters import quarter_end, quarter_start, quarter_weeks, weeks_until
 from cadence.domain.reviews import Evidence, KudosItem, WeekData, build_evidence
 from cadence.domain.roles import Role
+from cadence.domain.schedule import span_label
 from cadence.domain.signals import BASELINE_WEEKS
 from cadence.domain.status import CheckinStatus
 from cadence.services import settings
@@ -56,22 +57,27 @@ def week_data(
                 output = io if io is not None else output
                 if quality is not None and output is not None:
                     status = CheckinStatus.ANSWERED
-            series.append(WeekData(w, status, quality, output, c.wins if c is not None else ""))
+            wins, covered = (c.wins, c.weeks) if c is not None else ("", None)
+            series.append(WeekData(w, status, quality, output, wins, covered))
         out[pid] = series
     return out
 
 
 def with_states(
-    deps: Deps, person: Person, series: Sequence[WeekData], now: datetime, *, session: Session
+    person: Person,
+    series: Sequence[WeekData],
+    now: datetime,
+    chosen: settings.Resolved,
+    *,
+    session: Session,
 ) -> list[WeekData]:
-    """`series` with each week's state (domain.weeks) as of `now` in the person's zone: a
-    declared absence reads as away, and a week not answered whose deadline has not passed is
-    open, not missing."""
+    """`series` with each week's state (domain.weeks) as of `now` in the person's zone, by the
+    settings in force when it closed (`chosen`: the person's): a declared absence reads as
+    away, and a week not answered whose deadline has not passed is open, not missing."""
     assert person.id is not None  # noqa: S101
     periods = [w.period for w in series]
     stored = {(person.id, w.period): w.status for w in series if w.status != "missing"}
     away = week_states.covered([person.id], periods, session=session)
-    chosen = settings.resolved(deps, session=session, only=[person.id])
     state = week_states.states(chosen.schedule, [person], periods, stored, away, now)
     return [replace(w, status=state[(person.id, w.period)]) for w in series]
 
@@ -203,7 +209,12 @@ def evidence_for(
     # Twice the baseline: with every-two-weeks check-ins half of those weeks are off-weeks.
     before = [shift_week(first, -i) for i in range(2 * BASELINE_WEEKS, 0, -1)]
     series = week_data(deps, [person.id], before + weeks, session=session)[person.id]
-    series = with_states(deps, person, series, now, session=session)
+    chosen = settings.resolved(deps, session=session, only=[person.id])
+    series = with_states(person, series, now, chosen, session=session)
+    covers = {}  # what each week's check-in covered, as stored or as the cadence then made it
+    for w in series:
+        span = week_states.weeks_covered(chosen.schedule(person, w.period), w.period, w.weeks)
+        covers[w.period] = span_label(w.period, span)
     role, series, _ = measured_pair(deps, person, series, session=session)
     tz = person.timezone or "UTC"
     start = max(quarter_start(quarter), week_day(first, 1))
@@ -225,5 +236,5 @@ def evidence_for(
         kudos=kudos,
         goals=goals,
         joined=joined_week(person, quarter),
-        label=settings.schedule_for(deps, person, session=session).period_label,
+        label=covers.__getitem__,
     )

@@ -167,7 +167,7 @@ def open_progress(deps: Deps, slack_id: str, wanted: str = "") -> Outcome:
     if not results:
         return Outcome(
             message=f"None of your {quarter} key results needs a manual update: the ones on "
-            "your role's metrics follow your weekly check-ins."
+            "your role's metrics follow your check-ins."
         )
     view = deps.renderer.view(
         "goals_progress_modal.json.j2",

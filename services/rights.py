@@ -196,6 +196,7 @@ def _checkin(c: Checkin) -> dict[str, Any]:
         "blockers": c.blockers,
         "priorities": c.priorities,
         "source": c.source,
+        "weeks_covered": c.weeks,  # 1 or 2 as stored when written; None on older rows
         "submitted_at": _iso(c.submitted_at),
         "updated_at": _iso(c.updated_at),
     }

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import time
 from typing import Any
 
 from sqlmodel import Session
 
 from cadence.domain import settings as rules
-from cadence.domain.periods import current_week
+from cadence.domain.periods import at_local, current_week, shift_week, week_day
 from cadence.domain.rounds import MIN_RESPONSES, NUDGES_PER_WEEK
 from cadence.domain.schedule import CADENCES, Schedule
 from cadence.prompts import ids
@@ -28,25 +29,70 @@ RECENT = 5
 
 @dataclass
 class Resolved:
-    """Each person's settings for one job run: the stored rows and the management chain,
-    read once. With nothing stored every person gets the organisation default unchanged."""
+    """Each person's settings for one job run: the stored rows, their history and the
+    management chain, read once. With nothing stored every person gets the organisation
+    default unchanged. With a `period`, the settings in force when that week closed (its
+    answer deadline in the person's zone): a past week keeps the cadence it had; an open or
+    future week reads today's."""
 
     default: Schedule
     stored: dict[str, dict[str, str]]
     managers: dict[int, int | None] = field(default_factory=dict)  # person id → manager id
+    changes: list[rules.Change] = field(default_factory=list)  # oldest first
+    _scopes: dict[int, list[str]] = field(default_factory=dict, repr=False)
+    _then: dict[int, dict[str, dict[str, str]]] = field(default_factory=dict, repr=False)
+    _settled: dict[str, bool] = field(default_factory=dict, repr=False)
+    _schedules: dict[tuple[int, int], Schedule] = field(default_factory=dict, repr=False)
 
-    def values(self, person: Person) -> dict[str, str]:
-        if not self.stored or person.id is None:
+    def _scopes_of(self, person: Person) -> list[str]:
+        pid = person.id or 0
+        if pid not in self._scopes:
+            chain: list[int] = []
+            at = self.managers.get(pid, person.manager_id)
+            while at is not None and at not in chain and at != pid:
+                chain.append(at)
+                at = self.managers.get(at)
+            self._scopes[pid] = rules.scopes_for(pid, chain)
+        return self._scopes[pid]
+
+    def _unchanged_since(self, period: str) -> bool:
+        """No change came after `period` could close (its answer deadline is on the Tuesday
+        after it, never before the Monday 00:00 UTC): today's values are the ones it had."""
+        if period not in self._settled:
+            closes = at_local(week_day(shift_week(period, 1), 1), time(0, 0), "UTC")
+            self._settled[period] = not self.changes or self.changes[-1].at < closes
+        return self._settled[period]
+
+    def _in_force(self, person: Person, period: str | None) -> int:
+        """How many of the changes had been made when `period` closed for `person` (all of
+        them without a period, or when none came after)."""
+        if period is None or self._unchanged_since(period):
+            return len(self.changes)
+        deadline = self.default.answer_deadline.for_period(period, person.timezone or "UTC")
+        return rules.changes_until(self.changes, deadline)
+
+    def stored_for(self, person: Person, period: str | None = None) -> dict[str, dict[str, str]]:
+        """The values stored when `period` closed for `person` (today's without a period)."""
+        count = self._in_force(person, period)
+        if count == len(self.changes):
+            return self.stored
+        if count not in self._then:
+            self._then[count] = rules.stored_at(self.stored, self.changes, count)
+        return self._then[count]
+
+    def values(self, person: Person, period: str | None = None) -> dict[str, str]:
+        stored = self.stored_for(person, period)
+        if not stored or person.id is None:
             return {}
-        chain: list[int] = []
-        at = self.managers.get(person.id, person.manager_id)
-        while at is not None and at not in chain and at != person.id:
-            chain.append(at)
-            at = self.managers.get(at)
-        return rules.resolve(self.stored, rules.scopes_for(person.id, chain))
+        return rules.resolve(stored, self._scopes_of(person))
 
-    def schedule(self, person: Person) -> Schedule:
-        return rules.schedule_of(self.default, self.values(person))
+    def schedule(self, person: Person, period: str | None = None) -> Schedule:
+        """Today's schedule for `person`; with `period`, the one that week had (read once per
+        person and state of the settings)."""
+        key = (person.id or 0, self._in_force(person, period))
+        if key not in self._schedules:
+            self._schedules[key] = rules.schedule_of(self.default, self.values(person, period))
+        return self._schedules[key]
 
     def nudge_budget(self, person: Person) -> int:
         return rules.nudge_budget(self.values(person))
@@ -67,12 +113,13 @@ def resolved(
         with read_scope(deps.engine) as own:
             return resolved(deps, session=own, only=only)
     stored = settings_repo.all_settings(session=session)
+    changes = settings_repo.history(session=session)
     managers: dict[int, int | None] = {}
-    if stored and only is not None:
+    if (stored or changes) and only is not None:
         managers = repo.managers_above(only, session=session)
-    elif stored:
+    elif stored or changes:
         managers = {p.id: p.manager_id for p in repo.active_people(session=session) if p.id}
-    return Resolved(deps.schedule, stored, managers)
+    return Resolved(deps.schedule, stored, managers, changes)
 
 
 def schedule_for(deps: Deps, person: Person, *, session: Session | None = None) -> Schedule:

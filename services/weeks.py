@@ -9,8 +9,10 @@ from datetime import datetime
 from sqlmodel import Session
 
 from cadence.domain.periods import week_day
-from cadence.domain.schedule import Schedule
+from cadence.domain.schedule import Schedule, span_label
 from cadence.domain.weeks import WeekState, covers_week, week_state
+from cadence.services import settings
+from cadence.services.deps import Deps
 from cadence.storage import repo
 from cadence.storage.models import Person
 
@@ -28,7 +30,7 @@ def covered(
 
 
 def states(
-    schedule_of: Callable[[Person], Schedule],
+    schedule_of: Callable[[Person, str], Schedule],
     people: Sequence[Person],
     periods: Sequence[str],
     stored: dict[tuple[int, str], str],
@@ -36,12 +38,13 @@ def states(
     now: datetime,
 ) -> dict[tuple[int, str], WeekState]:
     """Each (person, week)'s state. `stored` maps (person, week) to the check-in's status;
-    `schedule_of` gives each person's schedule (services.settings.Resolved.schedule)."""
+    `schedule_of` gives each person's schedule for a week, the one in force when it closed
+    (services.settings.Resolved.schedule): a past week keeps the cadence it had."""
     out: dict[tuple[int, str], WeekState] = {}
     for person in people:
         pid, tz = person.id or 0, person.timezone or "UTC"
-        schedule = schedule_of(person)
         for p in periods:
+            schedule = schedule_of(person, p)
             out[(pid, p)] = week_state(
                 stored.get((pid, p)),
                 away=(pid, p) in away,
@@ -49,4 +52,29 @@ def states(
                 holiday=schedule.holiday_week(p, tz, person.country),
                 off_week=schedule.off_week(p),
             )
+    return out
+
+
+def weeks_covered(schedule: Schedule, period: str, stored: int | None) -> int:
+    """What the check-in under `period` covers (1 week, or 2: the off-week before it too): as
+    stored on it when it was written, or without that (no row, or a row from before it was
+    stored) as the cadence in force when the week closed (`schedule`, the week's) made it."""
+    return stored or schedule.weeks_covered(period)
+
+
+def checkin_labels(
+    deps: Deps, people: Iterable[Person], periods: Iterable[str], *, session: Session
+) -> dict[tuple[int, str], str]:
+    """What each (person, week)'s check-in covers as people read it ('week of 16 Nov', 'two
+    weeks of 16 Nov – 29 Nov'), from the stored truth (services.weeks.weeks_covered)."""
+    people = [p for p in people if p.id is not None]
+    wanted = sorted(set(periods))
+    rows = repo.checkins_in([p.id or 0 for p in people], wanted, session=session)
+    chosen = settings.resolved(deps, session=session, only=[p.id or 0 for p in people])
+    out = {}
+    for person in people:
+        for p in wanted:
+            c = rows.get((person.id or 0, p))
+            span = weeks_covered(chosen.schedule(person, p), p, c.weeks if c else None)
+            out[(person.id or 0, p)] = span_label(p, span)
     return out

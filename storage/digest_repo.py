@@ -26,9 +26,9 @@ def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
         yield values[start : start + CHUNK]
 
 
-# (person_id, period, status, quality_value, output_value, mood): plain tuples, as a digest
-# run reads one per person and week for the whole organisation.
-WeekRow = tuple[int, str, str, float | None, float | None, int | None]
+# (person_id, period, status, quality_value, output_value, mood, weeks): plain tuples, as a
+# digest run reads one per person and week for the whole organisation.
+WeekRow = tuple[int, str, str, float | None, float | None, int | None, int | None]
 
 
 def week_rows(
@@ -45,6 +45,7 @@ def week_rows(
         col(Checkin.quality_value),
         col(Checkin.output_value),
         col(Checkin.mood),
+        col(Checkin.weeks),
     )
     base = select(*columns).where(col(Checkin.period).in_(pers))
     if person_ids is None:

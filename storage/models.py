@@ -53,6 +53,10 @@ class Checkin(SQLModel, table=True):
     blockers: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     priorities: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     source: str = Field(default="self", max_length=16)  # self | import
+    # What the check-in covered when it was written (answered, skipped, or away at prompt
+    # time): 1 = the week `period`, 2 = the off-week before it and `period` (every two weeks).
+    # None on rows written before it was stored: read from the settings in force then.
+    weeks: int | None = None
     submitted_at: datetime = Field(sa_column=_ts())
     updated_at: datetime = Field(sa_column=_ts())
 
@@ -400,3 +404,17 @@ class Setting(SQLModel, table=True):
     value: str = Field(max_length=32)
     updated_by: str = Field(max_length=64)  # the HR admin's Slack ID
     updated_at: datetime = Field(sa_column=_ts())
+
+
+class SettingChange(SQLModel, table=True):
+    """Every change to a Setting, written with it (storage.settings_repo.put): the value a
+    scope's key had before and after, and when. The settings in force at any past moment are
+    today's with the later changes undone (domain.settings.stored_at), so a past week reads by
+    the cadence it had. Who changed it is in the audit log."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    scope: str = Field(max_length=32)
+    key: str = Field(max_length=32)
+    old_value: str | None = Field(default=None, max_length=32)  # None: not set at this scope
+    new_value: str | None = Field(default=None, max_length=32)  # None: removed (inherit)
+    at: datetime = Field(sa_column=_ts())

@@ -256,6 +256,7 @@ _ANSWER_COLUMNS = (
     "blockers",
     "priorities",
     "source",
+    "weeks",
     "updated_at",
 )
 
@@ -274,9 +275,17 @@ def _save_answers_stmt(dialect: str) -> Any:
 
 
 def answers_write(
-    person_id: int, period: str, answers: CheckinAnswers, now: datetime, *, dialect: str
+    person_id: int,
+    period: str,
+    answers: CheckinAnswers,
+    now: datetime,
+    *,
+    dialect: str,
+    weeks: int | None = None,
 ) -> Write:
-    """Store a person's answers for a week: the one row for (person, period), race-free."""
+    """Store a person's answers for a week: the one row for (person, period), race-free;
+    `weeks`: what the check-in covers (Checkin.weeks; None when the writer does not know,
+    then it is read from the settings in force when the week closed)."""
     return (
         _save_answers_stmt(dialect),
         {
@@ -290,6 +299,7 @@ def answers_write(
             "blockers": answers.blockers,
             "priorities": answers.priorities,
             "source": "self",
+            "weeks": weeks,
             "submitted_at": now,
             "updated_at": now,
         },
@@ -297,34 +307,48 @@ def answers_write(
 
 
 def save_answers(
-    person_id: int, period: str, answers: CheckinAnswers, now: datetime, *, session: Session
+    person_id: int,
+    period: str,
+    answers: CheckinAnswers,
+    now: datetime,
+    *,
+    session: Session,
+    weeks: int | None = None,
 ) -> None:
     dialect = session.get_bind().dialect.name
-    apply([answers_write(person_id, period, answers, now, dialect=dialect)], session=session)
+    write = answers_write(person_id, period, answers, now, dialect=dialect, weeks=weeks)
+    apply([write], session=session)
 
 
-def mark_skipped(person_id: int, period: str, now: datetime, *, session: Session) -> Checkin:
-    """Skip a week unless it was already answered (an answer is never thrown away)."""
+def mark_skipped(
+    person_id: int, period: str, now: datetime, *, session: Session, weeks: int | None = None
+) -> Checkin:
+    """Skip a week (`weeks`: what the check-in covers) unless it was already answered (an
+    answer is never thrown away)."""
     existing = checkin_for(person_id, period, session=session)
     if existing is not None and existing.status == CheckinStatus.ANSWERED:
         return existing
     return _upsert_checkin(
         person_id,
         period,
-        {"status": CheckinStatus.SKIPPED, "updated_at": now},
+        {"status": CheckinStatus.SKIPPED, "weeks": weeks, "updated_at": now},
         now,
         session=session,
     )
 
 
-def mark_away(person_id: int, period: str, now: datetime, *, session: Session) -> None:
+def mark_away(
+    person_id: int, period: str, now: datetime, *, session: Session, weeks: int | None = None
+) -> None:
     """Record that Slack said the person was away when the week's prompt was due (no prompt
-    went out). A row already there (answered, skipped) is left as it is."""
+    went out; `weeks`: what that check-in covered). A row already there (answered, skipped)
+    is left as it is."""
     dialect = session.get_bind().dialect.name
     stmt: Any = (pg_insert if dialect == "postgresql" else sqlite_insert)(Checkin).values(
         person_id=person_id,
         period=period,
         status=CheckinStatus.AWAY,
+        weeks=weeks,
         submitted_at=now,
         updated_at=now,
     )
@@ -632,12 +656,15 @@ def submit_answers(
     answers: CheckinAnswers,
     dm: DmUpdate,
     now: datetime,
+    *,
+    weeks: int,
 ) -> None:
-    """Store a week's answers and update its DMs, committed with other requests' writes."""
+    """Store a week's answers (`weeks`: what the check-in covers) and update its DMs,
+    committed with other requests' writes."""
     dialect = writes.dialect
     writes.execute(
         [
-            answers_write(person_id, period, answers, now, dialect=dialect),
+            answers_write(person_id, period, answers, now, dialect=dialect, weeks=weeks),
             *dm_update_writes(dm, now, dialect=dialect),
         ],
         order=f"checkin:{person_id}:{period}",

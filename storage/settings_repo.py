@@ -6,7 +6,8 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from cadence.storage.models import AuditEvent, Setting
+from cadence.domain.settings import Change
+from cadence.storage.models import AuditEvent, Setting, SettingChange
 
 AUDIT_ACTION = "settings.change"
 
@@ -22,9 +23,12 @@ def all_settings(*, session: Session) -> dict[str, dict[str, str]]:
 def put(
     scope: str, key: str, value: str | None, actor: str, now: datetime, *, session: Session
 ) -> str | None:
-    """Store `value` (None: remove it); the value it replaces, None when there was none."""
+    """Store `value` (None: remove it), and the change in the settings' history; the value it
+    replaces, None when there was none."""
     row = session.get(Setting, (scope, key))
     before = row.value if row is not None else None
+    if before != value:
+        session.add(SettingChange(scope=scope, key=key, old_value=before, new_value=value, at=now))
     if value is None:
         if row is not None:
             session.delete(row)
@@ -34,6 +38,12 @@ def put(
         row.value, row.updated_by, row.updated_at = value, actor, now
     session.flush()
     return before
+
+
+def history(*, session: Session) -> list[Change]:
+    """Every change to the settings, oldest first (a small table: HR's edits, read whole)."""
+    stmt = select(SettingChange).order_by(col(SettingChange.at), col(SettingChange.id))
+    return [Change(c.scope, c.key, c.old_value, c.new_value, c.at) for c in session.exec(stmt)]
 
 
 def recent_changes(limit: int, *, session: Session) -> list[AuditEvent]:

@@ -8,13 +8,23 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from cadence.services import absences, calibration, digests, goals, plans, reviews, rights, rounds
+from cadence.services import (
+    absences,
+    calibration,
+    checkins,
+    digests,
+    goals,
+    plans,
+    reviews,
+    rights,
+    rounds,
+)
 from cadence.services.common import Outcome
 from cadence.services.deps import Deps
 
 HELP = (
     "*Cadence* keeps a steady rhythm of check-ins and feedback.\n"
-    "• `/checkin` — answer this week's check-in (or last week's until Tuesday noon)\n"
+    "• `/checkin` — {checkin}\n"
     "• `/cadence team` — managers: your team's digest for last week, privately\n"
     "• `/cadence review` — your quarterly self-assessment (open in the last two weeks of the "
     "quarter), with your quarter's evidence\n"
@@ -26,15 +36,21 @@ HELP = (
     "• `/cadence plan @person` — managers and HR: open a development plan with someone\n"
     "• `/cadence my-data` — a file of everything Cadence holds about you, by DM\n"
     "• `/cadence help` — this help\n"
-    "Every Friday afternoon you get a DM with a button for your weekly check-in; if you miss "
-    "it, one reminder follows on Monday morning. Your answers are seen by you and your "
-    "manager only. Open Cadence's *Home* tab for your last 8 weeks, your review and goals."
+    "{rhythm} Your answers are seen by you and your manager only. Open Cadence's *Home* tab "
+    "for your last 8 weeks, your review and goals."
 )
 HELP += (
     "\n• `/feedback [@person]` — give feedback, for their manager only or for them too"
     "\n• `/kudos @person [@more] message` — thank someone publicly in this channel"
     "\n• `/cadence round` — start a feedback round (HR admins)"
 )
+
+
+def help_text(deps: Deps, slack_id: str) -> str:
+    """The help, with the asker's own check-in rhythm (their cadence, day and times)."""
+    checkin, rhythm = checkins.rhythm(deps, slack_id)
+    return HELP.format(checkin=checkin, rhythm=rhythm)
+
 
 Command = Callable[[Ack, dict[str, Any], WebClient, str], None]
 
@@ -44,13 +60,13 @@ def subcommands(deps: Deps) -> dict[str, Command]:
 
     def open_or_say(ack: Ack, command: dict[str, Any], client: WebClient, out: Outcome) -> None:
         if out.view is None:
-            ack(text=out.message or HELP)
+            ack(text=out.message or help_text(deps, command["user_id"]))
             return
         ack()
         client.views_open(trigger_id=command["trigger_id"], view=out.view)
 
     def help_(ack: Ack, command: dict[str, Any], client: WebClient, rest: str) -> None:
-        ack(text=HELP)
+        ack(text=help_text(deps, command["user_id"]))
 
     def review(ack: Ack, command: dict[str, Any], client: WebClient, rest: str) -> None:
         out = reviews.open_self_assessment(deps, command["user_id"], rest.strip() or None)
@@ -102,6 +118,7 @@ def register(app: App, deps: Deps) -> None:
         sub, _, rest = (command.get("text") or "").strip().partition(" ")
         handler = table.get(sub.lower() or "help")
         if handler is None:
-            ack(text=f"I don't know `/cadence {sub[:30]}` yet.\n\n{HELP}")
+            known = help_text(deps, command["user_id"])
+            ack(text=f"I don't know `/cadence {sub[:30]}` yet.\n\n{known}")
             return
         handler(ack, command, client, rest)
