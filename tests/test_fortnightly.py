@@ -288,6 +288,7 @@ def test_an_off_week_with_something_open_is_one_line_then_what_is_open(
     # Ben plans an action for Cat, due after the off-week's digest.
     value = json.dumps({"r": "U0CAT", "p": "2026-W47", "s": "support"})
     view = opened(fake, lambda: http_app.interactive(button_click("U0BEN", ids.DIGEST_PLAN, value)))
+    assert "two weeks of 9 Nov – 22 Nov" in json.dumps(view, ensure_ascii=False)  # W47's span
     due = action_values(text="Pair Cat with a senior closer", due="2026-12-04")
     assert http_app.interactive(view_submission("U0BEN", view, due)).status == 200
 
