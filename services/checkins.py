@@ -83,11 +83,13 @@ ANY_RHYTHM = (
 
 
 def rhythm(deps: Deps, slack_id: str) -> tuple[str, str]:
-    """What `/checkin` answers and when check-ins come, for the person asking: their own
-    cadence, day and times (services.settings), as `/cadence help` says them."""
+    """What `/checkin` answers, and when check-ins come and who reads them, for the person
+    asking: their own cadence, day and times (services.settings), as `/cadence help` says
+    them."""
     person = caller(deps, slack_id, with_role=True)
     if person is None:
-        return "answer your check-in", ANY_RHYTHM
+        return "answer your check-in", f"{ANY_RHYTHM} {who_sees_checkins(True)}"
+    who = who_sees_checkins(person.manager_id is not None)
     schedule = settings.schedule_for(deps, person)
     tz = timezone_of(person)
     day, at = DAY_NAMES[schedule.checkin.weekday - 1], f"{schedule.checkin.at:%H:%M}"
@@ -97,7 +99,7 @@ def rhythm(deps: Deps, slack_id: str) -> tuple[str, str]:
         return (
             f"answer this week's check-in (or last week's until {until})",
             f"Every {day} at {at} (your time) you get a DM with a button for your weekly "
-            f"check-in; if you miss it, one reminder follows on {reminder}.",
+            f"check-in; if you miss it, one reminder follows on {reminder}. {who}",
         )
     now = deps.clock.now()
     due = schedule.checkin_period(current_week(now, tz))
@@ -111,7 +113,7 @@ def rhythm(deps: Deps, slack_id: str) -> tuple[str, str]:
         f"Every two weeks, on the {day} of {parity} ISO weeks at {at} (your time; next on "
         f"{next_at:%A} {next_at.day} {next_at:%b}), you get a DM with a button for your "
         "check-in: it covers two weeks, the week before (not due on its own) and the week it "
-        f"is asked in. If you miss it, one reminder follows on the {reminder} after.",
+        f"is asked in. If you miss it, one reminder follows on the {reminder} after. {who}",
     )
 
 

@@ -189,7 +189,8 @@ def test_help_describes_the_askers_own_cadence_and_day(
     ana = helped("U0ANA")
     assert (
         "Every Thursday at 15:00 (your time) you get a DM with a button for your weekly "
-        "check-in; if you miss it, one reminder follows on Monday at 10:00."
+        "check-in; if you miss it, one reminder follows on Monday at 10:00. Your manager and "
+        "the managers above them see your answers"
     ) in ana
     assert "answer this week's check-in (or last week's until Tuesday noon)" in ana
     assert "covers two weeks" not in ana and "Every two weeks" not in ana

@@ -36,8 +36,7 @@ HELP = (
     "• `/cadence plan @person` — managers and HR: open a development plan with someone\n"
     "• `/cadence my-data` — a file of everything Cadence holds about you, by DM\n"
     "• `/cadence help` — this help\n"
-    "{rhythm} Your answers are seen by you and your manager only. Open Cadence's *Home* tab "
-    "for your last 8 weeks, your review and goals."
+    "{rhythm} Open Cadence's *Home* tab for your last 8 weeks, your review and goals."
 )
 HELP += (
     "\n• `/feedback [@person]` — give feedback, for their manager only or for them too"
@@ -47,7 +46,8 @@ HELP += (
 
 
 def help_text(deps: Deps, slack_id: str) -> str:
-    """The help, with the asker's own check-in rhythm (their cadence, day and times)."""
+    """The help, with the asker's own check-in rhythm (their cadence, day and times) and who
+    reads their answers."""
     checkin, rhythm = checkins.rhythm(deps, slack_id)
     return HELP.format(checkin=checkin, rhythm=rhythm)
 
