@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select as core_select
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
 from cadence.domain.settings import Change
@@ -12,11 +14,24 @@ from cadence.storage.models import AuditEvent, Setting, SettingChange
 AUDIT_ACTION = "settings.change"
 
 
-def all_settings(*, session: Session) -> dict[str, dict[str, str]]:
-    """Every stored value: scope → key → value (a small table, read whole)."""
+_SETTINGS = Setting.__table__  # type: ignore[attr-defined]
+_CHANGES = SettingChange.__table__  # type: ignore[attr-defined]
+_ALL_SETTINGS = core_select(_SETTINGS.c.scope, _SETTINGS.c.key, _SETTINGS.c.value)
+_HISTORY = core_select(
+    _CHANGES.c.scope, _CHANGES.c.key, _CHANGES.c.old_value, _CHANGES.c.new_value, _CHANGES.c.at
+).order_by(_CHANGES.c.at, _CHANGES.c.id)
+
+
+def _conn(session: Session | Connection) -> Connection:
+    return session.connection() if isinstance(session, Session) else session
+
+
+def all_settings(*, session: Session | Connection) -> dict[str, dict[str, str]]:
+    """Every stored value: scope → key → value (a small table, read whole; Core and a
+    statement built once: interactive requests read it)."""
     found: dict[str, dict[str, str]] = {}
-    for row in session.exec(select(Setting)):
-        found.setdefault(row.scope, {})[row.key] = row.value
+    for scope, key, value in _conn(session).execute(_ALL_SETTINGS):
+        found.setdefault(scope, {})[key] = value
     return found
 
 
@@ -40,10 +55,9 @@ def put(
     return before
 
 
-def history(*, session: Session) -> list[Change]:
+def history(*, session: Session | Connection) -> list[Change]:
     """Every change to the settings, oldest first (a small table: HR's edits, read whole)."""
-    stmt = select(SettingChange).order_by(col(SettingChange.at), col(SettingChange.id))
-    return [Change(c.scope, c.key, c.old_value, c.new_value, c.at) for c in session.exec(stmt)]
+    return [Change(*row) for row in _conn(session).execute(_HISTORY)]
 
 
 def recent_changes(limit: int, *, session: Session) -> list[AuditEvent]:
