@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import threading
+import time
+import weakref
 from datetime import datetime
 
+from sqlalchemy import event
 from sqlalchemy import select as core_select
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session, col, select
 
 from cadence.domain.settings import Change
+from cadence.storage.db import read_scope
 from cadence.storage.models import AuditEvent, Setting, SettingChange
 
 AUDIT_ACTION = "settings.change"
@@ -35,11 +40,47 @@ def all_settings(*, session: Session | Connection) -> dict[str, dict[str, str]]:
     return found
 
 
+# Interactive requests read the settings through `recent`: HR changes them a few times a year
+# and every check-in submission needs them. A change made in this process is seen at once (put
+# forgets the copy); one made by another process (a second replica) within FRESH seconds.
+FRESH = 2.0
+_recent: weakref.WeakKeyDictionary[
+    Engine, tuple[float, dict[str, dict[str, str]], list[Change]]
+] = weakref.WeakKeyDictionary()
+_recent_lock = threading.Lock()
+
+
+def recent(engine: Engine) -> tuple[dict[str, dict[str, str]], list[Change]]:
+    """Every stored value and the settings' history (all_settings, history), read at most
+    FRESH seconds ago in this process. Treat them as read-only."""
+    with _recent_lock:
+        hit = _recent.get(engine)
+    if hit is not None and time.monotonic() - hit[0] < FRESH:
+        return hit[1], hit[2]
+    read_at = time.monotonic()
+    with read_scope(engine) as session:
+        stored, changes = all_settings(session=session), history(session=session)
+    with _recent_lock:
+        _recent[engine] = (read_at, stored, changes)
+    return stored, changes
+
+
+def forget_recent(engine: Engine) -> None:
+    with _recent_lock:
+        _recent.pop(engine, None)
+
+
 def put(
     scope: str, key: str, value: str | None, actor: str, now: datetime, *, session: Session
 ) -> str | None:
     """Store `value` (None: remove it), and the change in the settings' history; the value it
-    replaces, None when there was none."""
+    replaces, None when there was none. This process's `recent` copy is forgotten (and again
+    when the transaction ends, so a read between the two cannot keep the old values)."""
+    bind = session.get_bind()
+    if isinstance(bind, Engine):
+        forget_recent(bind)
+        event.listen(session, "after_commit", lambda _s: forget_recent(bind), once=True)
+        event.listen(session, "after_rollback", lambda _s: forget_recent(bind), once=True)
     row = session.get(Setting, (scope, key))
     before = row.value if row is not None else None
     if before != value:
