@@ -197,7 +197,7 @@ def build_evidence(
     baselines. Only weeks that were due count: an open week (answer deadline not passed, not
     answered) is named apart, never "missed". `joined` names the first week when the person
     joined during the quarter. `label` names what a week's check-in covers (with
-    every-two-weeks check-ins, the off-week before it too: Schedule.period_label)."""
+    every-two-weeks check-ins, the off-week before it too: services.weeks.label)."""
     due = [w for w in weeks if w.status not in (WeekState.OPEN, WeekState.OFF_WEEK)]
     open_ = [w.period for w in weeks if w.status == WeekState.OPEN]
     line = checkins_line(due, open_, sum(w.status == WeekState.OFF_WEEK for w in weeks), label)

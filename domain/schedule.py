@@ -41,6 +41,18 @@ def off_week(cadence: str, period: str) -> bool:
     return False
 
 
+def weeks_covered(due: Schedule, before: Schedule, period: str) -> int:
+    """What a check-in stored under `period` covers: 2 weeks (the week before it too) only
+    when the week before was an off-week under the settings in force for that week
+    (`before`, that week's schedule) and `period` is due under its own (`due`); else 1. So
+    right after a switch from weekly to every two weeks the first check-in covers its own
+    week alone: the week before was due on its own, as a weekly week. The one rule for what
+    a check-in says it covers and what is stored on it (services.weeks.weeks_covered)."""
+    if due.off_week(period) or not before.off_week(shift_week(period, -1)):
+        return 1
+    return 2
+
+
 def span_label(period: str, weeks: int) -> str:
     """What a check-in stored under `period` covers, from its `weeks` (1, or 2: the off-week
     before it too): 'week of 16 Nov', or 'two weeks of 16 Nov – 29 Nov'."""
@@ -120,32 +132,15 @@ class Schedule:
         """No prompt for `period` because of the every-two-weeks cadence: reads "off-week"."""
         return off_week(self.cadence, period)
 
-    def two_weeks(self, period: str) -> bool:
-        """A check-in for `period` covers two weeks: every-two-weeks check-ins are asked on the
-        due week's Friday, so each covers the off-week before it and the due week itself (the
-        off-week reads "off-week", not due; the due week carries the answer)."""
-        return self.cadence != WEEKLY and not self.off_week(period)
-
-    def weeks_covered(self, period: str) -> int:
-        """How many weeks a check-in for `period` covers: 2 (the off-week before it and the
-        due week) every two weeks, else 1. Stored on the check-in when it is written."""
-        return 2 if self.two_weeks(period) else 1
-
     def checkin_period(self, week: str) -> str:
         """The period whose check-in covers `week`: the week itself, or for an off-week the
         due week after it."""
         return shift_week(week, 1) if self.off_week(week) else week
 
-    def period_label(self, period: str) -> str:
-        """What a check-in for `period` covers, as people say it: 'week of 16 Nov', or
-        'two weeks of 16 Nov – 29 Nov' with every-two-weeks check-ins."""
-        return span_label(period, self.weeks_covered(period))
-
     def next_prompt(self, period: str, tz: str, country: str = "") -> datetime:
         """When the check-in after `period`'s is asked (the next due week's Friday DM, moved
         off public holidays; a holiday week's slot when that week has no prompt)."""
-        step = 2 if self.two_weeks(period) else 1
-        following = shift_week(period, step)
+        following = self.checkin_period(shift_week(period, 1))
         return self.prompt_at(following, tz, country) or self.checkin.for_period(following, tz)
 
     def holiday_week(self, period: str, tz: str, country: str) -> bool:

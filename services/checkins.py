@@ -1,6 +1,6 @@
 """Check-ins (every week, or every two weeks: domain.schedule): the DM, the modal, skipping,
 reminders, the App Home and the export. A person's copy names what their check-in covers
-(Schedule.period_label): a week, or the off-week and the due week together."""
+(services.weeks.weeks_covered): a week, or the off-week and the due week together."""
 
 from __future__ import annotations
 
@@ -69,7 +69,8 @@ def next_prompt_label(schedule: Schedule, period: str, person: Person) -> str:
     every two weeks (the Friday after next) or when a public holiday moved it."""
     tz = person.timezone or "UTC"
     at = local_now(schedule.next_prompt(period, tz, person.country), tz)
-    if not schedule.two_weeks(period) and at.isoweekday() == schedule.checkin.weekday:
+    weekly = schedule.checkin_period(shift_week(period, 1)) == shift_week(period, 1)
+    if weekly and at.isoweekday() == schedule.checkin.weekday:
         return f"next {at:%A}"
     return f"{at:%A} {at.day} {at:%b}"
 
@@ -90,7 +91,8 @@ def rhythm(deps: Deps, slack_id: str) -> tuple[str, str]:
     if person is None:
         return "answer your check-in", f"{ANY_RHYTHM} {who_sees_checkins(True)}"
     who = who_sees_checkins(person.manager_id is not None)
-    schedule = settings.schedule_for(deps, person)
+    chosen = settings.resolved_for(deps, person)
+    schedule = chosen.schedule(person)
     tz = timezone_of(person)
     day, at = DAY_NAMES[schedule.checkin.weekday - 1], f"{schedule.checkin.at:%H:%M}"
     reminder = f"{DAY_NAMES[schedule.reminder.weekday - 1]} at {schedule.reminder.at:%H:%M}"
@@ -108,8 +110,9 @@ def rhythm(deps: Deps, slack_id: str) -> tuple[str, str]:
         asked = schedule.next_prompt(due, tz, person.country)
     next_at = local_now(asked, tz)
     parity = schedule.cadence.removeprefix("fortnightly-")
+    span = "two weeks" if weeks.weeks_covered(chosen, person, due) == 2 else "its own week"
     return (
-        f"answer your current check-in, which covers two weeks (or the one before until {until})",
+        f"answer your current check-in, which covers {span} (or the one before until {until})",
         f"Every two weeks, on the {day} of {parity} ISO weeks at {at} (your time; next on "
         f"{next_at:%A} {next_at.day} {next_at:%b}), you get a DM with a button for your "
         "check-in: it covers two weeks, the week before (not due on its own) and the week it "
@@ -127,18 +130,19 @@ def _prompt_message(
     *,
     reminder: bool,
     leads: set[int],
-    schedule: Schedule,
+    chosen: settings.Resolved,
 ) -> repo.OutgoingMessage:
     """`leads`: the ids of people with active reports (a team-read manager is asked about
-    the team, not for numbers); `schedule`: the person's (what the check-in covers)."""
+    the team, not for numbers); `chosen`: everyone's settings (what the check-in covers)."""
     role = deps.roles[person.role]
+    span = weeks.weeks_covered(chosen, person, period)
     payload = deps.renderer.message(
         "checkin_prompt.json.j2",
         first_name=first_name(person),
         period=period,
-        period_label=schedule.period_label(period),
-        two_weeks=schedule.two_weeks(period),
-        next_prompt=next_prompt_label(schedule, period, person),
+        period_label=span_label(period, span),
+        two_weeks=span == 2,
+        next_prompt=next_prompt_label(chosen.schedule(person, period), period, person),
         role=role,
         reminder=reminder,
         deadline_label=deadline_label(deps, period, person.timezone),
@@ -209,9 +213,8 @@ def send_weekly_checkins(deps: Deps, now: datetime) -> JobReport:
     with session_scope(deps.engine) as session:
         for person, period in todo:
             assert person.id is not None  # noqa: S101
-            schedule = chosen.schedule(person, period)
             message = _prompt_message(
-                deps, person, period, reminder=False, leads=leads, schedule=schedule
+                deps, person, period, reminder=False, leads=leads, chosen=chosen
             )
             if (person.id, period) in answered:
                 repo.record_not_sent(message, "answered before the prompt", now, session=session)
@@ -221,8 +224,8 @@ def send_weekly_checkins(deps: Deps, now: datetime) -> JobReport:
                 report.add("away")
             elif person.slack_id in away:
                 repo.record_not_sent(message, "away (Slack status)", now, session=session)
-                weeks_covered = schedule.weeks_covered(period)
-                repo.mark_away(person.id, period, now, session=session, weeks=weeks_covered)
+                span = weeks.weeks_covered(chosen, person, period)
+                repo.mark_away(person.id, period, now, session=session, weeks=span)
                 report.add("away")
             else:
                 messages.append(message)
@@ -268,7 +271,7 @@ def send_reminders(deps: Deps, now: datetime) -> JobReport:
     with session_scope(deps.engine) as session:
         for person, period in todo:
             message = _prompt_message(
-                deps, person, period, reminder=True, leads=leads, schedule=chosen.schedule(person)
+                deps, person, period, reminder=True, leads=leads, chosen=chosen
             )
             if person.slack_id in away:
                 repo.record_not_sent(message, "away (Slack status)", now, session=session)
@@ -294,7 +297,7 @@ def _modal(
     role: Role,
     period: str,
     existing: Checkin | None,
-    schedule: Schedule,
+    chosen: settings.Resolved,
 ) -> dict[str, Any]:
     current: dict[str, str] = {}
     editing = existing is not None and existing.status == CheckinStatus.ANSWERED
@@ -307,11 +310,12 @@ def _modal(
             "blockers": existing.blockers,
             "priorities": existing.priorities,
         }
+    span = weeks.weeks_covered(chosen, person, period, existing.weeks if existing else None)
     return deps.renderer.view(
         "checkin_modal.json.j2",
         period=period,
-        period_label=schedule.period_label(period),
-        two_weeks=schedule.two_weeks(period),
+        period_label=span_label(period, span),
+        two_weeks=span == 2,
         role=role,
         current=current,
         moods=MOODS,
@@ -335,36 +339,40 @@ def open_checkin(deps: Deps, slack_id: str, period: str | None = None) -> Outcom
     tz = timezone_of(person)
     assert person.id is not None  # noqa: S101
     with read_scope(deps.engine) as session:
-        schedule = settings.schedule_for(deps, person, session=session)
+        chosen = settings.resolved_for(deps, person, session=session)
+        schedule = chosen.schedule(person)
         answerable = schedule.answerable_periods(now, tz)
         existing = repo.checkins_in([person.id], answerable, session=session)
     if period is None:
         period = schedule.answer_week(now, tz)
     elif period not in answerable:
-        return Outcome(message=_closed(schedule, period, now, tz))
+        return Outcome(message=_closed(chosen, person, period, now))
     found = existing.get((person.id, period))
-    return Outcome(view=_modal(deps, person, role, period, found, schedule))
+    return Outcome(view=_modal(deps, person, role, period, found, chosen))
 
 
-def _closed(schedule: Schedule, period: str, now: datetime, tz: str) -> str:
+def _closed(chosen: settings.Resolved, person: Person, period: str, now: datetime) -> str:
     """Why a check-in cannot be opened: it closed, or (every two weeks) the off-week has none."""
+    schedule, tz = chosen.schedule(person), timezone_of(person)
     current = schedule.answer_week(now, tz)
     if schedule.off_week(period):
+        covering = weeks.label(chosen, person, schedule.checkin_period(period))
         return (
             f"The {week_label(period)} is an off-week: check-ins are every two weeks, and it is "
-            f"part of the check-in for the {schedule.period_label(schedule.checkin_period(period))}"
-            f". You can answer the {schedule.period_label(current)} any time with /checkin."
+            f"part of the check-in for the {covering}. You can answer the "
+            f"{weeks.label(chosen, person, current)} any time with /checkin."
         )
     return (
-        f"The check-in for the {schedule.period_label(period)} has closed. You can answer "
-        f"{_current(schedule, now, tz)} any time with /checkin."
+        f"The check-in for the {weeks.label(chosen, person, period)} has closed. You can "
+        f"answer {_current(chosen, person, now)} any time with /checkin."
     )
 
 
-def _current(schedule: Schedule, now: datetime, tz: str) -> str:
+def _current(chosen: settings.Resolved, person: Person, now: datetime) -> str:
     """The check-in open now, as a person names it: "this week's", or "the two weeks of …"."""
-    current = schedule.answer_week(now, tz)
-    return f"the {schedule.period_label(current)}" if schedule.two_weeks(current) else "this week's"
+    current = chosen.schedule(person).answer_week(now, timezone_of(person))
+    span = weeks.weeks_covered(chosen, person, current)
+    return f"the {span_label(current, span)}" if span == 2 else "this week's"
 
 
 def _summary(role: Role, quality: float | None, output: float | None, mood: int | None) -> str:
@@ -384,12 +392,14 @@ def _status_message(
     summary: str,
     now: datetime,
     schedule: Schedule,
+    span: int,
 ) -> dict[str, Any]:
-    """The done/skipped note that replaces the week's DM, with an edit button while open."""
+    """The done/skipped note that replaces the week's DM, with an edit button while open;
+    `span`: what the check-in covers (services.weeks.weeks_covered)."""
     return deps.renderer.message(
         "checkin_status.json.j2",
         period=period,
-        period_label=schedule.period_label(period),
+        period_label=span_label(period, span),
         status=status,
         can_edit=period in schedule.answerable_periods(now, person.timezone or "UTC"),
         summary=summary,
@@ -418,30 +428,33 @@ def submit_checkin(deps: Deps, slack_id: str, period: str, raw: RawAnswers) -> d
     role = deps.roles[person.role]
     now = deps.clock.now()
     tz = timezone_of(person)
-    schedule = settings.schedule_for(deps, person)
+    chosen = settings.resolved_for(deps, person)
+    schedule = chosen.schedule(person)
     if period not in schedule.answerable_periods(now, tz):
         if schedule.off_week(period):
-            return {ids.B_QUALITY: _closed(schedule, period, now, tz)}
+            return {ids.B_QUALITY: _closed(chosen, person, period, now)}
         return {
-            ids.B_QUALITY: f"The check-in for the {schedule.period_label(period)} closed on "
-            f"{deadline_label(deps, period, tz)}; run /checkin for {_current(schedule, now, tz)}."
+            ids.B_QUALITY: f"The check-in for the {weeks.label(chosen, person, period)} closed "
+            f"on {deadline_label(deps, period, tz)}; run /checkin for "
+            f"{_current(chosen, person, now)}."
         }
+    span = weeks.weeks_covered(chosen, person, period)
     answers, errors = validate_answers(
         role,
         raw,
         ids.CHECKIN_BLOCK_IDS,
         numbers=not reads_by_team(deps, person),
-        two_weeks=schedule.two_weeks(period),
+        two_weeks=span == 2,
     )
     if answers is None:
         return errors
     assert person.id is not None  # noqa: S101
     # Rendered before the write transaction: other writers wait only for the two statements.
     summary = _summary(role, answers.quality, answers.output, answers.mood)
-    message = _status_message(deps, person, period, CheckinStatus.ANSWERED, summary, now, schedule)
-    dm = _status_update(person, period, CheckinStatus.ANSWERED, message)
-    weeks_covered = schedule.weeks_covered(period)
-    repo.submit_answers(deps.writes, person.id, period, answers, dm, now, weeks=weeks_covered)
+    status = CheckinStatus.ANSWERED
+    message = _status_message(deps, person, period, status, summary, now, schedule, span)
+    dm = _status_update(person, period, status, message)
+    repo.submit_answers(deps.writes, person.id, period, answers, dm, now, weeks=span)
     deps.wake_sender()
     return {}
 
@@ -454,27 +467,31 @@ def skip_week(deps: Deps, slack_id: str, period: str) -> str:
     role = deps.roles[person.role]
     now = deps.clock.now()
     tz = timezone_of(person)
-    schedule = settings.schedule_for(deps, person)
+    chosen = settings.resolved_for(deps, person)
+    schedule = chosen.schedule(person)
     if period not in schedule.answerable_periods(now, tz):
         if schedule.off_week(period):
-            return _closed(schedule, period, now, tz)
-        return f"The check-in for the {schedule.period_label(period)} has already closed."
+            return _closed(chosen, person, period, now)
+        return f"The check-in for the {weeks.label(chosen, person, period)} has already closed."
     assert person.id is not None  # noqa: S101
+    span = weeks.weeks_covered(chosen, person, period)
     with session_scope(deps.engine) as session:
-        weeks_covered = schedule.weeks_covered(period)
-        checkin = repo.mark_skipped(person.id, period, now, session=session, weeks=weeks_covered)
+        checkin = repo.mark_skipped(person.id, period, now, session=session, weeks=span)
+        span = checkin.weeks or span  # an answer already there keeps what it covered
         summary = ""
         if checkin.status == CheckinStatus.ANSWERED:
             summary = _summary(role, checkin.quality_value, checkin.output_value, checkin.mood)
-        message = _status_message(deps, person, period, checkin.status, summary, now, schedule)
+        message = _status_message(
+            deps, person, period, checkin.status, summary, now, schedule, span
+        )
         dm = _status_update(person, period, checkin.status, message)
         repo.update_dms(dm, now, session=session)
     deps.wake_sender()
-    label = schedule.period_label(period)
+    label = span_label(period, span)
     if checkin.status == CheckinStatus.ANSWERED:
         return f"You already answered the {label}, so nothing was skipped."
     then = next_prompt_label(schedule, period, person)
-    if schedule.two_weeks(period):
+    if span == 2:
         return f"Skipped the {label}. No reminder for them; see you on {then}."
     return f"Skipped the {label}. No reminder this week; see you {then}."
 
@@ -534,7 +551,7 @@ def _history_labels(
 
     def span(p: str) -> int:
         c = rows.get((pid, p))
-        return weeks.weeks_covered(chosen.schedule(person, p), p, c.weeks if c else None)
+        return weeks.weeks_covered(chosen, person, p, c.weeks if c else None)
 
     labels = {p: span_label(p, span(p)) for p in periods}
     covering = {}
@@ -558,7 +575,7 @@ def team_completion(
             s.answer_week(now, r.timezone or "UTC") for s, r in zip(schedules, reports, strict=True)
         }
         period = theirs.pop() if len(theirs) == 1 else period
-    labels = {s.period_label(period) for s in schedules}
+    labels = {weeks.label(chosen, r, period) for r in reports}
     label = labels.pop() if len(labels) == 1 else week_label(period)
     ids_ = [r.id for r in reports if r.id is not None]
     with read_scope(deps.engine) as session:
@@ -717,7 +734,7 @@ def export_checkins(deps: Deps, out: TextIO, actor: str = "cli") -> int:
                     c.source,
                     c.submitted_at.isoformat(),
                     c.updated_at.isoformat(),
-                    weeks.weeks_covered(chosen.schedule(p, c.period), c.period, c.weeks),
+                    weeks.weeks_covered(chosen, p, c.period, c.weeks),
                 ]
             )
             rows += 1

@@ -196,7 +196,7 @@ def person_weeks(
                     output_source=o_source,
                     mood=c[5] if c is not None and answered else None,
                     blockers=blockers.get(pid, "") if answered and p == blockers_of else "",
-                    weeks=weeks.weeks_covered(schedule, p, c[6] if c is not None else None),
+                    weeks=weeks.weeks_covered(chosen, person, p, c[6] if c is not None else None),
                 )
             )
         out[pid] = series
@@ -291,7 +291,7 @@ def _next_line(
     digest that reads it comes."""
     schedules = [chosen.schedule(p) for p in team]
     nexts = {s.checkin_period(shift_week(period, 1)) for s in schedules}
-    labels = {s.period_label(p) for s in schedules for p in nexts}
+    labels = {weeks.label(chosen, person, p) for person in team for p in nexts}
     if len(nexts) != 1 or len(labels) != 1:
         return ""
     tz = manager.timezone or "UTC"

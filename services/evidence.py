@@ -21,7 +21,6 @@ from cadence.domain.periods import at_local, local_now, shift_week, week_day, we
 from cadence.domain.quarters import quarter_end, quarter_start, quarter_weeks, weeks_until
 from cadence.domain.reviews import Evidence, KudosItem, WeekData, build_evidence
 from cadence.domain.roles import Role
-from cadence.domain.schedule import span_label
 from cadence.domain.signals import BASELINE_WEEKS
 from cadence.domain.status import CheckinStatus
 from cadence.services import settings
@@ -213,8 +212,7 @@ def evidence_for(
     series = with_states(person, series, now, chosen, session=session)
     covers = {}  # what each week's check-in covered, as stored or as the cadence then made it
     for w in series:
-        span = week_states.weeks_covered(chosen.schedule(person, w.period), w.period, w.weeks)
-        covers[w.period] = span_label(w.period, span)
+        covers[w.period] = week_states.label(chosen, person, w.period, w.weeks)
     role, series, _ = measured_pair(deps, person, series, session=session)
     tz = person.timezone or "UTC"
     start = max(quarter_start(quarter), week_day(first, 1))

@@ -122,18 +122,19 @@ def resolved(
     return Resolved(deps.schedule, stored, managers, changes)
 
 
-def schedule_for(deps: Deps, person: Person, *, session: Session | None = None) -> Schedule:
-    """One person's schedule (their check-in cadence and times), for an interactive request:
-    without a `session`, the stored values as read in the last seconds (settings_repo.recent),
-    and the org chart above them only when some value is set."""
+def resolved_for(deps: Deps, person: Person, *, session: Session | None = None) -> Resolved:
+    """One person's settings (their schedule, and the history that says what each of their
+    check-ins covers), for an interactive request: without a `session`, the stored values as
+    read in the last seconds (settings_repo.recent), and the org chart above them only when
+    some value is set."""
     if session is not None:
-        return resolved(deps, session=session, only=[person.id or 0]).schedule(person)
+        return resolved(deps, session=session, only=[person.id or 0])
     stored, changes = settings_repo.recent(deps.engine)
     managers: dict[int, int | None] = {}
     if stored or changes:
         with read_scope(deps.engine) as own:
             managers = repo.managers_above([person.id or 0], session=own)
-    return Resolved(deps.schedule, stored, managers, changes).schedule(person)
+    return Resolved(deps.schedule, stored, managers, changes)
 
 
 # ------------------------------------------------------------------ the modal

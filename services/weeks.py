@@ -8,8 +8,9 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from cadence.domain.periods import week_day
+from cadence.domain.periods import shift_week, week_day
 from cadence.domain.schedule import Schedule, span_label
+from cadence.domain.schedule import weeks_covered as rule
 from cadence.domain.weeks import WeekState, covers_week, week_state
 from cadence.services import settings
 from cadence.services.deps import Deps
@@ -55,11 +56,25 @@ def states(
     return out
 
 
-def weeks_covered(schedule: Schedule, period: str, stored: int | None) -> int:
-    """What the check-in under `period` covers (1 week, or 2: the off-week before it too): as
-    stored on it when it was written, or without that (no row, or a row from before it was
-    stored) as the cadence in force when the week closed (`schedule`, the week's) made it."""
-    return stored or schedule.weeks_covered(period)
+def weeks_covered(
+    chosen: settings.Resolved, person: Person, period: str, stored: int | None = None
+) -> int:
+    """What `person`'s check-in under `period` covers (1 week, or 2: the week before it too):
+    as stored on it when it was written; otherwise (no row yet, a row from before it was
+    stored) by domain.schedule.weeks_covered, with the week before read under the settings in
+    force for it and `period` under its own (`chosen`, read once). Every surface that names a
+    check-in's span (the DM, reminder, modal, the note that replaces the DM, the skip reply,
+    App Home, digests, evidence, export) and what is stored on a new check-in ask this."""
+    if stored:
+        return stored
+    before = chosen.schedule(person, shift_week(period, -1))
+    return rule(chosen.schedule(person, period), before, period)
+
+
+def label(chosen: settings.Resolved, person: Person, period: str, stored: int | None = None) -> str:
+    """What `person`'s check-in under `period` covers as people read it: 'week of 16 Nov' or
+    'two weeks of 16 Nov – 29 Nov' (weeks_covered)."""
+    return span_label(period, weeks_covered(chosen, person, period, stored))
 
 
 def checkin_labels(
@@ -75,6 +90,5 @@ def checkin_labels(
     for person in people:
         for p in wanted:
             c = rows.get((person.id or 0, p))
-            span = weeks_covered(chosen.schedule(person, p), p, c.weeks if c else None)
-            out[(person.id or 0, p)] = span_label(p, span)
+            out[(person.id or 0, p)] = label(chosen, person, p, c.weeks if c else None)
     return out

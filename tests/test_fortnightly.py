@@ -28,7 +28,7 @@ from cadence.services.checkins import send_reminders, send_weekly_checkins
 from cadence.services.deps import Deps
 from cadence.services.digests import send_digests
 from cadence.storage.db import read_scope
-from cadence.storage.models import Delivery
+from cadence.storage.models import Checkin, Delivery, Person
 from tests.conftest import HttpApp, Response, button_click, seed_org, view_submission
 from tests.fakeslack import FakeSlack
 from tests.test_actions import action_values
@@ -172,6 +172,71 @@ def test_a_fortnightly_check_in_says_it_covers_two_weeks_weekly_copy_is_unchange
     assert "two weeks" not in anas
 
 
+def stored_weeks(deps: Deps, period: str) -> dict[str, int | None]:
+    """Slack ID → what the check-in row stored under `period` says it covers."""
+    with read_scope(deps.engine) as s:
+        stmt = select(Person.slack_id, Checkin.weeks).join(
+            Person, col(Person.id) == col(Checkin.person_id)
+        )
+        rows = s.execute(stmt.where(col(Checkin.period) == period)).all()
+    return {slack_id: weeks for slack_id, weeks in rows}
+
+
+def test_after_a_switch_from_weekly_the_first_check_in_covers_its_own_week_only(
+    deps: Deps, fake: FakeSlack, clock: FixedClock, http_app: HttpApp, sender: OutboxSender
+) -> None:
+    seed_org(deps, fake, CSV)
+    clock.set(paris("2026-11-23", 11))  # Monday of W48: Dan checks in every two weeks from now
+    every_two_weeks(http_app, fake, "fortnightly-odd", "U0DAN")
+    jobs(deps, clock, sender, paris("2026-11-27", 15, 30))  # W48: Dan's off-week
+    [w48] = texts(fake, "U0CAT")
+    assert "Hi Cat, time for your weekly check-in for the week of 23 Nov." in w48
+    assert texts(fake, "U0DAN") == []
+    # Cat lets W48 go. Wednesday, after it closed, HR moves her to odd weeks too: W48 is an
+    # off-week of her new cadence, but it was due on its own, as a weekly week.
+    clock.set(paris("2026-12-02", 11))
+    every_two_weeks(http_app, fake, "fortnightly-odd", "U0CAT")
+    jobs(deps, clock, sender, paris("2026-12-04", 15, 30))  # W49: due for both
+
+    cat_dm = texts(fake, "U0CAT")[-1]
+    assert "check-in for the week of 30 Nov." in cat_dm and "Skip this week" in cat_dm
+    assert "Away this week? Skip it and you won't hear from me again until Friday 18 Dec." in cat_dm
+    assert "two weeks" not in cat_dm
+    dan_dm = texts(fake, "U0DAN")[-1]  # the normal case: his off-week was W48
+    assert "Hi Dan, time for your check-in for the two weeks of 23 Nov – 6 Dec." in dan_dm
+
+    view = modal(http_app, fake, "U0CAT", "2026-W49")
+    shown = json.dumps(view, ensure_ascii=False)
+    assert view["title"]["text"] == "Weekly check-in"
+    assert "The week of 30 Nov (2026-W49)" in shown and "two weeks" not in shown
+    errors = http_app.interactive(view_submission("U0CAT", view, values(mood=None))).json()
+    assert errors["errors"][ids.B_MOOD] == "Pick how the week went (1–5)."
+    resp = http_app.interactive(view_submission("U0CAT", view, values("30", "4")))
+    assert resp.status == 200 and not resp.body
+    sender.drain()
+    [note] = fake.calls("chat.update")
+    assert note.args["text"] == "✅ Check-in for the week of 30 Nov done. Thank you!"
+    again = told(http_app, fake, "U0CAT", ids.CHECKIN_SKIP, "2026-W49")
+    assert again == "You already answered the week of 30 Nov, so nothing was skipped."
+
+    dans = json.dumps(modal(http_app, fake, "U0DAN", "2026-W49"), ensure_ascii=False)
+    assert "The two weeks of 23 Nov – 6 Dec (2026-W49)" in dans
+    skipped = told(http_app, fake, "U0DAN", ids.CHECKIN_SKIP, "2026-W49")
+    assert skipped == (
+        "Skipped the two weeks of 23 Nov – 6 Dec. No reminder for them; see you on Friday 18 Dec."
+    )
+    assert stored_weeks(deps, "2026-W49") == {"U0CAT": 1, "U0DAN": 2}
+
+    # Cat's Home: W48 stays a missed weekly week, not an off-week her W49 check-in covered.
+    home = home_of(http_app, fake, "U0CAT")
+    assert "❗ week of 23 Nov · missing" in home
+    assert "✅ week of 30 Nov · Win rate 30 %" in home
+    assert "off-week" not in home
+    # Her next check-in covers two weeks, as usual: W50 is her first off-week.
+    jobs(deps, clock, sender, paris("2026-12-18", 15, 30))
+    assert "check-in for the two weeks of 7 Dec – 20 Dec." in texts(fake, "U0CAT")[-1]
+
+
 def reminders(deps: Deps) -> Counter[tuple[str, str]]:
     """(recipient, week) → reminders recorded (sent or deliberately not sent)."""
     with read_scope(deps.engine) as s:
@@ -288,7 +353,10 @@ def test_an_off_week_with_something_open_is_one_line_then_what_is_open(
     # Ben plans an action for Cat, due after the off-week's digest.
     value = json.dumps({"r": "U0CAT", "p": "2026-W47", "s": "support"})
     view = opened(fake, lambda: http_app.interactive(button_click("U0BEN", ids.DIGEST_PLAN, value)))
-    assert "two weeks of 9 Nov – 22 Nov" in json.dumps(view, ensure_ascii=False)  # W47's span
+    # W47's span: one week. Cat switched on Monday 23 Nov, before W47 closed, so W47 is a
+    # due week of the new cadence; but W46 before it was due on its own as a weekly week.
+    shown = json.dumps(view, ensure_ascii=False)
+    assert "week of 16 Nov" in shown and "two weeks" not in shown
     due = action_values(text="Pair Cat with a senior closer", due="2026-12-04")
     assert http_app.interactive(view_submission("U0BEN", view, due)).status == 200
 
@@ -304,11 +372,13 @@ def test_an_off_week_with_something_open_is_one_line_then_what_is_open(
     for noise in ("had an off-week", "Output: 0 of 0", "Since last week", "Who needs you"):
         assert noise not in digest, noise
     assert len(digest_rows(deps, "U0BEN")) == 1  # one message, sent once
-    # /cadence team that week shows the team's last check-in (W47's), not their off-week.
+    # /cadence team that week shows the team's last check-in (W47's, one week: W46 before it
+    # was a weekly week), not their off-week.
     clock.set(paris("2026-12-01", 10))
     view = opened(fake, lambda: http_app.command("/cadence", "U0BEN", "team"))
     team = json.dumps(view, ensure_ascii=False)
-    assert "Team digest · two weeks of 9 Nov – 22 Nov" in team and "2026-W47" in team
+    assert "Team digest · week of 16 Nov" in team and "2026-W47" in team
+    assert "two weeks of 9 Nov" not in team
     assert "off-week" not in team
 
 
