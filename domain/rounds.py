@@ -37,7 +37,6 @@ NOMINATE_MIN, NOMINATE_MAX = 3, 5
 NOT_AGAIN_WITHIN = timedelta(days=30)
 DEADLINE_TIME = time(18, 0)  # the deadline day ends at 18:00 in the HR admin's zone
 ANSWER_LIMIT = 2000
-WORK_START, WORK_END = time(9, 0), time(18, 0)
 NUDGES_PER_WEEK = 3  # reminders of any kind (check-in and rounds) per person and ISO week
 NUDGE_KINDS = ("reminder", "round-reminder")
 
@@ -294,9 +293,10 @@ def reminder_moments(created: datetime, deadline: datetime) -> dict[str, datetim
     return moments
 
 
-def is_working_hours(now: datetime, tz: str) -> bool:
-    local = local_now(now, tz)
-    return local.isoweekday() <= 5 and WORK_START <= local.time() < WORK_END
+def is_weekday(now: datetime, tz: str) -> bool:
+    """Monday to Friday in the reader's zone: round reminders wait for one (and for the
+    end of the reader's own quiet hours: services.rounds)."""
+    return local_now(now, tz).isoweekday() <= 5
 
 
 def iso_week_bounds(now: datetime, tz: str) -> tuple[datetime, datetime]:

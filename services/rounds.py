@@ -48,7 +48,7 @@ from cadence.domain.rounds import (
     check_replacement,
     deadline_at,
     group_opens,
-    is_working_hours,
+    is_weekday,
     load_question_sets,
     plan_requests,
     promise,
@@ -1489,8 +1489,9 @@ def run_rounds(deps: Deps, now: Any) -> JobReport:
 
 
 def _remind(deps: Deps, round_: FeedbackRound, now: Any, report: JobReport) -> None:
-    """Halfway and one day before the deadline, to reviewers who still owe an answer, in their
-    working hours and within their weekly reminder budget."""
+    """Halfway and one day before the deadline, to reviewers who still owe an answer, on a
+    weekday outside their own quiet hours (services.settings) and within their weekly
+    reminder budget."""
     assert round_.id is not None  # noqa: S101
     due = [w for w, at in reminder_moments(round_.created_at, round_.deadline).items() if at <= now]
     if not due:
@@ -1516,19 +1517,20 @@ def _remind(deps: Deps, round_: FeedbackRound, now: Any, report: JobReport) -> N
         done = repo.deliveries_by_keys(
             [k for ks in keys.values() for k in ks.values()], session=session
         )
+    chosen = settings.resolved(deps, only=list(owing))
     todo = []
     for rid in owing:
         person = people[rid]
         key = keys[rid][which]
         if key in done or (which == "half" and keys[rid]["last"] in done):
             continue
-        if not is_working_hours(now, timezone_of(person)):
-            continue  # waits for the next tick in their working hours
+        tz = timezone_of(person)
+        if not is_weekday(now, tz) or chosen.schedule(person).is_quiet(now, tz):
+            continue  # waits for the next tick on a weekday outside their quiet hours
         todo.append((person, key))
     if not todo:
         return
     away = away_ids(deps, {p.slack_id for p, _ in todo}, now)
-    chosen = settings.resolved(deps)
     with session_scope(deps.engine) as session:
         for person, key in todo:
             message = _message(

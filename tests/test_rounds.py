@@ -26,6 +26,7 @@ from tests.conftest import ORG, HttpApp, button_click, load_org, view_submission
 from tests.fakeslack import FakeSlack
 from tests.test_cli import env, run  # noqa: F401  (env: the CLI fixture)
 from tests.test_home_and_privacy import home_event
+from tests.test_settings import form, saved, submit
 
 PEERS = ["U0BEN", "U0DAN", "U0EVE", "U0FIN"]
 BIG_ORG = ORG + (
@@ -501,3 +502,28 @@ def test_reviewers_who_left_are_not_reminded_and_their_requests_read_withdrawn(
     summary = next(m for m in fake.messages_to("U0LEAD") if "is closed" in m.args["text"])
     told = json.dumps(summary.args["blocks"], ensure_ascii=False)
     assert "*Ana Agent* · answered 0 · declined 0 · overdue 3 · withdrawn 1" in told
+
+
+def test_round_reminders_wait_for_each_reviewers_own_quiet_hours(
+    big_org: Deps, fake: FakeSlack, http_app: HttpApp, sender: OutboxSender, clock: FixedClock
+) -> None:
+    """Reminders go on a weekday outside the reviewer's own quiet hours (their settings), not
+    in fixed office hours: Fin's mornings are quiet until 11:00; everyone else has the
+    organisation's quiet hours (21:00–08:00 in their own zone)."""
+    start_round(http_app, fake, round_values(["U0ANA"], ["peer"], PEERS))
+    assert saved(submit(http_app, fake, "U0LEAD", form("person", "U0FIN", quiet_end="11:00")))
+    sender.drain()
+
+    def reminded(at: datetime) -> set[str]:
+        fake.clear()
+        clock.set(at)
+        run_rounds(big_org, at)
+        sender.drain()
+        return {c.args["channel"] for c in fake.calls("chat.postMessage")}
+
+    # Halfway, Monday 08:30 in Paris: Eve (Paris) and Dan (Tonga, 20:30) are past their quiet
+    # hours; Fin's last until 11:00, Ben's (New York, 03:30) until 08:00 there.
+    assert reminded(datetime(2026, 11, 30, 7, 30, tzinfo=UTC)) == {"U0EVE", "U0DAN"}
+    assert reminded(datetime(2026, 11, 30, 9, 30, tzinfo=UTC)) == set()  # 10:30 for Fin
+    assert reminded(datetime(2026, 11, 30, 10, 30, tzinfo=UTC)) == {"U0FIN"}
+    assert reminded(datetime(2026, 11, 30, 13, 30, tzinfo=UTC)) == {"U0BEN"}  # 08:30 NY
