@@ -440,10 +440,22 @@ def test_the_replay_store_forgets_signatures_once_they_expire(engine: Engine) ->
     now = 1_800_000_000
     assert replay_repo.first_sighting(writes, "v0=aa", now - 200, now)
     assert not replay_repo.first_sighting(writes, "v0=aa", now - 200, now)
+    for i in range(replay_repo.PURGE_ROWS + 10):
+        assert replay_repo.first_sighting(writes, f"v0=old{i}", now - 100, now)
     later = now + replay_repo.KEEP_SECONDS + 1
-    assert replay_repo.first_sighting(writes, "v0=bb", later, later)  # purges the old ones
-    with engine.connect() as conn:
-        assert conn.execute(text("SELECT count(*) FROM seenrequest")).scalar_one() == 1
+
+    def remembered() -> int:
+        with engine.connect() as conn:
+            return int(conn.execute(text("SELECT count(*) FROM seenrequest")).scalar_one())
+
+    # A purge deletes a bounded batch of the expired ones (never a long stall under the write
+    # lock); the next one, a moment later, the rest.
+    time.sleep(replay_repo.PURGE_EVERY + 0.05)
+    assert replay_repo.first_sighting(writes, "v0=bb", later, later)
+    assert remembered() == 1 + 11  # v0=bb, and the 11 expired ones past the batch
+    time.sleep(replay_repo.PURGE_EVERY + 0.05)
+    assert replay_repo.first_sighting(writes, "v0=cc", later, later)
+    assert remembered() == 2
 
 
 # ------------------------------------------------------------------ long text is never cut
