@@ -1415,6 +1415,7 @@ def _summary_payload(
         below=sum(1 for s in subjects if s["below"]),
         min_responses=minimums.base,
         raised=_raised(minimums),
+        gone=sum(1 for s in subjects if str(s["counts"]).endswith(": no results")),
     )
 
 

@@ -134,6 +134,8 @@ def test_a_subject_who_left_is_asked_about_no_more_and_nothing_about_them_is_ope
     assert "Ana Agent" in blob(results.args) and "ABOUT-ANA-0" in blob(results.args)
     told = json.dumps(summary.args["blocks"], ensure_ascii=False)
     assert "*Eve Engineer* · left: no results" in told
+    # The summary's first line no longer promises results for everyone.
+    assert "manager has their results, except for the person who left or was erased" in told
     assert "*Ana Agent* · answered 3 · declined 0 · overdue 0" in told
     everything = json.dumps([c.args for c in fake.calls()], ensure_ascii=False)
     assert "ABOUT-EVE" not in everything

@@ -394,6 +394,7 @@ CONTEXTS: dict[str, dict[str, object]] = {
         below=900,
         min_responses=3,
         raised="5 for 900 people",
+        gone=2,
     ),
     "plan_modal.json.j2": dict(
         person="U0CAT",
