@@ -7,7 +7,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from cadence.handlers.actions.checkin import _tell
+from cadence.handlers.actions.checkin import _tell, open_or_tell
 from cadence.prompts import ids
 from cadence.services import absences, home
 from cadence.services.deps import Deps
@@ -18,10 +18,7 @@ def register(app: App, deps: Deps) -> None:
     def open_modal(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         outcome = absences.open_modal(deps, body["user"]["id"])
-        if outcome.view is not None:
-            client.views_open(trigger_id=body["trigger_id"], view=outcome.view)
-        else:
-            _tell(deps, client, body, outcome.message or "")
+        open_or_tell(deps, client, body, outcome)
 
     @app.action(ids.AWAY_CANCEL)
     def cancel(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:

@@ -9,7 +9,7 @@ from slack_sdk import WebClient
 
 from cadence.prompts import ids
 from cadence.services import checkins
-from cadence.services.common import NOT_REGISTERED, tell_privately
+from cadence.services.common import NOT_REGISTERED, Outcome, tell_privately
 from cadence.services.deps import Deps
 
 
@@ -26,16 +26,23 @@ def _tell(deps: Deps, client: WebClient, body: dict[str, Any], text: str) -> Non
         tell_privately(deps, user, text)
 
 
+def open_or_tell(
+    deps: Deps, client: WebClient, body: dict[str, Any], outcome: Outcome, otherwise: str = ""
+) -> None:
+    """Open the modal a button's service chose, or tell the clicker why not (_tell)."""
+    if outcome.view is not None:
+        client.views_open(trigger_id=body["trigger_id"], view=outcome.view)
+    else:
+        _tell(deps, client, body, outcome.message or otherwise)
+
+
 def register(app: App, deps: Deps) -> None:
     def open_modal(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
     ) -> None:
         ack()
         outcome = checkins.open_checkin(deps, body["user"]["id"], action.get("value") or None)
-        if outcome.view is not None:
-            client.views_open(trigger_id=body["trigger_id"], view=outcome.view)
-        else:
-            _tell(deps, client, body, outcome.message or NOT_REGISTERED)
+        open_or_tell(deps, client, body, outcome, NOT_REGISTERED)
 
     app.action(ids.CHECKIN_OPEN)(open_modal)
     app.action(ids.HOME_CHECKIN_OPEN)(open_modal)

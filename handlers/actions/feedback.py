@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from cadence.handlers.actions.checkin import _tell
+from cadence.handlers.actions.checkin import _tell, open_or_tell
 from cadence.prompts import ids
 from cadence.services import calibration, home, rights, rounds
 from cadence.services.common import Outcome
@@ -28,10 +28,7 @@ def register(app: App, deps: Deps) -> None:
         ) -> None:
             ack()
             outcome = open_view(deps, body["user"]["id"], action)
-            if outcome.view is not None:
-                client.views_open(trigger_id=body["trigger_id"], view=outcome.view)
-            else:
-                _tell(deps, client, body, outcome.message or "")
+            open_or_tell(deps, client, body, outcome)
 
         return listener
 

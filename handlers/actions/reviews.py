@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from cadence.handlers.actions.checkin import _tell
+from cadence.handlers.actions.checkin import _tell, open_or_tell
 from cadence.handlers.views.common import metadata
 from cadence.handlers.views.reviews import parse_assessment
 from cadence.prompts import ids
@@ -25,10 +25,7 @@ def register(app: App, deps: Deps) -> None:
         ) -> None:
             ack()
             outcome = open_(body["user"]["id"], str(action.get("value") or ""))
-            if outcome.view is not None:
-                client.views_open(trigger_id=body["trigger_id"], view=outcome.view)
-            else:
-                _tell(deps, client, body, outcome.message or reviews.NOT_REGISTERED)
+            open_or_tell(deps, client, body, outcome, reviews.NOT_REGISTERED)
 
         return handle
 

@@ -8,7 +8,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from cadence.domain import settings as rules
-from cadence.handlers.actions.checkin import _tell
+from cadence.handlers.actions.checkin import open_or_tell
 from cadence.handlers.views.common import field, form_then_home, state_values
 from cadence.prompts import ids
 from cadence.services import settings
@@ -34,9 +34,6 @@ def register(app: App, deps: Deps) -> None:
     def open_modal(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
         outcome = settings.open_settings(deps, body["user"]["id"])
-        if outcome.view is not None:
-            client.views_open(trigger_id=body["trigger_id"], view=outcome.view)
-        else:
-            _tell(deps, client, body, outcome.message or "")
+        open_or_tell(deps, client, body, outcome)
 
     app.view(ids.SETTINGS_MODAL)(form_then_home(deps, parse, settings.submit_settings))
