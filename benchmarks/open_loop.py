@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import math
 import multiprocessing
@@ -44,6 +45,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -115,8 +117,9 @@ async def _stream(
     secret: bytes,
     stamps: Stamps,
     seed: int,
-) -> tuple[list[float], int, list[float]]:
-    """Send a Poisson stream; returns latencies (inf: no answer), non-200 count, send lags."""
+) -> tuple[list[float], int, list[float], float]:
+    """Send a Poisson stream; returns latencies (inf: no answer), non-200 count, send lags,
+    and the generator's own longest stall (how late its event loop woke, in seconds)."""
     rng = random.Random(seed)
     idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
     slots = asyncio.Semaphore(MAX_CONNECTIONS)
@@ -144,6 +147,17 @@ async def _stream(
             bad += status != 200
             idle.append(conn)
 
+    stalled = 0.0
+    running = True
+
+    async def watch() -> None:  # a stall here delays sends and reads alike
+        nonlocal stalled
+        while running:
+            before = time.perf_counter()
+            await asyncio.sleep(0.002)
+            stalled = max(stalled, time.perf_counter() - before - 0.002)
+
+    watcher = asyncio.create_task(watch())
     tasks = []
     start = time.perf_counter() + 0.05
     due = start
@@ -161,9 +175,11 @@ async def _stream(
     for task in pending:
         task.cancel()
         latencies.append(math.inf)
+    running = False
+    await watcher
     for _, writer in idle:
         writer.close()
-    return latencies, bad, lags
+    return latencies, bad, lags, stalled
 
 
 def _generator_child(conn: Connection) -> None:
@@ -175,7 +191,19 @@ def _generator_child(conn: Connection) -> None:
             return
         seed += 1
         port, bodies, rate, seconds, secret = job
-        conn.send(asyncio.run(_stream(port, bodies, rate, seconds, secret, stamps, seed)))
+        # The generator's own garbage collector must not pause the stream: its full
+        # collections took 85-105 ms once the heap held a step's tasks, and every answer in
+        # flight then counted as that much slower (for the bare app and Cadence alike). The
+        # heap so far is frozen out of collection, nothing is collected during a stream, and
+        # what it left is collected before the next.
+        gc.collect()
+        gc.freeze()
+        gc.disable()
+        try:
+            result = asyncio.run(_stream(port, bodies, rate, seconds, secret, stamps, seed))
+        finally:
+            gc.enable()
+        conn.send(result)
 
 
 @dataclass
@@ -185,6 +213,7 @@ class Step:
     latencies: list[float]
     bad: int
     lags: list[float]
+    stalled: float = 0.0
     note: str = ""
 
     def pct(self, p: float, values: list[float] | None = None) -> float:
@@ -203,23 +232,75 @@ class Step:
             f"{self.name:<10} {self.rate:6.0f}/s  n={len(self.latencies):>6}  "
             f"p50 {ms(self.pct(50))}  p99 {ms(self.pct(99))}  max {ms(self.pct(100))}  "
             f"non-200/failed {self.bad}  generator late p99 {self.pct(99, self.lags):.1f} ms"
+            f", stalled max {self.stalled * 1000:.0f} ms"
             f"{self.note}"
         )
+
+
+class Stalls:
+    """In the server's process: how late a thread that sleeps 5 ms at a time woke (the whole
+    process held up: the GIL held long, the process not scheduled), and the longest garbage
+    collection, since the last reset."""
+
+    def __init__(self) -> None:
+        self.late = 0.0
+        self.gc_longest = 0.0
+        self.gc_gen2 = 0
+        self._gc_start = 0.0
+        self._cpu = time.process_time()
+        self._stop = threading.Event()
+        gc.callbacks.append(self._gc)
+        threading.Thread(target=self._watch, name="stall-watch", daemon=True).start()
+
+    def _gc(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._gc_start = time.perf_counter()
+            return
+        self.gc_longest = max(self.gc_longest, time.perf_counter() - self._gc_start)
+        self.gc_gen2 += info["generation"] == 2
+
+    def _watch(self) -> None:
+        while not self._stop.is_set():
+            before = time.perf_counter()
+            time.sleep(0.005)
+            self.late = max(self.late, time.perf_counter() - before - 0.005)
+
+    def reset(self) -> None:
+        self.late = self.gc_longest = 0.0
+        self.gc_gen2 = 0
+        self._cpu = time.process_time()
+
+    def note(self, requests: int) -> str:
+        cpu = (time.process_time() - self._cpu) / max(1, requests)
+        return (
+            f"; server: CPU {cpu * 1000:.2f} ms/request, stalled max {self.late * 1000:.0f} ms, "
+            f"longest GC {self.gc_longest * 1000:.0f} ms ({self.gc_gen2} of generation 2)"
+        )
+
+    def stop(self) -> None:
+        self._stop.set()
+        gc.callbacks.remove(self._gc)
 
 
 class Generator:
     """The open-loop generator in a child process (its work is not charged to the server)."""
 
-    def __init__(self) -> None:
+    def __init__(self, stalls: Stalls | None = None) -> None:
+        self.stalls = stalls  # when the server runs in this process
         ctx = multiprocessing.get_context("spawn")
         self._conn, child = ctx.Pipe()
         self._proc = ctx.Process(target=_generator_child, args=(child,), daemon=True)
         self._proc.start()
 
     def run(self, name: str, port: int, bodies: list[bytes], rate: float, seconds: float) -> Step:
+        if self.stalls:
+            self.stalls.reset()
         self._conn.send((port, bodies, rate, seconds, SIGNING_SECRET.encode()))
-        latencies, bad, lags = self._conn.recv()
-        return Step(name, rate, latencies, bad, lags)
+        latencies, bad, lags, stalled = self._conn.recv()
+        step = Step(name, rate, latencies, bad, lags, stalled)
+        if self.stalls:
+            step.note = self.stalls.note(len(latencies))
+        return step
 
     def stop(self) -> None:
         self._conn.send(None)
@@ -261,7 +342,8 @@ def in_process(args: argparse.Namespace, out: Results) -> None:
 
     logging.getLogger("slack_bolt").setLevel(logging.ERROR)
     fake = RemoteFake()
-    gen = Generator()
+    stalls = Stalls()
+    gen = Generator(stalls)
     with database(None) as engine:  # SQLite in a temporary directory
         deps = make_deps(engine, fake.url, RunningClock(FRIDAY_PARIS_15))
         populate(deps, fake, args.people)
@@ -297,6 +379,7 @@ def in_process(args: argparse.Namespace, out: Results) -> None:
                 )
         checkpointer.stop()
     gen.stop()
+    stalls.stop()
     fake.stop()
 
 
@@ -335,7 +418,7 @@ def latency_part(
                 step = gen.run(name, port, bodies, rate, args.seconds)
                 fan = (sender.stats.sent - sent0) / (time.monotonic() - t0)
                 rates.append(fan)
-                step.note = f"  fan-out meanwhile {fan:.1f}/s"
+                step.note += f"; fan-out meanwhile {fan:.1f}/s"
                 rows.setdefault((name, rate), []).append(step)
                 print(f" round {r + 1}: " + step.line(), flush=True)
     sender.stop()
