@@ -34,11 +34,13 @@ log = logging.getLogger(__name__)
 
 
 def register_all(app: App, deps: Deps) -> None:
+    # Bolt tries listeners in this order until one matches, each try costing a matcher call:
+    # the weekly check-in's submission and its buttons, most of all requests, come first.
     for module in (
+        checkin_views,
+        checkin_actions,
         checkin_command,
         cadence_command,
-        checkin_actions,
-        checkin_views,
         home_events,
         review_actions,
         review_views,
