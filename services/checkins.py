@@ -43,7 +43,7 @@ from cadence.services.evidence import by_team, week_data
 from cadence.services.pairs import reads_by_team
 from cadence.services.people import away_ids, first_name, resolve_timezones, timezone_of
 from cadence.storage import repo
-from cadence.storage.db import read_scope, session_scope
+from cadence.storage.db import one_read, read_scope, session_scope
 from cadence.storage.models import Checkin, Person
 
 log = logging.getLogger(__name__)
@@ -422,7 +422,9 @@ def _status_update(
 
 def submit_checkin(deps: Deps, slack_id: str, period: str, raw: RawAnswers) -> dict[str, str]:
     """Validate and store (one row per person and week); field errors keyed by block_id."""
-    person = caller(deps, slack_id, with_role=True)
+    with one_read(deps.engine) as conn:  # who is asking, and how they are read: one checkout
+        person = caller(deps, slack_id, with_role=True, session=conn)
+        by_team = person is not None and reads_by_team(deps, person, session=conn)
     if person is None:
         return {ids.B_QUALITY: NOT_REGISTERED}
     role = deps.roles[person.role]
@@ -443,7 +445,7 @@ def submit_checkin(deps: Deps, slack_id: str, period: str, raw: RawAnswers) -> d
         role,
         raw,
         ids.CHECKIN_BLOCK_IDS,
-        numbers=not reads_by_team(deps, person),
+        numbers=not by_team,
         two_weeks=span == 2,
     )
     if answers is None:

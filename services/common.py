@@ -7,6 +7,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.engine import Connection
+from sqlmodel import Session
+
 from cadence.domain.authz import may_administer
 from cadence.services.deps import Deps
 from cadence.storage import repo
@@ -43,12 +46,21 @@ class JobReport:
 
 
 def caller(
-    deps: Deps, slack_id: str, *, with_role: bool = False, hr_admin: bool = False
+    deps: Deps,
+    slack_id: str,
+    *,
+    with_role: bool = False,
+    hr_admin: bool = False,
+    session: Session | Connection | None = None,
 ) -> Person | None:
     """Who is calling, from the stored org chart: the active person with this Slack ID, or None.
-    `with_role` also requires a role Cadence knows; `hr_admin` requires the HR admin flag."""
-    with one_read(deps.engine) as conn:
-        person = repo.person_by_slack_id(slack_id, session=conn)
+    `with_role` also requires a role Cadence knows; `hr_admin` requires the HR admin flag.
+    Read in the caller's `session` when given (a request that reads more right after)."""
+    if session is not None:
+        person = repo.person_by_slack_id(slack_id, session=session)
+    else:
+        with one_read(deps.engine) as conn:
+            person = repo.person_by_slack_id(slack_id, session=conn)
     if person is None or not person.active:
         return None
     if with_role and person.role not in deps.roles:
