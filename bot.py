@@ -16,6 +16,7 @@ python bot.py forget SLACK_ID  erase a person (their text, name, email and Slack
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import signal
 import sys
@@ -169,6 +170,16 @@ def _sender(deps: Deps) -> OutboxSender:
     return sender
 
 
+def freeze_startup_heap() -> None:
+    """Take what starting built out of the garbage collector's reach. Modules, the Bolt app,
+    SQLAlchemy's metadata and the templates are about 170,000 tracked objects that live as long
+    as the process; a full collection walked them all (75 ms on this project's 2-core machine),
+    and while it ran no request was answered. Frozen, a full collection walks only what was made
+    since. Called once everything long-lived exists, just before serving."""
+    gc.collect()
+    gc.freeze()
+
+
 def _serve(deps: Deps, stop: threading.Event) -> None:
     from cadence.handlers import build_app
 
@@ -186,6 +197,7 @@ def _serve(deps: Deps, stop: threading.Event) -> None:
             "auth.test): check SLACK_BOT_TOKEN, SLACK_API_URL and the network; "
             "`python bot.py doctor` says more."
         ) from None
+    freeze_startup_heap()
     if settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -250,8 +262,10 @@ def _run(command: str, settings: Settings, clock: Clock | None = None) -> int:
         if command in {"run", "serve"}:
             _serve(deps, stop)
         elif settings.cadence_metrics:  # the scheduler's sender is worth watching too
+            freeze_startup_heap()
             _listen(deps, None, "metrics only", stop)
         else:
+            freeze_startup_heap()
             stop.wait()
     finally:
         if scheduler is not None:

@@ -74,6 +74,7 @@ from benchmarks.interactive_latency import (
     signed_request,
     submissions,
 )
+from cadence.bot import freeze_startup_heap
 from cadence.config import PROJECT_ROOT
 from cadence.delivery.sender import OutboxSender
 from cadence.domain.schedule import DEFAULT_SCHEDULE
@@ -355,6 +356,7 @@ def in_process(args: argparse.Namespace, out: Results) -> None:
             build_app(deps), engine, SIGNING_SECRET, foreground=deps.foreground, writes=deps.writes
         )
         checkpointer = Checkpointer(engine).start()  # as bot.py's long-running commands do
+        freeze_startup_heap()  # as bot.py does before serving (the setup's objects with it)
         with serve(bare) as bare_port, serve(real) as port:
             for name, p in (("bare", bare_port), ("cadence", port)):
                 gen.run(name, p, bodies, 50, 3)  # warm-up: connections, caches
