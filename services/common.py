@@ -13,7 +13,7 @@ from sqlmodel import Session
 from cadence.domain.authz import may_administer
 from cadence.services.deps import Deps
 from cadence.storage import repo
-from cadence.storage.db import one_read, session_scope
+from cadence.storage.db import reading, session_scope
 from cadence.storage.models import Person
 
 NOT_REGISTERED = (
@@ -56,11 +56,8 @@ def caller(
     """Who is calling, from the stored org chart: the active person with this Slack ID, or None.
     `with_role` also requires a role Cadence knows; `hr_admin` requires the HR admin flag.
     Read in the caller's `session` when given (a request that reads more right after)."""
-    if session is not None:
-        person = repo.person_by_slack_id(slack_id, session=session)
-    else:
-        with one_read(deps.engine) as conn:
-            person = repo.person_by_slack_id(slack_id, session=conn)
+    with reading(deps.engine, session) as conn:
+        person = repo.person_by_slack_id(slack_id, session=conn)
     if person is None or not person.active:
         return None
     if with_role and person.role not in deps.roles:

@@ -11,7 +11,7 @@ from sqlmodel import Session
 from cadence.domain.digests import reads_team
 from cadence.services.deps import Deps
 from cadence.storage import repo
-from cadence.storage.db import one_read
+from cadence.storage.db import reading
 from cadence.storage.models import Person
 
 
@@ -23,9 +23,6 @@ def reads_by_team(
     reports' roles, in the caller's `session` when given: the check-in modal and its
     submission ask it on every request."""
     assert person.id is not None  # noqa: S101
-    if session is None:
-        with one_read(deps.engine) as conn:
-            roles = repo.report_roles(person.id, session=conn)
-    else:
-        roles = repo.report_roles(person.id, session=session)
+    with reading(deps.engine, session) as conn:
+        roles = repo.report_roles(person.id, session=conn)
     return reads_team(deps.roles[person.role], manages=any(r in deps.roles for r in roles))

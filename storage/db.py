@@ -385,6 +385,17 @@ def one_read(engine: Engine) -> Iterator[Connection]:
 
 
 @contextmanager
+def reading(engine: Engine, session: Session | Connection | None) -> Iterator[Session | Connection]:
+    """The caller's `session` when it has one (reads that belong with others), else a
+    one_read connection."""
+    if session is not None:
+        yield session
+        return
+    with one_read(engine) as conn:
+        yield conn
+
+
+@contextmanager
 def read_scope(engine: Engine) -> Iterator[Session]:
     """A read-only session: on SQLite it does not take the write lock."""
     with Session(
