@@ -298,7 +298,11 @@ def _modal(
     period: str,
     existing: Checkin | None,
     chosen: settings.Resolved,
+    team: bool,
+    goals: list[str],
 ) -> dict[str, Any]:
+    """The check-in modal from what open_checkin read: `team`, whether the person is read by
+    their team's pair; `goals`, their open plan's key results."""
     current: dict[str, str] = {}
     editing = existing is not None and existing.status == CheckinStatus.ANSWERED
     if existing is not None and editing:
@@ -323,32 +327,35 @@ def _modal(
         editing=editing,
         who_sees=who_sees_checkins(person.manager_id is not None),
         blockers_hint=blockers_hint(person.manager_id is not None),
-        team=reads_by_team(deps, person),
-        plan=plans.checkin_goals(deps, person),
+        team=team,
+        plan=goals,
     )
 
 
 def open_checkin(deps: Deps, slack_id: str, period: str | None = None) -> Outcome:
     """The modal for `period` (from a button) or, for /checkin, the week to answer now
-    (Schedule.answer_week: last week's until its Tuesday 12:00 deadline, then this week's)."""
-    person = caller(deps, slack_id, with_role=True)
-    if person is None:
-        return Outcome(message=NOT_REGISTERED)
-    role = deps.roles[person.role]
+    (Schedule.answer_week: last week's until its Tuesday 12:00 deadline, then this week's).
+    Everything it shows is read in one read transaction."""
     now = deps.clock.now()
-    tz = timezone_of(person)
-    assert person.id is not None  # noqa: S101
     with read_scope(deps.engine) as session:
+        person = caller(deps, slack_id, with_role=True, session=session)
+        if person is None:
+            return Outcome(message=NOT_REGISTERED)
+        assert person.id is not None  # noqa: S101
+        tz = timezone_of(person)
         chosen = settings.resolved_for(deps, person, session=session)
         schedule = chosen.schedule(person)
         answerable = schedule.answerable_periods(now, tz)
         existing = repo.checkins_in([person.id], answerable, session=session)
+        team = reads_by_team(deps, person, session=session)
+        goals = plans.checkin_goals(person, session=session)
+    role = deps.roles[person.role]
     if period is None:
         period = schedule.answer_week(now, tz)
     elif period not in answerable:
         return Outcome(message=_closed(chosen, person, period, now))
     found = existing.get((person.id, period))
-    return Outcome(view=_modal(deps, person, role, period, found, chosen))
+    return Outcome(view=_modal(deps, person, role, period, found, chosen, team, goals))
 
 
 def _closed(chosen: settings.Resolved, person: Person, period: str, now: datetime) -> str:

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from sqlmodel import Session
+
 from cadence.domain.authz import may_administer
 from cadence.domain.periods import local_now
 from cadence.domain.plans import (
@@ -287,12 +289,12 @@ def home_context(deps: Deps, viewer: Person) -> dict[str, Any]:
     }
 
 
-def checkin_goals(deps: Deps, person: Person) -> list[str]:
-    """The person's open plan's key results, for their check-in modal (plain text)."""
+def checkin_goals(person: Person, *, session: Session) -> list[str]:
+    """The person's open plan's key results, for their check-in modal (plain text), read in
+    the modal's read transaction."""
     if person.id is None:
         return []
-    with read_scope(deps.engine) as session:
-        plan = plan_repo.open_plan_of(person.id, session=session)
+    plan = plan_repo.open_plan_of(person.id, session=session)
     if plan is None:
         return []
     return [f"Quality: {plan.quality_result}", f"Output: {plan.output_result}"]
