@@ -261,12 +261,12 @@ def _run(command: str, settings: Settings, clock: Clock | None = None) -> int:
     try:
         if command in {"run", "serve"}:
             _serve(deps, stop)
-        elif settings.cadence_metrics:  # the scheduler's sender is worth watching too
-            freeze_startup_heap()
-            _listen(deps, None, "metrics only", stop)
         else:
             freeze_startup_heap()
-            stop.wait()
+            if settings.cadence_metrics:  # the scheduler's sender is worth watching too
+                _listen(deps, None, "metrics only", stop)
+            else:
+                stop.wait()
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=True)
