@@ -392,23 +392,17 @@ def _summary(role: Role, quality: float | None, output: float | None, mood: int 
 
 
 def _status_message(
-    deps: Deps,
-    person: Person,
-    period: str,
-    status: str,
-    summary: str,
-    now: datetime,
-    schedule: Schedule,
-    span: int,
+    deps: Deps, period: str, status: str, summary: str, span: int
 ) -> dict[str, Any]:
-    """The done/skipped note that replaces the week's DM, with an edit button while open;
+    """The done/skipped note that replaces the week's DM, for a week still open (both callers
+    return before this when it is closed), so with a button to edit or check in anyway;
     `span`: what the check-in covers (services.weeks.weeks_covered)."""
     return deps.renderer.message(
         "checkin_status.json.j2",
         period=period,
         period_label=span_label(period, span),
         status=status,
-        can_edit=period in schedule.answerable_periods(now, person.timezone or "UTC"),
+        can_edit=True,
         summary=summary,
     )
 
@@ -461,7 +455,7 @@ def submit_checkin(deps: Deps, slack_id: str, period: str, raw: RawAnswers) -> d
     # Rendered before the write transaction: other writers wait only for the two statements.
     summary = _summary(role, answers.quality, answers.output, answers.mood)
     status = CheckinStatus.ANSWERED
-    message = _status_message(deps, person, period, status, summary, now, schedule, span)
+    message = _status_message(deps, period, status, summary, span)
     dm = _status_update(person, period, status, message)
     repo.submit_answers(deps.writes, person.id, period, answers, dm, now, weeks=span)
     deps.wake_sender()
@@ -490,9 +484,7 @@ def skip_week(deps: Deps, slack_id: str, period: str) -> str:
         summary = ""
         if checkin.status == CheckinStatus.ANSWERED:
             summary = _summary(role, checkin.quality_value, checkin.output_value, checkin.mood)
-        message = _status_message(
-            deps, person, period, checkin.status, summary, now, schedule, span
-        )
+        message = _status_message(deps, period, checkin.status, summary, span)
         dm = _status_update(person, period, checkin.status, message)
         repo.update_dms(dm, now, session=session)
     deps.wake_sender()
