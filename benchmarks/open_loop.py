@@ -51,7 +51,9 @@ import urllib.request
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from multiprocessing.connection import Connection
+from pathlib import Path
 
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from benchmarks.fanout import (
@@ -80,6 +82,7 @@ from cadence.delivery.sender import OutboxSender
 from cadence.domain.schedule import DEFAULT_SCHEDULE
 from cadence.services.deps import Deps
 from cadence.storage.db import Checkpointer
+from cadence.storage.models import SeenRequest
 from cadence.web import CadenceWSGI
 
 CAP = 50.0  # the fake's chat.postMessage limit during the fan-out
@@ -241,9 +244,11 @@ class Step:
 class Stalls:
     """In the server's process: how late a thread that sleeps 5 ms at a time woke (the whole
     process held up: the GIL held long, the process not scheduled), and the longest garbage
-    collection, since the last reset."""
+    collection, since the last reset; with `engine` (SQLite), the size of the write-ahead log
+    and of the replay store at the end of the step (what grows from one step to the next)."""
 
-    def __init__(self) -> None:
+    def __init__(self, engine: Engine | None = None) -> None:
+        self.engine = engine
         self.late = 0.0
         self.gc_longest = 0.0
         self.gc_gen2 = 0
@@ -276,7 +281,17 @@ class Stalls:
         return (
             f"; server: CPU {cpu * 1000:.2f} ms/request, stalled max {self.late * 1000:.0f} ms, "
             f"longest GC {self.gc_longest * 1000:.0f} ms ({self.gc_gen2} of generation 2)"
+            f"{self._store()}"
         )
+
+    def _store(self) -> str:
+        if self.engine is None or self.engine.dialect.name != "sqlite":
+            return ""
+        wal = Path(f"{self.engine.url.database}-wal")
+        size = wal.stat().st_size / 1e6 if wal.exists() else 0.0
+        with self.engine.connect() as conn:
+            seen = conn.execute(select(func.count()).select_from(SeenRequest)).scalar_one()
+        return f"; WAL {size:.1f} MB, replay store {seen:,} rows"
 
     def stop(self) -> None:
         self._stop.set()
@@ -343,9 +358,9 @@ def in_process(args: argparse.Namespace, out: Results) -> None:
 
     logging.getLogger("slack_bolt").setLevel(logging.ERROR)
     fake = RemoteFake()
-    stalls = Stalls()
-    gen = Generator(stalls)
+    gen = Generator()
     with database(None) as engine:  # SQLite in a temporary directory
+        stalls = gen.stalls = Stalls(engine)
         deps = make_deps(engine, fake.url, RunningClock(FRIDAY_PARIS_15))
         populate(deps, fake, args.people)
         bodies = submissions(deps, range(0, min(3 * SUBMITTERS, args.people), 3))  # support role
