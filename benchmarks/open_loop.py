@@ -51,7 +51,6 @@ import urllib.request
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from multiprocessing.connection import Connection
-from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
@@ -244,8 +243,9 @@ class Step:
 class Stalls:
     """In the server's process: how late a thread that sleeps 5 ms at a time woke (the whole
     process held up: the GIL held long, the process not scheduled), and the longest garbage
-    collection, since the last reset; with `engine` (SQLite), the size of the write-ahead log
-    and of the replay store at the end of the step (what grows from one step to the next)."""
+    collection, since the last reset; with `engine` (SQLite), the frames in use in the
+    write-ahead log and the replay store's rows at the end of the step (what grows from one step
+    to the next)."""
 
     def __init__(self, engine: Engine | None = None) -> None:
         self.engine = engine
@@ -287,11 +287,11 @@ class Stalls:
     def _store(self) -> str:
         if self.engine is None or self.engine.dialect.name != "sqlite":
             return ""
-        wal = Path(f"{self.engine.url.database}-wal")
-        size = wal.stat().st_size / 1e6 if wal.exists() else 0.0
         with self.engine.connect() as conn:
             seen = conn.execute(select(func.count()).select_from(SeenRequest)).scalar_one()
-        return f"; WAL {size:.1f} MB, replay store {seen:,} rows"
+            # (busy, frames in the log, frames copied): what the Checkpointer would see now
+            _, frames, _ = conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
+        return f"; WAL {frames:,} frames in use, replay store {seen:,} rows"
 
     def stop(self) -> None:
         self._stop.set()
