@@ -42,6 +42,7 @@ import os
 import random
 import secrets
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -52,7 +53,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from multiprocessing.connection import Connection
 
-from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from benchmarks.fanout import (
@@ -81,7 +81,6 @@ from cadence.delivery.sender import OutboxSender
 from cadence.domain.schedule import DEFAULT_SCHEDULE
 from cadence.services.deps import Deps
 from cadence.storage.db import Checkpointer
-from cadence.storage.models import SeenRequest
 from cadence.web import CadenceWSGI
 
 CAP = 50.0  # the fake's chat.postMessage limit during the fan-out
@@ -287,10 +286,13 @@ class Stalls:
     def _store(self) -> str:
         if self.engine is None or self.engine.dialect.name != "sqlite":
             return ""
-        with self.engine.connect() as conn:
-            seen = conn.execute(select(func.count()).select_from(SeenRequest)).scalar_one()
+        conn = sqlite3.connect(self.engine.url.database or "", timeout=5)
+        try:  # outside any transaction, as the Checkpointer runs
+            (seen,) = conn.execute("SELECT count(*) FROM seenrequest").fetchone()
             # (busy, frames in the log, frames copied): what the Checkpointer would see now
-            _, frames, _ = conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)").one()
+            _, frames, _ = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        finally:
+            conn.close()
         return f"; WAL {frames:,} frames in use, replay store {seen:,} rows"
 
     def stop(self) -> None:
