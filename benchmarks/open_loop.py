@@ -20,9 +20,9 @@ Parts:
             10,000-DM weekly fan-out to a fake that takes 50 chat.postMessage per second:
             p50/p99 of the answers; the fan-out's achieved rate against that cap.
             Targets: p99 <= 25 ms at 100/s; fan-out >= 0.95 x cap.
-  capacity  the rate steps up (50, 100, 150, ...) for --step-seconds each until p99 > 100 ms or
-            an answer fails; the highest rate held, bare and Cadence. Target: Cadence >= 0.5 x
-            bare.
+  capacity  the rate steps up (25, 50, 75, ..., 9-17 % apart) for --step-seconds each until
+            p99 > 100 ms or an answer fails; the highest rate held, bare and Cadence. Target:
+            Cadence >= 0.5 x bare.
   scale     PostgreSQL, a fresh schema: real `python bot.py serve` processes on one port
             (CADENCE_HTTP_REUSE_PORT): capacity with one, then with two; then two scheduler
             processes (bot.py's own scheduler wiring, with a clock set to Friday 15:00 and
@@ -88,7 +88,10 @@ P99_LIMIT = 0.100  # capacity: the highest rate with p99 within this
 MAX_CONNECTIONS = 256
 ANSWER_WAIT = 10.0  # seconds after the stream ends for the last answers
 SUBMITTERS = 1000  # distinct bodies; each use is signed with a fresh timestamp
-STEPS = (25, 50, 100, 150, 200, 250, 300, 400, 500, 600, 700, 800, 1000, 1200, 1400, 1700, 2000)
+# Steps 9-17 % apart from 100/s up: with 25-33 % between steps, where a rate fell between two
+# steps moved the capacity ratio by up to 0.1.
+STEPS: tuple[int, ...] = (25, 50, 75, 100, 125, 150, 175, 200, 225, 250, 275, 300, 350, 400)
+STEPS += (450, 500, 550, 600, 700, 800, 900, 1000, 1100, 1200, 1400, 1600, 1800, 2000)
 MONDAY_PARIS_09 = FRIDAY_PARIS_15 + timedelta(days=2, hours=18)
 
 
