@@ -40,10 +40,10 @@ from cadence.services import nudges, plans, settings, weeks
 from cadence.services.common import NOT_REGISTERED, JobReport, Outcome, audit_export, caller
 from cadence.services.deps import Deps
 from cadence.services.evidence import by_team, week_data
-from cadence.services.pairs import reads_by_team
+from cadence.services.pairs import caller_read_by_team, reads_by_team
 from cadence.services.people import away_ids, first_name, resolve_timezones, timezone_of
 from cadence.storage import repo
-from cadence.storage.db import one_read, read_scope, session_scope
+from cadence.storage.db import read_scope, session_scope
 from cadence.storage.models import Checkin, Person
 
 log = logging.getLogger(__name__)
@@ -338,7 +338,7 @@ def open_checkin(deps: Deps, slack_id: str, period: str | None = None) -> Outcom
     Everything it shows is read in one read transaction."""
     now = deps.clock.now()
     with read_scope(deps.engine) as session:
-        person = caller(deps, slack_id, with_role=True, session=session)
+        person, team = caller_read_by_team(deps, slack_id, session=session)
         if person is None:
             return Outcome(message=NOT_REGISTERED)
         assert person.id is not None  # noqa: S101
@@ -347,7 +347,6 @@ def open_checkin(deps: Deps, slack_id: str, period: str | None = None) -> Outcom
         schedule = chosen.schedule(person)
         answerable = schedule.answerable_periods(now, tz)
         existing = repo.checkins_in([person.id], answerable, session=session)
-        team = reads_by_team(deps, person, session=session)
         goals = plans.checkin_goals(person, session=session)
     role = deps.roles[person.role]
     if period is None:
@@ -423,9 +422,7 @@ def _status_update(
 
 def submit_checkin(deps: Deps, slack_id: str, period: str, raw: RawAnswers) -> dict[str, str]:
     """Validate and store (one row per person and week); field errors keyed by block_id."""
-    with one_read(deps.engine) as conn:  # who is asking, and how they are read: one checkout
-        person = caller(deps, slack_id, with_role=True, session=conn)
-        by_team = person is not None and reads_by_team(deps, person, session=conn)
+    person, by_team = caller_read_by_team(deps, slack_id)
     if person is None:
         return {ids.B_QUALITY: NOT_REGISTERED}
     role = deps.roles[person.role]

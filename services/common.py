@@ -58,6 +58,13 @@ def caller(
     Read in the caller's `session` when given (a request that reads more right after)."""
     with reading(deps.engine, session) as conn:
         person = repo.person_by_slack_id(slack_id, session=conn)
+    return admitted(deps, person, with_role=with_role, hr_admin=hr_admin)
+
+
+def admitted(
+    deps: Deps, person: Person | None, *, with_role: bool = False, hr_admin: bool = False
+) -> Person | None:
+    """`person` as stored, when caller's rules let them in; else None."""
     if person is None or not person.active:
         return None
     if with_role and person.role not in deps.roles:

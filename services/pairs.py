@@ -1,7 +1,8 @@
 """Which pair a person is measured by: whether a manager is read by their team's pair
 (domain.digests.reads_team) with the data read here, the one test the check-in (its prompt
 aside, which reads the whole org chart at once), the App Home, goals, calibration and the
-quarter's evidence ask. It imports only domain and storage, so every service can use it."""
+quarter's evidence ask. It imports only domain, storage and services.common, so every
+service can use it."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from cadence.domain.digests import reads_team
+from cadence.services.common import admitted
 from cadence.services.deps import Deps
 from cadence.storage import repo
 from cadence.storage.db import reading
@@ -26,3 +28,18 @@ def reads_by_team(
     with reading(deps.engine, session) as conn:
         roles = repo.report_roles(person.id, session=conn)
     return reads_team(deps.roles[person.role], manages=any(r in deps.roles for r in roles))
+
+
+def caller_read_by_team(
+    deps: Deps, slack_id: str, *, session: Session | Connection | None = None
+) -> tuple[Person | None, bool]:
+    """Who is calling (services.common.caller, with a role Cadence knows) and whether they
+    are read by their team's pair (reads_by_team), in one statement: the check-in modal and
+    its submission ask both on every request, and under load each statement saved is also
+    fewer hand-overs of the GIL (SQLite releases it around every step)."""
+    with reading(deps.engine, session) as conn:
+        stored, manages = repo.person_managing(slack_id, deps.roles, session=conn)
+    person = admitted(deps, stored, with_role=True)
+    if person is None:
+        return None, False
+    return person, reads_team(deps.roles[person.role], manages=manages)

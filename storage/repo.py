@@ -18,6 +18,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     delete,
+    exists,
     insert,
     inspect,
     literal,
@@ -80,6 +81,34 @@ def person_by_slack_id(slack_id: str, *, session: Session | Connection) -> Perso
     conn = session.connection() if isinstance(session, Session) else session
     row = conn.execute(_PERSON_BY_SLACK_ID, {"slack_id": slack_id}).first()
     return None if row is None else _stored_person(row._mapping)
+
+
+@functools.cache
+def _person_managing(roles: tuple[str, ...]) -> Any:
+    person = Person.__table__  # type: ignore[attr-defined]
+    report = person.alias("report")
+    manages = exists().where(
+        report.c.manager_id == person.c.id,
+        report.c.active.is_(True),
+        report.c.role.in_(roles),
+    )
+    return select(person, manages.label("cadence_manages")).where(
+        person.c.slack_id == bindparam("slack_id")
+    )
+
+
+def person_managing(
+    slack_id: str, roles: Iterable[str], *, session: Session | Connection
+) -> tuple[Person | None, bool]:
+    """person_by_slack_id, and whether they manage an active person with one of `roles`
+    (report_roles, asked in the same statement)."""
+    conn = session.connection() if isinstance(session, Session) else session
+    row = conn.execute(_person_managing(tuple(sorted(roles))), {"slack_id": slack_id}).first()
+    if row is None:
+        return None, False
+    columns = dict(row._mapping)
+    manages = bool(columns.pop("cadence_manages"))
+    return _stored_person(columns), manages
 
 
 def people_by_ids(ids: Iterable[int], *, session: Session) -> dict[int, Person]:

@@ -370,6 +370,29 @@ def test_a_manager_is_asked_about_the_team_not_for_tickets_they_closed(
     assert "checked in about the team · mood 4/5" in home
 
 
+def test_a_manager_whose_last_report_left_is_asked_for_their_own_numbers_again(
+    org: Deps, fake: FakeSlack, http_app: HttpApp, clock: FixedClock
+) -> None:
+    clock.set(FRIDAY_PARIS_15)
+    before = open_modal(http_app, fake, "U0BEN", "2026-W47")
+    ben_asks = [b["label"]["text"] for b in before["blocks"] if b["type"] == "input"]
+    assert "How did your team's week go?" in ben_asks  # Ben manages Cat
+    load_org(
+        org,
+        ORG.replace("U0CAT,cat@example.com,Cat Closer,U0BEN,sales,Pacific/Honolulu,false\n", ""),
+    )
+    view = open_modal(http_app, fake, "U0BEN", "2026-W47")  # Cat left: Ben manages nobody
+    labels = [b["label"]["text"] for b in view["blocks"] if b["type"] == "input"]
+    assert labels[:2] == ["Review pass rate (%)", "Deliverables shipped (deliverables/week)"]
+    resp = http_app.interactive(view_submission("U0BEN", view, values(quality=None, output=None)))
+    assert resp.status == 200 and b"errors" in resp.body  # his own numbers are asked for
+    assert checkins(org, "U0BEN") == []
+    resp = http_app.interactive(view_submission("U0BEN", view, values(quality="90", output="3")))
+    assert resp.status == 200 and not resp.body
+    [stored] = checkins(org, "U0BEN")
+    assert (stored.quality_value, stored.output_value) == (90.0, 3.0)
+
+
 def test_a_note_about_an_app_home_button_goes_out_as_a_dm_through_the_outbox(
     org: Deps, fake: FakeSlack, http_app: HttpApp, sender: OutboxSender
 ) -> None:
