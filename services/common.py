@@ -7,13 +7,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.engine import Connection
-from sqlmodel import Session
-
 from cadence.domain.authz import may_administer
 from cadence.services.deps import Deps
 from cadence.storage import repo
-from cadence.storage.db import reading, session_scope
+from cadence.storage.db import one_read, session_scope
 from cadence.storage.models import Person
 
 NOT_REGISTERED = (
@@ -46,17 +43,12 @@ class JobReport:
 
 
 def caller(
-    deps: Deps,
-    slack_id: str,
-    *,
-    with_role: bool = False,
-    hr_admin: bool = False,
-    session: Session | Connection | None = None,
+    deps: Deps, slack_id: str, *, with_role: bool = False, hr_admin: bool = False
 ) -> Person | None:
     """Who is calling, from the stored org chart: the active person with this Slack ID, or None.
     `with_role` also requires a role Cadence knows; `hr_admin` requires the HR admin flag.
-    Read in the caller's `session` when given (a request that reads more right after)."""
-    with reading(deps.engine, session) as conn:
+    (services.pairs.caller_read_by_team asks this and how they are read in one statement.)"""
+    with one_read(deps.engine) as conn:
         person = repo.person_by_slack_id(slack_id, session=conn)
     return admitted(deps, person, with_role=with_role, hr_admin=hr_admin)
 
