@@ -21,13 +21,13 @@ def reads_by_team(
     deps: Deps, person: Person, *, session: Session | Connection | None = None
 ) -> bool:
     """Whether `person` manages someone with a known role and is read by their team's pair
-    (their check-in asks about the team, with no numbers of their own). One Core read of the
-    reports' roles, in the caller's `session` when given: the check-in modal and its
-    submission ask it on every request."""
+    (their check-in asks about the team, with no numbers of their own). One Core read
+    (repo.manages_role), in the caller's `session` when given: the App Home, goals and the
+    evidence ask it; the check-in asks it with who is calling (caller_read_by_team)."""
     assert person.id is not None  # noqa: S101
     with reading(deps.engine, session) as conn:
-        roles = repo.report_roles(person.id, session=conn)
-    return reads_team(deps.roles[person.role], manages=any(r in deps.roles for r in roles))
+        manages = repo.manages_role(person.id, deps.roles, session=conn)
+    return reads_team(deps.roles[person.role], manages=manages)
 
 
 def caller_read_by_team(

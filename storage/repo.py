@@ -83,16 +83,21 @@ def person_by_slack_id(slack_id: str, *, session: Session | Connection) -> Perso
     return None if row is None else _stored_person(row._mapping)
 
 
-@functools.cache
-def _person_managing(roles: tuple[str, ...]) -> Any:
-    person = Person.__table__  # type: ignore[attr-defined]
-    report = person.alias("report")
-    manages = exists().where(
-        report.c.manager_id == person.c.id,
+def _manages(manager_id: Any, roles: tuple[str, ...]) -> Any:
+    """EXISTS an active direct report of `manager_id` whose role is one of `roles`: the one
+    definition of "manages someone", for person_managing and manages_role."""
+    report = Person.__table__.alias("report")  # type: ignore[attr-defined]
+    return exists().where(
+        report.c.manager_id == manager_id,
         report.c.active.is_(True),
         report.c.role.in_(roles),
     )
-    return select(person, manages.label("cadence_manages")).where(
+
+
+@functools.cache
+def _person_managing(roles: tuple[str, ...]) -> Any:
+    person = Person.__table__  # type: ignore[attr-defined]
+    return select(person, _manages(person.c.id, roles).label("cadence_manages")).where(
         person.c.slack_id == bindparam("slack_id")
     )
 
@@ -101,7 +106,7 @@ def person_managing(
     slack_id: str, roles: Iterable[str], *, session: Session | Connection
 ) -> tuple[Person | None, bool]:
     """person_by_slack_id, and whether they manage an active person with one of `roles`
-    (report_roles, asked in the same statement)."""
+    (manages_role, asked in the same statement)."""
     conn = session.connection() if isinstance(session, Session) else session
     row = conn.execute(_person_managing(tuple(sorted(roles))), {"slack_id": slack_id}).first()
     if row is None:
@@ -161,21 +166,17 @@ def direct_reports(manager_id: int, *, session: Session) -> list[Person]:
     return list(rows.scalars())
 
 
-_REPORT_ROLES = (
-    select(Person.__table__.c.role)  # type: ignore[attr-defined]
-    .where(
-        Person.__table__.c.manager_id == bindparam("manager_id"),  # type: ignore[attr-defined]
-        Person.__table__.c.active.is_(True),  # type: ignore[attr-defined]
-    )
-    .distinct()
-)
+@functools.cache
+def _manages_role(roles: tuple[str, ...]) -> Any:
+    return select(_manages(bindparam("manager_id"), roles))
 
 
-def report_roles(manager_id: int, *, session: Session | Connection) -> set[str]:
-    """The roles of a manager's active direct reports (empty: manages nobody). Core and a
-    statement built once: the check-in modal and its submission ask it on every request."""
+def manages_role(manager_id: int, roles: Iterable[str], *, session: Session | Connection) -> bool:
+    """Whether the manager has an active direct report with one of `roles`. Core and a
+    statement built once per set of roles."""
     conn = session.connection() if isinstance(session, Session) else session
-    return {row[0] for row in conn.execute(_REPORT_ROLES, {"manager_id": manager_id})}
+    statement = _manages_role(tuple(sorted(roles)))
+    return bool(conn.execute(statement, {"manager_id": manager_id}).scalar())
 
 
 def set_timezone(person_id: int, tz: str, now: datetime, *, session: Session) -> None:
