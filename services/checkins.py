@@ -401,7 +401,6 @@ def _status_message(
         period=period,
         period_label=span_label(period, span),
         status=status,
-        can_edit=True,
         summary=summary,
     )
 

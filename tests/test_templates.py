@@ -70,7 +70,7 @@ CONTEXTS: dict[str, dict[str, object]] = {
         next_prompt="Friday 4 Dec",
     ),
     "checkin_status.json.j2": dict(
-        period="2026-W47", period_label="2026-W47", status="answered", can_edit=True, summary=NASTY
+        period="2026-W47", period_label="2026-W47", status="answered", summary=NASTY
     ),
     "checkin_modal.json.j2": dict(
         who_sees=NASTY,
