@@ -1,6 +1,7 @@
 """Check-in submissions that arrive together are committed together (storage.db.GroupCommit):
 every one is stored and acknowledged, each DM is updated once, the later answer wins, and one
-failing write fails only its own request."""
+failing write fails only its own request. The interactive path runs its statements on the
+driver's cursor (storage.db.Prepared): they write what SQLAlchemy would."""
 
 from __future__ import annotations
 
@@ -8,13 +9,16 @@ import threading
 import time
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from cadence.delivery.sender import OutboxSender
 from cadence.domain.checkins import CheckinAnswers
+from cadence.domain.status import CheckinStatus
 from cadence.prompts import ids
 from cadence.services.checkins import send_weekly_checkins
 from cadence.services.deps import Deps
 from cadence.storage import repo
-from cadence.storage.db import GroupCommit, read_scope
+from cadence.storage.db import GroupCommit, is_outage, read_scope
 from tests.conftest import ORG_HEADER, HttpApp, load_org, view_submission
 from tests.fakeslack import FakeSlack
 from tests.test_checkin_flow import FRIDAY_PARIS_15, checkins, open_modal, values
@@ -125,6 +129,10 @@ def test_writes_committed_together_keep_each_request_and_the_later_answer(org: D
     assert outcomes == {"ana first": "stored", "lea": "stored", "ana again": "stored"}
     assert [(c.quality_value, c.wins) for c in checkins(org, "U0ANA")] == [(88, "win 88")]
     assert [c.quality_value for c in checkins(org, "U0LEAD")] == [90]
+    # Written on the driver's cursor with the columns' own conversions: the time reads back
+    # as the same aware UTC instant, and the status as the stored word.
+    stored = checkins(org, "U0ANA")[0]
+    assert (stored.submitted_at, stored.status) == (org.clock.now(), CheckinStatus.ANSWERED)
 
 
 def test_a_bad_write_committed_with_others_fails_only_its_own_request(org: Deps) -> None:
@@ -136,7 +144,10 @@ def test_a_bad_write_committed_with_others_fails_only_its_own_request(org: Deps)
             ("lea", _answer(org, "U0LEAD", 90)),
         ],
     )
-    assert isinstance(outcomes.pop("nobody"), Exception)
+    # SQLAlchemy's kind of error, as from Connection.execute: a constraint, not an outage
+    # (storage.db.is_outage), so the person is not told to try again later.
+    refused = outcomes.pop("nobody")
+    assert isinstance(refused, IntegrityError) and not is_outage(refused)
     assert outcomes == {"ana": "stored", "lea": "stored"}
     assert [c.quality_value for c in checkins(org, "U0ANA")] == [81]
     assert [c.quality_value for c in checkins(org, "U0LEAD")] == [90]
