@@ -10,7 +10,7 @@ from typing import Any
 from cadence.domain.authz import may_administer
 from cadence.services.deps import Deps
 from cadence.storage import repo
-from cadence.storage.db import one_read, session_scope
+from cadence.storage.db import session_scope
 from cadence.storage.models import Person
 
 NOT_REGISTERED = (
@@ -48,8 +48,7 @@ def caller(
     """Who is calling, from the stored org chart: the active person with this Slack ID, or None.
     `with_role` also requires a role Cadence knows; `hr_admin` requires the HR admin flag.
     (services.pairs.caller_read_by_team asks this and how they are read in one statement.)"""
-    with one_read(deps.engine) as conn:
-        person = repo.person_by_slack_id(slack_id, session=conn)
+    person = repo.person_by_slack_id(slack_id, session=deps.engine)  # a lone read
     return admitted(deps, person, with_role=with_role, hr_admin=hr_admin)
 
 

@@ -37,8 +37,8 @@ def caller_read_by_team(
     are read by their team's pair (reads_by_team), in one statement: the check-in modal and
     its submission ask both on every request, and under load each statement saved is also
     fewer hand-overs of the GIL (SQLite releases it around every step)."""
-    with reading(deps.engine, session) as conn:
-        stored, manages = repo.person_managing(slack_id, deps.roles, session=conn)
+    source = deps.engine if session is None else session  # the engine: a lone read
+    stored, manages = repo.person_managing(slack_id, deps.roles, session=source)
     person = admitted(deps, stored, with_role=True)
     if person is None:
         return None, False

@@ -19,6 +19,7 @@ from sqlalchemy import (
     bindparam,
     delete,
     exists,
+    false,
     insert,
     inspect,
     literal,
@@ -28,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import configure_mappers
 from sqlmodel import Session, col
 
@@ -36,7 +37,7 @@ from cadence.domain.checkins import CheckinAnswers
 from cadence.domain.org import OrgRow
 from cadence.domain.status import CheckinStatus, DeliveryStatus
 from cadence.domain.weeks import Absence as AbsenceSpan
-from cadence.storage.db import GroupCommit
+from cadence.storage.db import GroupCommit, prepared
 from cadence.storage.models import Absence, AuditEvent, Checkin, Delivery, OutboxSender, Person
 
 # A statement and its parameters, to run now or in a storage.db.GroupCommit batch.
@@ -74,24 +75,34 @@ def _stored_person(columns: Mapping[Any, Any]) -> Person:
     return person
 
 
-def person_by_slack_id(slack_id: str, *, session: Session | Connection) -> Person | None:
-    """The person, detached from the session (changes go through the update functions).
-    Core and a statement built once: every interactive request starts here (services pass a
-    storage.db.one_read connection)."""
+def _first(
+    statement: Any, params: dict[str, Any], session: Session | Connection | Engine
+) -> Mapping[Any, Any] | None:
+    """The first row of a read, by column: in the `session` or connection given, or, given
+    the Engine, as a lone read on the driver's cursor (storage.db.Prepared), which is how
+    every interactive request reads who is asking."""
+    if isinstance(session, Engine):
+        return prepared(statement, session.dialect).first(session, params)
     conn = session.connection() if isinstance(session, Session) else session
-    row = conn.execute(_PERSON_BY_SLACK_ID, {"slack_id": slack_id}).first()
-    return None if row is None else _stored_person(row._mapping)
+    row = conn.execute(statement, params).first()
+    return None if row is None else row._mapping
+
+
+def person_by_slack_id(slack_id: str, *, session: Session | Connection | Engine) -> Person | None:
+    """The person, detached from the session (changes go through the update functions).
+    Core and a statement built once; an Engine for `session`: a lone read (_first)."""
+    columns = _first(_PERSON_BY_SLACK_ID, {"slack_id": slack_id}, session)
+    return None if columns is None else _stored_person(columns)
 
 
 def _manages(manager_id: Any, roles: tuple[str, ...]) -> Any:
     """EXISTS an active direct report of `manager_id` whose role is one of `roles`: the one
     definition of "manages someone", for person_managing and manages_role."""
     report = Person.__table__.alias("report")  # type: ignore[attr-defined]
-    return exists().where(
-        report.c.manager_id == manager_id,
-        report.c.active.is_(True),
-        report.c.role.in_(roles),
-    )
+    # The roles as literal values, not an expanding IN: they are fixed for the process, and
+    # a statement without one can be compiled once (storage.db.Prepared).
+    known = report.c.role.in_([literal(role, String) for role in roles]) if roles else false()
+    return exists().where(report.c.manager_id == manager_id, report.c.active.is_(True), known)
 
 
 @functools.cache
@@ -103,15 +114,14 @@ def _person_managing(roles: tuple[str, ...]) -> Any:
 
 
 def person_managing(
-    slack_id: str, roles: Iterable[str], *, session: Session | Connection
+    slack_id: str, roles: Iterable[str], *, session: Session | Connection | Engine
 ) -> tuple[Person | None, bool]:
     """person_by_slack_id, and whether they manage an active person with one of `roles`
     (manages_role, asked in the same statement)."""
-    conn = session.connection() if isinstance(session, Session) else session
-    row = conn.execute(_person_managing(tuple(sorted(roles))), {"slack_id": slack_id}).first()
-    if row is None:
+    found = _first(_person_managing(tuple(sorted(roles))), {"slack_id": slack_id}, session)
+    if found is None:
         return None, False
-    columns = dict(row._mapping)
+    columns = dict(found)
     manages = bool(columns.pop("cadence_manages"))
     return _stored_person(columns), manages
 

@@ -1,7 +1,7 @@
 """Check-in submissions that arrive together are committed together (storage.db.GroupCommit):
 every one is stored and acknowledged, each DM is updated once, the later answer wins, and one
 failing write fails only its own request. The interactive path runs its statements on the
-driver's cursor (storage.db.Prepared): they write what SQLAlchemy would."""
+driver's cursor (storage.db.Prepared): they write and read what SQLAlchemy would."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ import threading
 import time
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
 
 from cadence.delivery.sender import OutboxSender
 from cadence.domain.checkins import CheckinAnswers
@@ -18,7 +20,8 @@ from cadence.prompts import ids
 from cadence.services.checkins import send_weekly_checkins
 from cadence.services.deps import Deps
 from cadence.storage import repo
-from cadence.storage.db import GroupCommit, is_outage, read_scope
+from cadence.storage.db import GroupCommit, is_outage, read_scope, session_scope
+from cadence.storage.models import Person
 from tests.conftest import ORG_HEADER, HttpApp, load_org, view_submission
 from tests.fakeslack import FakeSlack
 from tests.test_checkin_flow import FRIDAY_PARIS_15, checkins, open_modal, values
@@ -151,3 +154,34 @@ def test_a_bad_write_committed_with_others_fails_only_its_own_request(org: Deps)
     assert outcomes == {"ana": "stored", "lea": "stored"}
     assert [c.quality_value for c in checkins(org, "U0ANA")] == [81]
     assert [c.quality_value for c in checkins(org, "U0LEAD")] == [90]
+
+
+def test_who_is_asking_reads_the_same_on_the_drivers_cursor_as_in_a_session(org: Deps) -> None:
+    """Every interactive request reads who is asking on the driver's cursor (storage.db.
+    Prepared, with the columns' own conversions): it must see what a session sees, the flags
+    as booleans and the times as aware UTC, for a manager, HR, a leaver and an erased person."""
+    with session_scope(org.engine) as session:
+        cat = repo.person_by_slack_id("U0CAT", session=session)
+        assert cat is not None and cat.id is not None
+        session.execute(update(Person).where(col(Person.slack_id) == "U0DAN").values(active=False))
+        session.execute(
+            update(Person).where(col(Person.id) == cat.id).values(erased_at=org.clock.now())
+        )
+    for slack_id in ("U0LEAD", "U0ANA", "U0BEN", "U0CAT", "U0DAN", "U0NOBODY"):
+        with read_scope(org.engine) as session:
+            in_session = repo.person_managing(slack_id, org.roles, session=session)
+        lone = repo.person_managing(slack_id, org.roles, session=org.engine)
+        assert _fields(lone[0]) == _fields(in_session[0]) and lone[1] == in_session[1], slack_id
+    lea, lea_manages = repo.person_managing("U0LEAD", org.roles, session=org.engine)
+    assert lea is not None and lea.hr_admin is True and lea.active is True and lea_manages
+    assert lea.created_at == org.clock.now()
+    dan = repo.person_by_slack_id("U0DAN", session=org.engine)
+    assert dan is not None and dan.active is False
+    cat = repo.person_by_slack_id("U0CAT", session=org.engine)
+    assert cat is not None and cat.erased_at == org.clock.now()
+
+
+def _fields(person: Person | None) -> dict[str, Any] | None:
+    if person is None:
+        return None
+    return {name: getattr(person, name) for name in Person.model_fields}
