@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from cadence.services.deps import Deps
-from cadence.storage import repo
+from cadence.storage import replay_repo, repo
 from cadence.storage.db import head_revision, session_scope
 from tests.conftest import HttpApp
 
@@ -40,6 +40,9 @@ def test_a_deleted_sqlite_file_fails_health_and_takes_no_more_writes(
     # What would have been acknowledged and lost is refused instead.
     with pytest.raises(OperationalError, match="is gone"), session_scope(deps.engine) as s:
         repo.audit("U1", "test", "", "", deps.clock.now(), session=s)
+    # The group commit's writes (every signed request's replay check, every check-in) too.
+    with pytest.raises(OperationalError, match="is gone"):
+        replay_repo.first_sighting(deps.writes, "v0=after-deletion", 1_700_000_000, 1_700_000_000)
     # A new, empty file at the same path is not the database either.
     sqlite3.connect(path).close()
     status, body = healthz(http_app)
