@@ -526,6 +526,14 @@ def test_renderer_refuses_what_slack_would_reject(tmp_path: Path) -> None:
         r.view("title.json.j2")
     with pytest.raises(Exception, match="missing"):
         r.message("strict.json.j2")
+    (tmp_path / "button.json.j2").write_text(
+        '{"text": "x", "blocks": [{"type": "actions", "elements": [{"type": "button", '
+        '"action_id": "a", "text": {"type": "plain_text", "text": {{ label | tojson }}}}]}]}'
+    )
+    assert r.message("button.json.j2", label="Edit answers")["blocks"]
+    for _ in range(2):  # refused each time: validate_blocks remembers only blocks that passed
+        with pytest.raises(RenderError, match="75"):
+            r.message("button.json.j2", label="x" * 76)
 
 
 def test_an_action_owned_by_someone_else_does_not_reveal_the_reports_signal() -> None:
