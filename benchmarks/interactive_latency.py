@@ -189,16 +189,24 @@ def bare_app(deps: Deps) -> App:
     return app
 
 
-def submissions(deps: Deps, people: range, period: str = PERIOD) -> list[bytes]:
-    """Signed-request bodies: each person submits the check-in modal Cadence rendered for them."""
-    bodies = []
+def submissions(deps: Deps, people: range, period: str = PERIOD, variants: int = 1) -> list[bytes]:
+    """Signed-request bodies: each person submits the check-in modal Cadence rendered for them,
+    with their own numbers (`variants` sets of them each, all people's first set first). As
+    in a real week, the status note that replaces each DM is then that person's own: every
+    note is rendered and validated anew, not one message for all."""
+    views = {}
     for i in people:
-        user = slack_id(i)
-        view = open_checkin(deps, user, period).view
-        assert view is not None, f"no modal for {user}"
-        data = view_submission(user, view, values(quality="91.5", output="42", wins="Shipped"))
-        payload = json.dumps(data, separators=(",", ":"))
-        bodies.append(urllib.parse.urlencode({"payload": payload}).encode())
+        view = open_checkin(deps, slack_id(i), period).view
+        assert view is not None, f"no modal for {slack_id(i)}"
+        views[i] = view
+    bodies = []
+    for k in range(variants):
+        for i in people:
+            quality, output = f"{80 + (i + 7 * k) % 200 / 10:.1f}", str(20 + (i + k) % 40)
+            answers = values(quality=quality, output=output, wins="Shipped")
+            data = view_submission(slack_id(i), views[i], answers)
+            payload = json.dumps(data, separators=(",", ":"))
+            bodies.append(urllib.parse.urlencode({"payload": payload}).encode())
     return bodies
 
 

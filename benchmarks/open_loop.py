@@ -368,7 +368,8 @@ def in_process(args: argparse.Namespace, out: Results) -> None:
         stalls = gen.stalls = Stalls(engine)
         deps = make_deps(engine, fake.url, RunningClock(FRIDAY_PARIS_15))
         populate(deps, fake, args.people)
-        bodies = submissions(deps, range(0, min(3 * SUBMITTERS, args.people), 3))  # support role
+        # support role; more distinct notes than render.VALID_BLOCKS_KEPT, as in a real week
+        bodies = submissions(deps, range(0, min(3 * SUBMITTERS, args.people), 3), variants=8)
         if "latency" in args.part:
             fan_out(deps, args.people)  # before anyone answers: every DM is queued
         bare = CadenceWSGI(bare_app(deps), engine, SIGNING_SECRET)
