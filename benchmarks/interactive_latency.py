@@ -31,7 +31,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -95,6 +95,25 @@ async def read_answer(reader: asyncio.StreamReader) -> int:
     return status
 
 
+class Stamps:
+    """A fresh signing timestamp per use of a body: Cadence refuses a signature it has already
+    served (a replay), so the same body is never sent twice with the same timestamp."""
+
+    def __init__(self) -> None:
+        self._used: set[tuple[Hashable, int]] = set()
+
+    def fresh(self, body: Hashable) -> str:
+        now = int(time.time())
+        for back in range(280):  # within Slack's 5-minute window
+            if (body, now - back) not in self._used:
+                self._used.add((body, now - back))
+                return str(now - back)
+        raise RuntimeError("every timestamp of the window is used: add bodies")
+
+
+_STAMPS = Stamps()  # the load generator's process: every run's signatures differ
+
+
 async def _client(
     port: int, bodies: list[bytes], start: int, n: int, secret: bytes, out: list[tuple[float, int]]
 ) -> None:
@@ -102,9 +121,7 @@ async def _client(
     try:
         for k in range(n):
             body = bodies[(start + k) % len(bodies)]
-            # Each delivery signed anew, as Slack does: a body's n-th use gets a timestamp n
-            # seconds back (within the 5-minute window), so no signature repeats (a replay).
-            stamp = str(int(time.time()) - ((start + k) // len(bodies)) % 250)
+            stamp = _STAMPS.fresh(body)  # each delivery signed anew, as Slack does
             t0 = time.perf_counter()
             writer.write(signed_request(body, stamp, secret))
             await writer.drain()

@@ -69,6 +69,7 @@ from benchmarks.fanout import (
 )
 from benchmarks.interactive_latency import (
     SIGNING_SECRET,
+    Stamps,
     bare_app,
     read_answer,
     serve,
@@ -96,22 +97,6 @@ MONDAY_PARIS_09 = FRIDAY_PARIS_15 + timedelta(days=2, hours=18)
 
 
 # ------------------------------------------------------------------ generator (own process)
-
-
-class Stamps:
-    """A fresh signing timestamp per use of a body: Cadence refuses a signature it has already
-    served (a replay), so the same body is never sent twice with the same timestamp."""
-
-    def __init__(self) -> None:
-        self._used: set[tuple[int, int]] = set()
-
-    def fresh(self, body: int) -> str:
-        now = int(time.time())
-        for back in range(280):  # within Slack's 5-minute window
-            if (body, now - back) not in self._used:
-                self._used.add((body, now - back))
-                return str(now - back)
-        raise RuntimeError("every timestamp of the window is used: add bodies")
 
 
 async def _stream(
