@@ -13,7 +13,6 @@ from cadence.domain.digests import reads_team
 from cadence.services.common import admitted
 from cadence.services.deps import Deps
 from cadence.storage import repo
-from cadence.storage.db import reading
 from cadence.storage.models import Person
 
 
@@ -25,8 +24,8 @@ def reads_by_team(
     (repo.manages_role), in the caller's `session` when given: the App Home, goals and the
     evidence ask it; the check-in asks it with who is calling (caller_read_by_team)."""
     assert person.id is not None  # noqa: S101
-    with reading(deps.engine, session) as conn:
-        manages = repo.manages_role(person.id, deps.roles, session=conn)
+    source = deps.engine if session is None else session  # the engine: a lone read
+    manages = repo.manages_role(person.id, deps.roles, session=source)
     return reads_team(deps.roles[person.role], manages=manages)
 
 

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import DateTime, event, text
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import (
     DBAPIError,
     InterfaceError,
@@ -182,10 +182,7 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        options = conn.get_execution_options()
-        if options.get("cadence_one_statement", False):
-            return  # SQLite runs a lone statement as its own transaction
-        if options.get("cadence_read_only", False):
+        if conn.get_execution_options().get("cadence_read_only", False):
             conn.exec_driver_sql("BEGIN")
             return
         write_turn.acquire()
@@ -446,8 +443,8 @@ class Prepared:
 
     def first(self, engine: Engine, params: dict[str, Any]) -> dict[str, Any] | None:
         """The first row of a lone read, {column key: value}, on a pooled connection of its
-        own: on SQLite without BEGIN and ROLLBACK (a lone SELECT is its own transaction), as
-        one_read reads."""
+        own: on SQLite without BEGIN and ROLLBACK (a lone SELECT is its own transaction). Reads
+        that must agree with each other belong in one read_scope."""
         values = self.parameters(params)
         conn = engine.raw_connection()
         try:
@@ -545,28 +542,6 @@ def prepared(statement: Any, dialect: Any) -> Prepared:
             _PREPARED.clear()
         found = _PREPARED[(statement, dialect)] = Prepared(statement, dialect)
     return found
-
-
-@contextmanager
-def one_read(engine: Engine) -> Iterator[Connection]:
-    """A connection for a single read statement (on SQLite without BEGIN and ROLLBACK around
-    it: a lone SELECT is its own transaction). Reads that must agree with each other belong
-    in one read_scope."""
-    with engine.execution_options(
-        cadence_read_only=True, cadence_one_statement=True
-    ).connect() as conn:
-        yield conn
-
-
-@contextmanager
-def reading(engine: Engine, session: Session | Connection | None) -> Iterator[Session | Connection]:
-    """The caller's `session` when it has one (reads that belong with others), else a
-    one_read connection."""
-    if session is not None:
-        yield session
-        return
-    with one_read(engine) as conn:
-        yield conn
 
 
 @contextmanager

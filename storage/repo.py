@@ -178,15 +178,16 @@ def direct_reports(manager_id: int, *, session: Session) -> list[Person]:
 
 @functools.cache
 def _manages_role(roles: tuple[str, ...]) -> Any:
-    return select(_manages(bindparam("manager_id"), roles))
+    return select(_manages(bindparam("manager_id"), roles).label("manages"))
 
 
-def manages_role(manager_id: int, roles: Iterable[str], *, session: Session | Connection) -> bool:
+def manages_role(
+    manager_id: int, roles: Iterable[str], *, session: Session | Connection | Engine
+) -> bool:
     """Whether the manager has an active direct report with one of `roles`. Core and a
-    statement built once per set of roles."""
-    conn = session.connection() if isinstance(session, Session) else session
-    statement = _manages_role(tuple(sorted(roles)))
-    return bool(conn.execute(statement, {"manager_id": manager_id}).scalar())
+    statement built once per set of roles; an Engine for `session`: a lone read (_first)."""
+    found = _first(_manages_role(tuple(sorted(roles))), {"manager_id": manager_id}, session)
+    return found is not None and bool(found["manages"])
 
 
 def set_timezone(person_id: int, tz: str, now: datetime, *, session: Session) -> None:

@@ -172,6 +172,11 @@ def test_who_is_asking_reads_the_same_on_the_drivers_cursor_as_in_a_session(org:
             in_session = repo.person_managing(slack_id, org.roles, session=session)
         lone = repo.person_managing(slack_id, org.roles, session=org.engine)
         assert _fields(lone[0]) == _fields(in_session[0]) and lone[1] == in_session[1], slack_id
+        if lone[0] is not None and lone[0].id is not None:  # App Home, goals: who they manage
+            with read_scope(org.engine) as session:
+                managing = repo.manages_role(lone[0].id, org.roles, session=session)
+            assert repo.manages_role(lone[0].id, org.roles, session=org.engine) is lone[1]
+            assert managing is lone[1], slack_id
     lea, lea_manages = repo.person_managing("U0LEAD", org.roles, session=org.engine)
     assert lea is not None and lea.hr_admin is True and lea.active is True and lea_manages
     assert lea.created_at == org.clock.now()
