@@ -15,6 +15,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
+from cadence.delivery.turns import step_aside
+
 log = logging.getLogger(__name__)
 
 ErrorKind = Literal["rate_limited", "transient", "permanent"]
@@ -109,7 +111,9 @@ def error_kind(status: int, error: str) -> ErrorKind:
 
 @contextmanager
 def _sorted_errors() -> Iterator[None]:
-    """Turn slack_sdk's errors and connection failures into SlackCallError."""
+    """Turn slack_sdk's errors and connection failures into SlackCallError. Every Slack call
+    runs inside: a request thread first gives up its turn (delivery.turns)."""
+    step_aside()
     try:
         yield
     except SlackApiError as exc:

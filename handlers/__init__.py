@@ -4,11 +4,14 @@ no clock here (DESIGN.md section 10)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 
+from cadence.delivery.turns import step_aside
 from cadence.handlers.actions import absences as absence_actions
 from cadence.handlers.actions import checkin as checkin_actions
 from cadence.handlers.actions import digest as digest_actions
@@ -69,6 +72,26 @@ def register_all(app: App, deps: Deps) -> None:
         log.error("listener failed on %s: %s", kind, type(error).__name__, exc_info=error)
 
 
+class StepAsideForSlack(Middleware):
+    """The Web API calls listeners make through Bolt's client (views.open, views.publish…)
+    give up the request's turn first (delivery/turns.py), as delivery's gateway does. Bolt
+    builds that client anew for each request, so it is wrapped here, for each request."""
+
+    def process(
+        self, *, req: BoltRequest, resp: BoltResponse, next: Callable[[], BoltResponse]
+    ) -> BoltResponse:
+        client = req.context.client
+        if client is not None:
+            call = client.api_call
+
+            def api_call(*args: Any, **kwargs: Any) -> Any:
+                step_aside()
+                return call(*args, **kwargs)
+
+            client.api_call = api_call  # type: ignore[method-assign]
+        return next()
+
+
 def build_app(deps: Deps) -> App:
     """The Bolt app with every listener. It checks no signatures: in HTTP mode web.CadenceWSGI
     verifies each request once before dispatching it; Socket Mode needs none (the socket
@@ -86,5 +109,6 @@ def build_app(deps: Deps) -> App:
         process_before_response=True,
         logger=logging.getLogger("slack_bolt"),
     )
+    app.use(StepAsideForSlack())
     register_all(app, deps)
     return app

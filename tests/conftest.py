@@ -239,7 +239,7 @@ def http_app(deps: Deps) -> Iterator[HttpApp]:
     yield from serve_http(deps, metrics=False)
 
 
-def serve_http(deps: Deps, *, metrics: bool) -> Iterator[HttpApp]:
+def serve_http(deps: Deps, *, metrics: bool, turn_patience: float = 3.0) -> Iterator[HttpApp]:
     """The HTTP stack `python bot.py serve` runs, on a free loopback port."""
     from cadence.handlers import build_app
     from cadence.web import CadenceWSGI, make_server, run_until
@@ -248,7 +248,12 @@ def serve_http(deps: Deps, *, metrics: bool) -> Iterator[HttpApp]:
 
     app = build_app(deps)
     wsgi = CadenceWSGI(
-        app, deps.engine, SIGNING_SECRET, routes=metrics_routes(deps), writes=deps.writes
+        app,
+        deps.engine,
+        SIGNING_SECRET,
+        routes=metrics_routes(deps),
+        writes=deps.writes,
+        turn_patience=turn_patience,
     )
     server = make_server(Observed(wsgi, deps.engine, metrics=metrics), 0, host="127.0.0.1")
     stop = threading.Event()

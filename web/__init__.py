@@ -17,6 +17,7 @@ from slack_sdk.signature import SignatureVerifier
 from sqlalchemy.engine import Engine
 
 from cadence.delivery.pacing import Foreground
+from cadence.delivery.turns import PATIENCE, Turns
 from cadence.storage import replay_repo
 from cadence.storage.db import GroupCommit
 from cadence.web.health import HealthCheck
@@ -61,6 +62,7 @@ class CadenceWSGI:
         routes: dict[tuple[str, str], Route] | None = None,
         foreground: Foreground | None = None,
         writes: GroupCommit | None = None,
+        turn_patience: float = PATIENCE,
     ) -> None:
         self.bolt = bolt
         self.writes = writes or GroupCommit(engine)  # the replay store's writes go with others
@@ -69,6 +71,8 @@ class CadenceWSGI:
         self.health = HealthCheck(engine)
         self.verifier = SignatureVerifier(signing_secret) if signing_secret.strip() else None
         self.routes = dict(routes or {})
+        # SQLite: Slack's requests are served one at a time (delivery/turns.py says why)
+        self.turns = Turns(turn_patience) if engine.dialect.name == "sqlite" else None
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         try:
@@ -111,7 +115,10 @@ class CadenceWSGI:
         if method != "POST":
             return _text(405, "use POST")
         with self.foreground.serving():  # the outbox sender gives way meanwhile
-            return self._slack(environ, raw)
+            if self.turns is None:
+                return self._slack(environ, raw)
+            with self.turns.turn():
+                return self._slack(environ, raw)
 
     def _signed(self, raw: bytes, timestamp: str | None, signature: str | None) -> bool:
         """Slack's v0 signature over the raw bytes, within five minutes."""

@@ -3,7 +3,7 @@
 Clients talk real HTTP to it (``WebClient(token="xoxb-test", base_url=fake.url)``). Every call
 is recorded; arguments are checked against the shared methods index (unknown methods and
 arguments are refused); Block Kit is validated against Slack's limits; faults (rate limits,
-HTTP errors, disconnects, permanent per-recipient errors, latency, expired triggers) can be
+HTTP errors, disconnects, permanent per-recipient errors, latency, holds, expired triggers) can be
 injected per method.
 """
 
@@ -207,6 +207,8 @@ class FakeSlack:
         self._faults: dict[str, list[_Fault]] = {}
         self._fail_for: dict[str, str] = {}
         self._latency: dict[str, float] = {}
+        self._holds: dict[str, threading.Event] = {}
+        self._held: dict[str, int] = {}  # calls that arrived while their method was held
         self._expired_triggers = False
         self.scopes: tuple[str, ...] = DEFAULT_SCOPES
         self._handlers: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
@@ -408,6 +410,20 @@ class FakeSlack:
         with self._lock:
             self._latency[method] = seconds
 
+    def hold(self, method: str) -> threading.Event:
+        """Calls of `method` wait, once they have arrived, until the returned event is set
+        (reset_faults sets it too); `wait_held` waits for them to arrive."""
+        release = threading.Event()
+        with self._lock:
+            self._holds[method] = release
+        return release
+
+    def wait_held(self, method: str, count: int = 1, timeout: float = 5.0) -> None:
+        """Block until `count` calls of `method` are waiting (or waited) on a hold."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: self._held.get(method, 0) >= count, timeout):
+                raise AssertionError(f"no {method} call waited on its hold within {timeout}s")
+
     def expire_triggers(self, flag: bool = True) -> None:
         """views.open / views.push answer expired_trigger_id while set."""
         with self._lock:
@@ -420,6 +436,10 @@ class FakeSlack:
             self._faults.clear()
             self._fail_for.clear()
             self._latency.clear()
+            for release in self._holds.values():
+                release.set()
+            self._holds.clear()
+            self._held.clear()
             self._expired_triggers = False
 
     # ------------------------------------------------------------------ request handling
@@ -494,6 +514,12 @@ class FakeSlack:
             delay = self._latency.get(method, 0.0)
             faults = self._faults.get(method)
             fault = faults.pop(0) if faults else None
+            hold = self._holds.get(method)
+        if hold is not None:
+            with self._changed:
+                self._held[method] = self._held.get(method, 0) + 1
+                self._changed.notify_all()
+            hold.wait(60)
         if delay > 0:
             time.sleep(delay)
         reply, payload = self._answer(method, args, token, fault)

@@ -1,0 +1,69 @@
+"""On SQLite, Slack's requests are served one at a time (delivery/turns.py): a request that
+waits on Slack steps aside, and nobody waits longer than the patience for a turn."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from cadence.delivery.turns import Turns, step_aside
+from cadence.prompts import ids
+from cadence.services.deps import Deps
+from tests.conftest import HttpApp, button_click, serve_http, view_submission
+from tests.fakeslack import FakeSlack
+from tests.test_checkin_flow import checkins, open_modal, values
+
+
+@pytest.fixture
+def patient_http(org: Deps) -> Iterator[HttpApp]:
+    """The HTTP stack with a turn worth waiting a minute for: a request that kept its turn
+    while it waited on Slack would hold up the next one past the client's 10 s timeout."""
+    yield from serve_http(org, metrics=False, turn_patience=60.0)
+
+
+def test_a_request_waiting_on_slack_does_not_hold_up_a_check_in(
+    org: Deps, fake: FakeSlack, patient_http: HttpApp
+) -> None:
+    view = open_modal(patient_http, fake, "U0ANA", "2026-W47")
+    release = fake.hold("views.open")
+    ben_opens = threading.Thread(
+        target=patient_http.interactive,
+        args=(button_click("U0BEN", ids.CHECKIN_OPEN, "2026-W47"),),
+    )
+    ben_opens.start()
+    try:
+        fake.wait_held("views.open")  # Ben's request is inside views.open, waiting on Slack
+        resp = patient_http.interactive(view_submission("U0ANA", view, values()))
+        assert resp.status == 200 and not resp.body
+        assert [c.period for c in checkins(org, "U0ANA")] == ["2026-W47"]
+        assert ben_opens.is_alive()  # Ana's answer was stored while Ben's modal was opening
+    finally:
+        release.set()
+        ben_opens.join(15)
+    opened = fake.wait_for("views.open", 2)[-1]
+    assert opened.args["trigger_id"] == "trig-U0BEN"
+
+
+def test_a_turn_held_too_long_delays_others_only_for_the_patience() -> None:
+    turns = Turns(patience=0.2)
+    holding, done = threading.Event(), threading.Event()
+
+    def stuck() -> None:
+        with turns.turn():
+            holding.set()
+            done.wait(10)
+
+    holder = threading.Thread(target=stuck)
+    holder.start()
+    assert holding.wait(5)
+    with turns.turn() as mine:  # goes ahead without a turn after 0.2 s
+        assert not mine
+        step_aside()  # it holds none, so this gives up nothing
+    with turns.turn() as mine:  # so the stuck request still holds the turn
+        assert not mine
+    done.set()
+    holder.join(5)
+    with turns.turn() as mine:  # given back when the stuck request ended
+        assert mine
