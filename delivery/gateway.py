@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
-from cadence.delivery.turns import step_aside
+from cadence.storage.turns import step_aside
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +112,7 @@ def error_kind(status: int, error: str) -> ErrorKind:
 @contextmanager
 def _sorted_errors() -> Iterator[None]:
     """Turn slack_sdk's errors and connection failures into SlackCallError. Every Slack call
-    runs inside: a request thread first gives up its turn (delivery.turns)."""
+    runs inside: a request thread first gives up its turn (storage.turns)."""
     step_aside()
     try:
         yield

@@ -11,7 +11,6 @@ from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.middleware import Middleware
 from slack_sdk import WebClient
 
-from cadence.delivery.turns import step_aside
 from cadence.handlers.actions import absences as absence_actions
 from cadence.handlers.actions import checkin as checkin_actions
 from cadence.handlers.actions import digest as digest_actions
@@ -32,6 +31,7 @@ from cadence.handlers.views import plans as plan_views
 from cadence.handlers.views import reviews as review_views
 from cadence.handlers.views import rights as rights_views
 from cadence.services.deps import Deps
+from cadence.storage.turns import step_aside
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,7 @@ def register_all(app: App, deps: Deps) -> None:
 
 class StepAsideForSlack(Middleware):
     """The Web API calls listeners make through Bolt's client (views.open, views.publish…)
-    give up the request's turn first (delivery/turns.py), as delivery's gateway does. Bolt
+    give up the request's turn first (storage/turns.py), as delivery's gateway does. Bolt
     builds that client anew for each request, so it is wrapped here, for each request."""
 
     def process(

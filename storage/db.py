@@ -30,6 +30,8 @@ from sqlalchemy.pool import QueuePool
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Session, create_engine
 
+from cadence.storage.turns import step_aside_if_long
+
 if TYPE_CHECKING:
     from alembic.config import Config
 
@@ -179,6 +181,10 @@ def _configure_sqlite(engine: Engine) -> None:
     # to 100 ms, which under a burst of modal submissions turned 5 ms writes into seconds.
     # Another process (a second `serve` on the same file) still meets the busy timeout.
     write_turn = _WRITE_TURNS[engine] = threading.Lock()
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before_statement(*_args: Any) -> None:
+        step_aside_if_long()  # a long request lets the others have their turns (storage/turns)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:

@@ -1,16 +1,19 @@
-"""On SQLite, Slack's requests are served one at a time (delivery/turns.py): a request that
+"""On SQLite, Slack's requests are served one at a time (storage/turns.py): a request that
 waits on Slack steps aside, and nobody waits longer than the patience for a turn."""
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import text
 
-from cadence.delivery.turns import Turns, step_aside
 from cadence.prompts import ids
 from cadence.services.deps import Deps
+from cadence.storage.db import read_scope
+from cadence.storage.turns import LONG, Turns, step_aside
 from tests.conftest import HttpApp, button_click, serve_http, view_submission
 from tests.fakeslack import FakeSlack
 from tests.test_checkin_flow import checkins, open_modal, values
@@ -67,3 +70,30 @@ def test_a_turn_held_too_long_delays_others_only_for_the_patience() -> None:
     holder.join(5)
     with turns.turn() as mine:  # given back when the stuck request ended
         assert mine
+
+
+def _another_request_gets_a_turn(turns: Turns) -> bool:
+    got: list[bool] = []
+
+    def ask() -> None:
+        with turns.turn() as mine:
+            got.append(mine)
+
+    other = threading.Thread(target=ask)
+    other.start()
+    other.join(5)
+    return got == [True]
+
+
+def test_a_long_request_gives_its_turn_up_at_its_next_statement(deps: Deps) -> None:
+    if deps.engine.dialect.name != "sqlite":
+        pytest.skip("requests take turns on SQLite only")
+    turns = Turns(patience=0.05)
+    with turns.turn() as mine, read_scope(deps.engine) as session:
+        assert mine
+        session.execute(text("SELECT 1"))  # early on: it keeps its turn
+        assert not _another_request_gets_a_turn(turns)
+        time.sleep(LONG)  # stands for a long screen's work
+        assert not _another_request_gets_a_turn(turns)  # nothing to give it up at yet
+        session.execute(text("SELECT 1"))
+        assert _another_request_gets_a_turn(turns)

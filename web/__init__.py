@@ -17,9 +17,9 @@ from slack_sdk.signature import SignatureVerifier
 from sqlalchemy.engine import Engine
 
 from cadence.delivery.pacing import Foreground
-from cadence.delivery.turns import PATIENCE, Turns
 from cadence.storage import replay_repo
 from cadence.storage.db import GroupCommit
+from cadence.storage.turns import PATIENCE, Turns
 from cadence.web.health import HealthCheck
 from cadence.web.observe import SURFACE_KEY, surface_of
 from cadence.web.serving import READ_TIMEOUT, GuardedServer, create_guarded_server
@@ -71,7 +71,7 @@ class CadenceWSGI:
         self.health = HealthCheck(engine)
         self.verifier = SignatureVerifier(signing_secret) if signing_secret.strip() else None
         self.routes = dict(routes or {})
-        # SQLite: Slack's requests are served one at a time (delivery/turns.py says why)
+        # SQLite: Slack's requests are served one at a time (storage/turns.py says why)
         self.turns = Turns(turn_patience) if engine.dialect.name == "sqlite" else None
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:

@@ -4,17 +4,20 @@ SQLite runs inside the process, and Python's sqlite3 lets go of the GIL around e
 into it (each statement, each row, BEGIN, COMMIT), as hashlib does while it signs a large
 body. With several request threads in flight, each of those moments hands the GIL to another
 request thread and back again: a check-in submission made about 12 such hand-overs, and with
-16 threads they cost more CPU than the work in between (in-process, 1.1 ms per submission
-against 0.7 ms one after another). Nothing is gained by the interleaving, because the work
-on either side is CPU in this process. So on SQLite, web.CadenceWSGI serves Slack's requests
-one at a time (`Turns.turn`); waitress still reads and writes every connection meanwhile.
+16 threads it cost 1.1 ms of CPU against 0.7 ms one after another. Nothing is gained by the
+interleaving, because the work on either side is CPU in this process. So on SQLite,
+web.CadenceWSGI serves Slack's requests one at a time (`Turns.turn`); waitress still reads
+and writes every connection meanwhile.
 
-A request must not keep its turn while it waits on something outside the process: before a
-Slack Web API call it steps aside (`step_aside`, called by delivery's gateway and by the
-Bolt client handlers use), for the rest of that request, so a slow Slack never holds up
-anyone else. Giving the turn up for good is what keeps this free of deadlock: a request that
-holds the turn waits only on threads that never ask for it again (those that stepped aside,
-the sender, the scheduler) or on another process.
+A request gives its turn up, for the rest of the request (`step_aside`):
+- before a Slack Web API call (delivery's gateway, and the Bolt client handlers use), so a
+  slow Slack never holds up anyone else;
+- at its next statement once it has held the turn for `LONG` (storage.db runs
+  `step_aside_if_long` before each statement through SQLAlchemy), so a long request (a big HR
+  screen) delays the others by about that much, not by all of its time.
+Giving the turn up for good is what keeps this free of deadlock: a request that holds the turn
+waits only on threads that never ask for it again (those that stepped aside, the sender, the
+scheduler) or on another process.
 
 Not on PostgreSQL: there each statement is a round trip on the network, during which other
 requests should run. And a request waits at most `patience` for its turn, then goes ahead
@@ -23,12 +26,14 @@ without it, so a turn held too long by mistake delays others but never stops the
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 PATIENCE = 3.0  # seconds a request waits for its turn: Slack's own limit for an answer
+LONG = 0.025  # seconds of turn after which a request gives it up at its next statement
 
-_held = threading.local()  # .lock: the turn this thread holds, if any
+_held = threading.local()  # .lock: the turn this thread holds, if any; .since: when taken
 
 
 class Turns:
@@ -41,6 +46,7 @@ class Turns:
         """Serve one request in turn: whether it got one (False after `patience`)."""
         got = self._lock.acquire(timeout=self._patience)
         _held.lock = self._lock if got else None
+        _held.since = time.monotonic()
         try:
             yield got
         finally:
@@ -54,3 +60,9 @@ def step_aside() -> None:
     if lock is not None:
         _held.lock = None
         lock.release()
+
+
+def step_aside_if_long(long: float = LONG) -> None:
+    """Give up this thread's turn if it has held it for `long` seconds or more."""
+    if getattr(_held, "lock", None) is not None and time.monotonic() - _held.since >= long:
+        step_aside()
