@@ -34,6 +34,7 @@ from cadence.prompts.render import Renderer
 from cadence.services.deps import Deps
 from cadence.storage import repo
 from cadence.storage.db import make_engine, migrate, session_scope
+from cadence.storage.turns import PATIENCE
 from tests.fakeslack import FakeSlack
 from tests.shared_data import PAYLOADS
 
@@ -239,7 +240,7 @@ def http_app(deps: Deps) -> Iterator[HttpApp]:
     yield from serve_http(deps, metrics=False)
 
 
-def serve_http(deps: Deps, *, metrics: bool, turn_patience: float = 3.0) -> Iterator[HttpApp]:
+def serve_http(deps: Deps, *, metrics: bool, turn_patience: float = PATIENCE) -> Iterator[HttpApp]:
     """The HTTP stack `python bot.py serve` runs, on a free loopback port."""
     from cadence.handlers import build_app
     from cadence.web import CadenceWSGI, make_server, run_until
