@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from sqlalchemy import text
@@ -61,28 +61,30 @@ def test_a_turn_held_too_long_delays_others_only_for_the_patience() -> None:
     holder = threading.Thread(target=stuck)
     holder.start()
     assert holding.wait(5)
-    with turns.turn() as mine:  # goes ahead without a turn after 0.2 s
-        assert not mine
-        step_aside()  # it holds none, so this gives up nothing
-    with turns.turn() as mine:  # so the stuck request still holds the turn
-        assert not mine
+    # After 0.2 s it goes ahead without a turn (not waiting for ever); giving up the turn it
+    # does not hold gives up nothing, so the stuck request still holds it for the next one.
+    assert _ask(turns, then=step_aside) == [False]
+    assert _ask(turns) == [False]
     done.set()
     holder.join(5)
-    with turns.turn() as mine:  # given back when the stuck request ended
-        assert mine
+    assert _ask(turns) == [True]  # given back when the stuck request ended
 
 
-def _another_request_gets_a_turn(turns: Turns) -> bool:
+def _ask(turns: Turns, then: Callable[[], None] | None = None) -> list[bool]:
+    """Another request asks for a turn on its own thread (joined within 5 s): [whether it got
+    one], or [] when it was still waiting."""
     got: list[bool] = []
 
     def ask() -> None:
         with turns.turn() as mine:
+            if then is not None:
+                then()
             got.append(mine)
 
-    other = threading.Thread(target=ask)
+    other = threading.Thread(target=ask, daemon=True)
     other.start()
     other.join(5)
-    return got == [True]
+    return got
 
 
 def test_a_long_request_gives_its_turn_up_at_its_next_statement(deps: Deps) -> None:
@@ -92,8 +94,8 @@ def test_a_long_request_gives_its_turn_up_at_its_next_statement(deps: Deps) -> N
     with turns.turn() as mine, read_scope(deps.engine) as session:
         assert mine
         session.execute(text("SELECT 1"))  # early on: it keeps its turn
-        assert not _another_request_gets_a_turn(turns)
+        assert _ask(turns) == [False]
         time.sleep(LONG)  # stands for a long screen's work
-        assert not _another_request_gets_a_turn(turns)  # nothing to give it up at yet
+        assert _ask(turns) == [False]  # nothing to give it up at yet
         session.execute(text("SELECT 1"))
-        assert _another_request_gets_a_turn(turns)
+        assert _ask(turns) == [True]
