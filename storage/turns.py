@@ -25,6 +25,7 @@ without it, so a turn held too long by mistake delays others but never stops the
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -32,6 +33,8 @@ from contextlib import contextmanager
 
 PATIENCE = 3.0  # seconds a request waits for its turn: Slack's own limit for an answer
 LONG = 0.025  # seconds of turn after which a request gives it up at its next statement
+
+log = logging.getLogger(__name__)
 
 _held = threading.local()  # .lock: the turn this thread holds, if any; .since: when taken
 
@@ -45,6 +48,10 @@ class Turns:
     def turn(self) -> Iterator[bool]:
         """Serve one request in turn: whether it got one (False after `patience`)."""
         got = self._lock.acquire(timeout=self._patience)
+        if not got:  # a turn held this long is a fault to see: a request stuck, not a slow one
+            log.warning(
+                "a request waited %g s for its turn and went ahead without one", self._patience
+            )
         _held.lock = self._lock if got else None
         _held.since = time.monotonic()
         try:

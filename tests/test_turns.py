@@ -49,7 +49,9 @@ def test_a_request_waiting_on_slack_does_not_hold_up_a_check_in(
     assert opened.args["trigger_id"] == "trig-U0BEN"
 
 
-def test_a_turn_held_too_long_delays_others_only_for_the_patience() -> None:
+def test_a_turn_held_too_long_delays_others_only_for_the_patience(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     turns = Turns(patience=0.2)
     holding, done = threading.Event(), threading.Event()
 
@@ -65,6 +67,7 @@ def test_a_turn_held_too_long_delays_others_only_for_the_patience() -> None:
     # does not hold gives up nothing, so the stuck request still holds it for the next one.
     assert _ask(turns, then=step_aside) == [False]
     assert _ask(turns) == [False]
+    assert caplog.text.count("went ahead without one") == 2  # operators see a stuck turn
     done.set()
     holder.join(5)
     assert _ask(turns) == [True]  # given back when the stuck request ended
